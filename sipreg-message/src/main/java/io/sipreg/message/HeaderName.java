@@ -1,0 +1,92 @@
+package io.sipreg.message;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Header field names. Names compare case-insensitively (RFC 3261 §7.3.1) and the compact forms of §7.3.3
+ * expand to their long form, so the rest of the stack only ever sees one spelling.
+ */
+public final class HeaderName {
+    public static final String VIA = "Via";
+    public static final String FROM = "From";
+    public static final String TO = "To";
+    public static final String CALL_ID = "Call-ID";
+    public static final String CSEQ = "CSeq";
+    public static final String CONTACT = "Contact";
+    public static final String EXPIRES = "Expires";
+    public static final String MIN_EXPIRES = "Min-Expires";
+    public static final String MAX_FORWARDS = "Max-Forwards";
+    public static final String CONTENT_LENGTH = "Content-Length";
+    public static final String CONTENT_TYPE = "Content-Type";
+    public static final String AUTHORIZATION = "Authorization";
+    public static final String PROXY_AUTHORIZATION = "Proxy-Authorization";
+    public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
+    public static final String PROXY_AUTHENTICATE = "Proxy-Authenticate";
+    public static final String USER_AGENT = "User-Agent";
+    public static final String SERVER = "Server";
+    public static final String ALLOW = "Allow";
+    public static final String SUPPORTED = "Supported";
+    public static final String REQUIRE = "Require";
+    public static final String UNSUPPORTED = "Unsupported";
+    public static final String DATE = "Date";
+    public static final String RETRY_AFTER = "Retry-After";
+    public static final String ROUTE = "Route";
+    public static final String RECORD_ROUTE = "Record-Route";
+    public static final String PATH = "Path";
+    public static final String ACCEPT = "Accept";
+    public static final String WARNING = "Warning";
+
+    /** RFC 3261 §7.3.3 compact forms, plus the ones later RFCs registered. */
+    private static final Map<String, String> COMPACT = Map.ofEntries(
+            Map.entry("v", VIA), Map.entry("f", FROM), Map.entry("t", TO), Map.entry("i", CALL_ID),
+            Map.entry("m", CONTACT), Map.entry("l", CONTENT_LENGTH), Map.entry("c", CONTENT_TYPE),
+            Map.entry("k", SUPPORTED), Map.entry("s", "Subject"), Map.entry("e", "Content-Encoding"),
+            Map.entry("o", "Event"), Map.entry("r", "Refer-To"), Map.entry("b", "Referred-By"),
+            Map.entry("u", "Allow-Events"), Map.entry("x", "Session-Expires"));
+
+    private static final Map<String, String> CANONICAL;
+
+    static {
+        var known = new java.util.HashMap<String, String>();
+        for (String name : new String[] {VIA, FROM, TO, CALL_ID, CSEQ, CONTACT, EXPIRES, MIN_EXPIRES,
+                MAX_FORWARDS, CONTENT_LENGTH, CONTENT_TYPE, AUTHORIZATION, PROXY_AUTHORIZATION, WWW_AUTHENTICATE,
+                PROXY_AUTHENTICATE, USER_AGENT, SERVER, ALLOW, SUPPORTED, REQUIRE, UNSUPPORTED, DATE, RETRY_AFTER,
+                ROUTE, RECORD_ROUTE, PATH, ACCEPT, WARNING, "Subject", "Content-Encoding", "Event", "Refer-To",
+                "Referred-By", "Allow-Events", "Session-Expires", "Proxy-Require", "Organization", "Timestamp",
+                "Accept-Encoding", "Accept-Language", "Content-Disposition", "Content-Language", "In-Reply-To",
+                "MIME-Version", "Priority", "Reply-To", "Alert-Info", "Call-Info", "Error-Info",
+                "Authentication-Info", "Flow-Timer", "Service-Route"}) {
+            known.put(name.toLowerCase(Locale.ROOT), name);
+        }
+        CANONICAL = Map.copyOf(known);
+    }
+
+    /**
+     * Headers whose values are comma-separated lists (RFC 3261 §7.3.1) and are therefore split into one field
+     * per element by the parser. The authentication headers are not: their commas separate parameters.
+     */
+    private static final Set<String> LIST_VALUED = Set.of(VIA, CONTACT, ROUTE, RECORD_ROUTE, PATH, ALLOW, SUPPORTED,
+            REQUIRE, "Proxy-Require", UNSUPPORTED, "Allow-Events", "Accept-Encoding", "Accept-Language",
+            "Service-Route");
+
+    private HeaderName() {
+    }
+
+    /** The spelling used throughout sipreg for {@code name}: compact forms expanded, known names in RFC case. */
+    public static String canonical(String name) {
+        if (name.length() == 1) {
+            String expanded = COMPACT.get(name.toLowerCase(Locale.ROOT));
+            if (expanded != null) {
+                return expanded;
+            }
+        }
+        String known = CANONICAL.get(name.toLowerCase(Locale.ROOT));
+        return known != null ? known : name;
+    }
+
+    public static boolean isListValued(String canonicalName) {
+        return LIST_VALUED.contains(canonicalName);
+    }
+}
