@@ -1,0 +1,41 @@
+package io.sipreg.transaction;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Server transaction settings.
+ *
+ * @param t1 RFC 3261 §17.1.1.1 T1, the RTT estimate; Timer J is 64*T1
+ * @param maxTransactions transactions kept at once (Trying and Completed); a new request beyond it is answered
+ *     503 without creating one. At 20,000 UDP requests/s each stays 32 s (Timer J), so about 640,000 are live
+ * @param retryAfterSeconds the Retry-After of that 503 (RFC 3261 §21.5.4)
+ */
+public record TransactionConfig(Duration t1, int maxTransactions, int retryAfterSeconds) {
+    public TransactionConfig {
+        Objects.requireNonNull(t1, "t1");
+        if (t1.isNegative() || t1.isZero()) {
+            throw new IllegalArgumentException("transaction.t1 must be > 0, was " + t1);
+        }
+        if (maxTransactions <= 0) {
+            throw new IllegalArgumentException("transaction.max-transactions must be > 0, was " + maxTransactions);
+        }
+        if (retryAfterSeconds < 0) {
+            throw new IllegalArgumentException("transaction.retry-after must be >= 0, was " + retryAfterSeconds);
+        }
+    }
+
+    /** T1 = 500 ms (RFC 3261 §17.1.1.1), room for 1,000,000 transactions, Retry-After: 5. */
+    public static TransactionConfig defaults() {
+        return new TransactionConfig(Duration.ofMillis(500), 1_000_000, 5);
+    }
+
+    public TransactionConfig withMaxTransactions(int max) {
+        return new TransactionConfig(t1, max, retryAfterSeconds);
+    }
+
+    /** RFC 3261 §17.2.2: how long a completed non-INVITE server transaction over UDP absorbs retransmissions. */
+    public Duration timerJ() {
+        return t1.multipliedBy(64);
+    }
+}

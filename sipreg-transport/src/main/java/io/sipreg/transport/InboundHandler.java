@@ -1,0 +1,19 @@
+package io.sipreg.transport;
+
+import io.sipreg.message.ParseResult;
+import io.sipreg.message.SipRequest;
+import io.sipreg.message.SipResponse;
+
+/**
+ * Receives what the transport read. Called on Netty event-loop threads: implementations must not block, and
+ * whatever they throw is caught, logged at DEBUG and counted by the transport.
+ */
+public interface InboundHandler {
+    /** A request whose top Via already carries {@code received}/{@code rport} (RFC 3261 §18.2.1, RFC 3581 §4). */
+    void onRequest(SipRequest request, Flow flow);
+
+    void onResponse(SipResponse response, Flow flow);
+
+    /** Bytes that did not parse; for a request, {@code failure.partialHeaders()} may be enough to answer 400. */
+    void onMalformed(ParseResult.Failed failure, Flow flow);
+}

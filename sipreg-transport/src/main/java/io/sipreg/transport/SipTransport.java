@@ -1,0 +1,301 @@
+package io.sipreg.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.UnixChannelOption;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sipreg.message.SipParser;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * UDP and TCP listeners for SIP (RFC 3261 §18). Inbound messages go to an {@link InboundHandler} on the event-loop
+ * threads; {@link #send} answers over the flow a message came in on. Thread-safe.
+ *
+ * <p>Lifecycle: construct, {@link #start} once, {@link #close} (idempotent) on shutdown.
+ */
+public final class SipTransport implements MessageSender, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SipTransport.class);
+
+    /** Responses written from another thread are flushed together, at most this many writes apart. */
+    private static final int FLUSH_AFTER_WRITES = 64;
+
+    private final TransportConfig config;
+    private final NetworkStack stack;
+    private final SipParser parser;
+    private final Counters counters = new Counters();
+    private final TcpConnections connections;
+    /** UDP sockets by bound address; several per address with SO_REUSEPORT, one per event loop. */
+    private final Map<InetSocketAddress, List<Channel>> udpSockets = new ConcurrentHashMap<>();
+    private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile EventLoopGroup group;
+
+    public SipTransport(TransportConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.stack = NetworkStack.choose(config.nativeTransport());
+        this.parser = new SipParser(config.limits(), SipParser.Mode.STRICT);
+        this.connections = new TcpConnections(config.maxTcpConnections());
+    }
+
+    /**
+     * Binds every address and starts delivering to {@code handler}. If any bind fails, what was bound is closed
+     * again and an {@link IllegalStateException} names the address.
+     *
+     * @return the bound listeners, in the order given, with the real port where port 0 was asked for
+     */
+    public List<BoundListener> start(List<ListenAddress> listens, InboundHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (closed.get() || !started.compareAndSet(false, true)) {
+            throw new IllegalStateException("transport already started or closed");
+        }
+        group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("sipreg-io"),
+                stack.ioHandlerFactory());
+        var dispatcher = new InboundDispatcher(handler, counters);
+        var decoder = new SipDatagramDecoder(parser, counters);
+        var bound = new ArrayList<BoundListener>(listens.size());
+        try {
+            for (ListenAddress listen : listens) {
+                InetSocketAddress address = listen.toSocketAddress();
+                if (address.isUnresolved()) {
+                    throw new IllegalStateException("cannot listen on " + listen + ": unknown host");
+                }
+                InetSocketAddress actual = switch (listen.transport()) {
+                    case UDP -> bindUdp(address, decoder, dispatcher);
+                    case TCP -> bindTcp(address, dispatcher);
+                    case TLS -> throw new IllegalStateException("cannot listen on " + listen
+                            + ": TLS is not implemented yet");
+                };
+                bound.add(new BoundListener(listen.transport(), actual));
+                log.info("listening on {} ({})", bound.get(bound.size() - 1), stack.name().toLowerCase(java.util.Locale.ROOT));
+            }
+        } catch (RuntimeException e) {
+            close();
+            if (e instanceof IllegalStateException) {
+                throw e;
+            }
+            throw new IllegalStateException("cannot listen: " + e.getMessage(), e);
+        }
+        return List.copyOf(bound);
+    }
+
+    private InetSocketAddress bindUdp(InetSocketAddress address, SipDatagramDecoder decoder,
+                                      InboundDispatcher dispatcher) {
+        SocketProtocolFamily family = familyOf(address);
+        int sockets = stack.supportsReusePort() ? config.udpSocketsPerListener() : 1;
+        var bootstrap = new Bootstrap()
+                .group(group)
+                .channelFactory(() -> stack.datagramChannel(family))
+                .option(ChannelOption.SO_RCVBUF, config.udpReceiveBufferBytes())
+                // One read is one datagram; one byte over the limit lets the parser see an oversized one.
+                .option(ChannelOption.RECVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(Math.min(config.limits().maxMessageBytes() + 1, 65_536)))
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel channel) {
+                        channel.pipeline().addLast(
+                                new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true), decoder, dispatcher);
+                    }
+                });
+        if (sockets > 1) {
+            bootstrap.option(UnixChannelOption.SO_REUSEPORT, true);
+        }
+        if (family == SocketProtocolFamily.INET6 && stack.supportsV6Only()) {
+            bootstrap.option(NetworkStack.IPV6_V6ONLY, 1);
+        }
+        var channels = new ArrayList<Channel>(sockets);
+        Channel first = bind(bootstrap.bind(address), "udp", address);
+        channels.add(first);
+        InetSocketAddress actual = (InetSocketAddress) first.localAddress();
+        listeners.add(first);
+        for (int i = 1; i < sockets; i++) {
+            Channel more = bind(bootstrap.bind(actual), "udp", actual);
+            channels.add(more);
+            listeners.add(more);
+        }
+        udpSockets.put(actual, List.copyOf(channels));
+        return actual;
+    }
+
+    private InetSocketAddress bindTcp(InetSocketAddress address, InboundDispatcher dispatcher) {
+        SocketProtocolFamily family = familyOf(address);
+        var bootstrap = new ServerBootstrap()
+                .group(group)
+                .channelFactory(() -> stack.serverChannel(family))
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        initConnection(channel, dispatcher);
+                    }
+                });
+        if (family == SocketProtocolFamily.INET6 && stack.supportsV6Only()) {
+            bootstrap.option(NetworkStack.IPV6_V6ONLY, 1);
+        }
+        Channel server = bind(bootstrap.bind(address), "tcp", address);
+        listeners.add(server);
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    private void initConnection(SocketChannel channel, InboundDispatcher dispatcher) {
+        long id = connections.admit(channel);
+        if (id == 0) {
+            counters.connectionsRejected.increment();
+            log.debug("tcp {} rejected: {} connections open", channel.remoteAddress(), config.maxTcpConnections());
+            channel.close();
+            return;
+        }
+        var flow = new Flow(Transport.TCP, channel.localAddress(), channel.remoteAddress(), id);
+        log.debug("{} connected", flow);
+        channel.pipeline().addLast(connectionHandlers(config, parser, flow, counters, dispatcher));
+    }
+
+    /** The pipeline of one TCP connection; a method of its own so tests can build it on an EmbeddedChannel. */
+    static ChannelHandler[] connectionHandlers(TransportConfig config, SipParser parser, Flow flow, Counters counters,
+                                               InboundDispatcher dispatcher) {
+        return new ChannelHandler[] {
+            // No traffic either way for the timeout; CRLF keepalives (RFC 5626 §3.5.1) count as traffic.
+            new IdleStateHandler(0, 0, config.tcpIdleTimeoutSeconds(), TimeUnit.SECONDS),
+            new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true),
+            new SipStreamFramer(parser, flow, counters),
+            dispatcher
+        };
+    }
+
+    private static Channel bind(ChannelFuture future, String transport, InetSocketAddress address) {
+        future.awaitUninterruptibly();
+        if (!future.isSuccess()) {
+            throw new IllegalStateException("cannot listen on " + transport + ":" + Addresses.format(address) + ": "
+                    + future.cause().getMessage(), future.cause());
+        }
+        return future.channel();
+    }
+
+    private static SocketProtocolFamily familyOf(InetSocketAddress address) {
+        return address.getAddress() instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+    }
+
+    /**
+     * Sends over {@code flow}: UDP from the flow's local socket to its remote address (RFC 3261 §18.2.2 with RFC
+     * 3581 §4: the source of the request); TCP over the flow's connection, or another open one between the same
+     * addresses. Never throws for I/O trouble; the future fails instead ({@link FlowClosedException} when no
+     * connection is left).
+     */
+    @Override
+    public CompletableFuture<Void> sendBytes(Flow flow, byte[] wire) {
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(wire, "wire");
+        Channel channel;
+        Object message;
+        switch (flow.transport()) {
+            case UDP -> {
+                Optional<Channel> socket = udpSocketFor(flow);
+                if (socket.isEmpty()) {
+                    return failed(new FlowClosedException(flow, "no UDP socket bound to the local address"));
+                }
+                channel = socket.get();
+                // Wrapped, not copied here: the channel copies it once into a direct buffer on its own thread.
+                message = new DatagramPacket(Unpooled.wrappedBuffer(wire), flow.remote());
+            }
+            case TCP -> {
+                Optional<Channel> connection = connections.find(flow);
+                if (connection.isEmpty()) {
+                    return failed(new FlowClosedException(flow, "connection closed"));
+                }
+                channel = connection.get();
+                message = Unpooled.wrappedBuffer(wire);
+            }
+            default -> {
+                return failed(new FlowClosedException(flow, flow.transport() + " is not implemented yet"));
+            }
+        }
+        var result = new CompletableFuture<Void>();
+        channel.writeAndFlush(message).addListener(f -> {
+            if (f.isSuccess()) {
+                result.complete(null);
+            } else {
+                counters.sendFailures.increment();
+                log.debug("{} send failed: {}", flow, f.cause().toString());
+                result.completeExceptionally(f.cause());
+            }
+        });
+        return result;
+    }
+
+    /**
+     * The UDP socket for the flow's local address. With several sockets on one address (SO_REUSEPORT) they are
+     * the same socket address to the peer; prefer the one on the calling event loop, so a response written
+     * while handling its request needs no hand-off between threads.
+     */
+    private Optional<Channel> udpSocketFor(Flow flow) {
+        List<Channel> sockets = udpSockets.get(flow.local());
+        if (sockets == null) {
+            return Optional.empty();
+        }
+        if (sockets.size() == 1) {
+            return Optional.of(sockets.get(0));
+        }
+        for (Channel socket : sockets) {
+            if (socket.eventLoop().inEventLoop()) {
+                return Optional.of(socket);
+            }
+        }
+        return Optional.of(sockets.get(Math.floorMod(flow.remote().hashCode(), sockets.size())));
+    }
+
+    private CompletableFuture<Void> failed(Throwable cause) {
+        counters.sendFailures.increment();
+        return CompletableFuture.failedFuture(cause);
+    }
+
+    public TransportCounters counters() {
+        return counters.snapshot(connections::size);
+    }
+
+    /** Stops listening and closes every connection; waits up to a few seconds for queued writes to go out. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (Channel listener : listeners) {
+            listener.close().awaitUninterruptibly();
+        }
+        EventLoopGroup running = group;
+        if (running != null) {
+            // The short quiet period lets responses already handed to the loops be written before channels close.
+            running.shutdownGracefully(100, 3_000, TimeUnit.MILLISECONDS).awaitUninterruptibly();
+        }
+        log.debug("transport closed");
+    }
+}

@@ -1,0 +1,122 @@
+package io.sipreg.transport;
+
+import static io.sipreg.transport.SipText.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.sipreg.message.HeaderName;
+import io.sipreg.message.ParseResult;
+import io.sipreg.message.SipParser;
+import io.sipreg.message.SipRequest;
+import io.sipreg.message.Via;
+import io.sipreg.message.Violation;
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.Test;
+
+class SipDatagramDecoderTest {
+    private static final InetSocketAddress LOCAL = new InetSocketAddress("192.0.2.1", 5060);
+    private static final InetSocketAddress REMOTE = new InetSocketAddress("203.0.113.5", 40211);
+
+    private final Counters counters = new Counters();
+    private final RecordingHandler handler = new RecordingHandler();
+
+    private EmbeddedChannel decoderOnly() {
+        return new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters));
+    }
+
+    private EmbeddedChannel withDispatcher() {
+        return new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters),
+                new InboundDispatcher(handler, counters));
+    }
+
+    private static DatagramPacket datagram(byte[] data) {
+        return new DatagramPacket(Unpooled.wrappedBuffer(data), LOCAL, REMOTE);
+    }
+
+    @Test
+    void decodesOneDatagramAsOneMessageWithItsFlow() {
+        EmbeddedChannel channel = decoderOnly();
+        channel.writeInbound(datagram(bytes(SipText.register("UDP", "z9hG4bK1"))));
+
+        ReceivedMessage received = channel.readInbound();
+        assertThat(received.flow()).isEqualTo(new Flow(Transport.UDP, LOCAL, REMOTE, 0));
+        assertThat(received.result()).isInstanceOf(ParseResult.Parsed.class);
+        assertThat((Object) channel.readInbound()).isNull();
+    }
+
+    @Test // RFC 5626 §3.5.1 keepalives, as devices also send them over UDP
+    void ignoresCrlfOnlyDatagrams() {
+        EmbeddedChannel channel = decoderOnly();
+        channel.writeInbound(datagram(new byte[] {'\r', '\n', '\r', '\n'}));
+        channel.writeInbound(datagram(new byte[] {'\r', '\n'}));
+
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(counters.keepalives.sum()).isEqualTo(2);
+        assertThat(counters.malformed.sum()).isZero();
+    }
+
+    @Test // RFC 5626 §4.4.2: STUN keepalives are not SIP
+    void ignoresStunBindingRequests() {
+        byte[] stun = new byte[20];
+        stun[1] = 0x01;
+        stun[4] = 0x21;
+        stun[5] = 0x12;
+        stun[6] = (byte) 0xA4;
+        stun[7] = 0x42;
+        EmbeddedChannel channel = withDispatcher();
+        channel.writeInbound(datagram(stun));
+
+        assertThat(handler.events).isEmpty();
+        assertThat(counters.keepalives.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void reportsAMalformedDatagram() {
+        EmbeddedChannel channel = withDispatcher();
+        channel.writeInbound(datagram(bytes("""
+                REGISTER sip:registrar.example.com SIP/2.0
+                Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKnocseq;rport
+                Max-Forwards: 70
+                To: Bob <sip:bob@example.com>
+                From: Bob <sip:bob@example.com>;tag=456248
+                Call-ID: nocseq@10.0.0.5
+                Content-Length: 0
+
+                """)));
+
+        RecordingHandler.Event event = handler.events.poll();
+        assertThat(event.flow()).isEqualTo(new Flow(Transport.UDP, LOCAL, REMOTE, 0));
+        ParseResult.Failed failed = (ParseResult.Failed) event.message();
+        assertThat(failed.error().violation()).isEqualTo(Violation.MISSING_CSEQ);
+        // the 400 built from these headers goes back to where the request came from
+        Via via = Via.parse(failed.partialHeaders().first(HeaderName.VIA).orElseThrow());
+        assertThat(via.rport()).hasValue(40211);
+        assertThat(counters.malformed.sum()).isEqualTo(1);
+    }
+
+    @Test // RFC 3581 §4, RFC 3261 §18.2.1
+    void handsUpRequestsWithReceivedAndRport() {
+        EmbeddedChannel channel = withDispatcher();
+        channel.writeInbound(datagram(bytes(SipText.register("UDP", "z9hG4bK1"))));
+
+        SipRequest request = (SipRequest) handler.events.poll().message();
+        assertThat(request.topVia().params().get("received")).contains("203.0.113.5");
+        assertThat(request.topVia().rport()).hasValue(40211);
+    }
+
+    @Test
+    void keepsTheSocketWhenTheHandlerThrows() {
+        EmbeddedChannel channel = withDispatcher();
+        handler.failWith = new IllegalStateException("handler bug");
+        channel.writeInbound(datagram(bytes(SipText.register("UDP", "z9hG4bK1"))));
+        handler.failWith = null;
+        channel.writeInbound(datagram(bytes(SipText.register("UDP", "z9hG4bK2"))));
+
+        assertThat(handler.events).hasSize(2);
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(counters.internalErrors.sum()).isEqualTo(1);
+    }
+}
