@@ -1,0 +1,108 @@
+package io.sipreg.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.sipreg.registrar.Binding;
+import io.sipreg.registrar.SqliteStore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "bindings", mixinStandardHelpOptions = true,
+        description = {"Print the current bindings (works while serve runs on the same data directory, and after).",
+                "Columns: AOR, contact, remaining seconds, q, Call-ID, CSeq, source (transport and address), User-Agent."})
+final class BindingsCommand implements Callable<Integer> {
+
+    @Parameters(arity = "0..1", paramLabel = "AOR", description = "Only this address-of-record, e.g. sip:alice@example.com.")
+    String aor;
+
+    @Option(names = "--json", description = "Print a JSON array instead of a table.")
+    boolean json;
+
+    @Mixin
+    DataOption data;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!java.nio.file.Files.isDirectory(data.directory)) {
+            throw new UserError(data.directory + ": no such data directory");
+        }
+        List<Binding> bindings;
+        try (var store = SqliteStore.open(data.directory)) {
+            bindings = aor == null ? store.all() : store.bindings(normalise(aor));
+        }
+        Instant now = Instant.now();
+        if (json) {
+            printJson(bindings, now);
+        } else {
+            printTable(bindings, now);
+        }
+        return 0;
+    }
+
+    private static String normalise(String aor) {
+        String a = aor.strip();
+        if (a.startsWith("<") && a.endsWith(">")) {
+            a = a.substring(1, a.length() - 1);
+        }
+        if (!a.regionMatches(true, 0, "sip:", 0, 4) && !a.regionMatches(true, 0, "sips:", 0, 5)) {
+            a = "sip:" + a;
+        }
+        try {
+            return io.sipreg.message.SipUri.parse(a).toAddressOfRecord();
+        } catch (RuntimeException e) {
+            throw new UserError("'" + aor + "' is not a SIP address-of-record");
+        }
+    }
+
+    private static void printJson(List<Binding> bindings, Instant now) throws Exception {
+        var mapper = new ObjectMapper();
+        ArrayNode array = mapper.createArrayNode();
+        for (Binding b : bindings) {
+            var o = array.addObject();
+            o.put("aor", b.aor());
+            o.put("contact", b.contactUri());
+            o.put("expires", b.remainingSeconds(now));
+            o.put("q", b.qText());
+            o.put("callId", b.callId());
+            o.put("cseq", b.cseq());
+            o.put("transport", b.transport());
+            o.put("source", b.source());
+            o.put("localSocket", b.localSocket());
+            o.put("userAgent", b.userAgent());
+            o.put("instance", b.instanceId());
+        }
+        System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(array));
+    }
+
+    private static void printTable(List<Binding> bindings, Instant now) {
+        var rows = new ArrayList<String[]>();
+        rows.add(new String[] {"AOR", "CONTACT", "EXPIRES", "Q", "CALL-ID", "CSEQ", "SOURCE", "USER-AGENT"});
+        for (Binding b : bindings) {
+            rows.add(new String[] {b.aor(), b.contactUri(), Long.toString(b.remainingSeconds(now)), b.qText(),
+                    b.callId(), Long.toString(b.cseq()), b.transport().toLowerCase(java.util.Locale.ROOT) + " " + b.source(),
+                    b.userAgent()});
+        }
+        int[] widths = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            var sb = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                sb.append(i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
+            }
+            System.out.println(sb.toString().stripTrailing());
+        }
+        if (bindings.isEmpty()) {
+            System.out.println("(no bindings)");
+        }
+    }
+}

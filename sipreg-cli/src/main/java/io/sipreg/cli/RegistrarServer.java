@@ -1,0 +1,181 @@
+package io.sipreg.cli;
+
+import io.sipreg.registrar.Challenge;
+import io.sipreg.registrar.NonceService;
+import io.sipreg.registrar.Registrar;
+import io.sipreg.registrar.RegistrarConfig;
+import io.sipreg.registrar.SqliteStore;
+import io.sipreg.registrar.User;
+import io.sipreg.transaction.ServerTransactions;
+import io.sipreg.transaction.TransactionTimers;
+import io.sipreg.transport.BoundListener;
+import io.sipreg.transport.SipTransport;
+import io.sipreg.transport.TransportConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.HashSet;
+import io.sipreg.message.SipResponse;
+import io.sipreg.transaction.RequestHandler;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running registrar: store, transport, transactions and registrar wired together, and their shutdown. */
+final class RegistrarServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RegistrarServer.class);
+
+    private final SqliteStore store;
+    private final SipTransport transport;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final List<BoundListener> listeners;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private RegistrarServer(SqliteStore store, SipTransport transport, ScheduledThreadPoolExecutor scheduler,
+                            List<BoundListener> listeners) {
+        this.store = store;
+        this.transport = transport;
+        this.scheduler = scheduler;
+        this.listeners = listeners;
+        // SIGTERM and SIGINT run the hook: stop taking requests, let the store commit what it holds, then exit.
+        this.shutdownHook = new Thread(this::closeFromHook, "sipreg-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    static RegistrarServer start(ServeSettings settings) {
+        var store = SqliteStore.open(settings.dataDirectory());
+        try {
+            String domain = chooseDomain(settings.domain(), store.list());
+            var config = new RegistrarConfig(domain,
+                    settings.challenge() == 407 ? Challenge.PROXY_407 : Challenge.WWW_401,
+                    settings.minExpires(), settings.maxExpires(), settings.defaultExpires(),
+                    settings.algorithms(), Duration.ofSeconds(settings.nonceLifetimeSeconds()));
+            List<String> problems = config.validate();
+            if (!problems.isEmpty()) {
+                throw new UserError(String.join("; ", problems));
+            }
+            var scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+                var t = new Thread(r, "sipreg-timers");
+                t.setDaemon(true);
+                return t;
+            });
+            scheduler.setRemoveOnCancelPolicy(true);
+            Clock clock = Clock.systemUTC();
+            var nonces = NonceService.create(store.nonceSecret(), config.nonceLifetime(), clock);
+            // The registrar must know the bound addresses (RFC 3261 §10.3 step 1), known only once bound; requests
+            // that race the binding are answered 503 by the placeholder.
+            var registrar = new AtomicReference<RequestHandler>((request, flow) ->
+                    CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
+            var transport = new SipTransport(TransportConfig.defaults());
+            var transactions = new ServerTransactions(transport,
+                    new TransactionLog((request, flow) -> registrar.get().handle(request, flow)),
+                    TransactionTimers.of(scheduler));
+            List<BoundListener> bound;
+            try {
+                bound = transport.start(settings.listens(), transactions);
+            } catch (RuntimeException e) {
+                transport.close();
+                throw new UserError(e.getMessage());
+            }
+            Set<InetSocketAddress> localAddresses = new HashSet<>();
+            for (BoundListener l : bound) {
+                localAddresses.add(l.address());
+            }
+            registrar.set(new Registrar(config, store, store, nonces, clock, localAddresses));
+            // RFC 3261 §10.3: bindings past their expiry are gone; reads already hide them, this deletes them.
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    store.removeExpired(clock.instant());
+                } catch (RuntimeException e) {
+                    log.warn("removing expired bindings failed: {}", e.toString());
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+            log.info("serving domain {} with {} challenge, data in {}", domain, settings.challenge(),
+                    store.file());
+            return new RegistrarServer(store, transport, scheduler, bound);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** {@code --domain}, else the one domain the stored users have, else this host's name. */
+    static String chooseDomain(String configured, List<User> users) {
+        if (!configured.isBlank()) {
+            return configured.strip().toLowerCase(Locale.ROOT);
+        }
+        var domains = new TreeSet<String>();
+        for (User u : users) {
+            domains.add(u.domain());
+        }
+        if (domains.size() == 1) {
+            return domains.first();
+        }
+        if (domains.size() > 1) {
+            throw new UserError("the store has users in several domains " + domains + "; choose one with --domain");
+        }
+        try {
+            String host = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+            log.warn("no --domain and no users yet: serving domain {}", host);
+            return host;
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** {@code listening udp 127.0.0.1:5060}, one per listener, for scripts that wait for readiness. */
+    List<String> listeningLines() {
+        var lines = new ArrayList<String>();
+        for (BoundListener l : listeners) {
+            lines.add("listening " + l.transport().name().toLowerCase(Locale.ROOT) + " "
+                    + Addresses.format(l.address()));
+        }
+        return lines;
+    }
+
+    void awaitShutdown() throws InterruptedException {
+        stopped.await();
+    }
+
+    private void closeFromHook() {
+        log.info("stopping");
+        shutdown();
+    }
+
+    private synchronized void shutdown() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            transport.close();
+        } finally {
+            scheduler.shutdownNow();
+            store.close();
+            stopped.countDown();
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // Already shutting down: the hook is running or ran.
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.sipreg.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sipreg.message.digest.DigestAlgorithm;
+import io.sipreg.transport.ListenAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything {@code serve} runs with, after defaults, the config file and the command line flags have been
+ * merged in that order. Checked by hand at startup, and every complaint names where the value came from.
+ */
+record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> listens, int challenge,
+                     int minExpires, int maxExpires, int defaultExpires, List<DigestAlgorithm> algorithms,
+                     int nonceLifetimeSeconds) {
+
+    static final List<String> DEFAULT_LISTENS = List.of(
+            "udp:0.0.0.0:5060", "tcp:0.0.0.0:5060", "udp:[::]:5060", "tcp:[::]:5060");
+
+    /** The command line, each field null when the flag was not given. */
+    record Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
+                 Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime) {
+    }
+
+    /** Known settings: the dotted key in the file and the flag that overrides it. */
+    private enum Key {
+        DATA("data", "--data"),
+        DOMAIN("domain", "--domain"),
+        LISTEN("listen", "--listen"),
+        CHALLENGE("registrar.challenge", "--challenge"),
+        MIN_EXPIRES("registrar.min-expires", "--min-expires"),
+        MAX_EXPIRES("registrar.max-expires", "--max-expires"),
+        DEFAULT_EXPIRES("registrar.default-expires", "--default-expires"),
+        ALGORITHMS("registrar.algorithms", "--algorithm"),
+        NONCE_LIFETIME("registrar.nonce-lifetime", "--nonce-lifetime");
+
+        final String fileKey;
+        final String flag;
+
+        Key(String fileKey, String flag) {
+            this.fileKey = fileKey;
+            this.flag = flag;
+        }
+
+        static Optional<Key> byFileKey(String fileKey) {
+            for (Key k : values()) {
+                if (k.fileKey.equals(fileKey)) {
+                    return Optional.of(k);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    static ServeSettings resolve(Optional<ConfigFile> file, Flags flags) {
+        var values = new HashMap<Key, Object>();
+        var origins = new HashMap<Key, String>();
+        values.put(Key.DATA, Path.of("sipreg-data"));
+        values.put(Key.DOMAIN, "");
+        values.put(Key.LISTEN, DEFAULT_LISTENS);
+        values.put(Key.CHALLENGE, 401);
+        values.put(Key.MIN_EXPIRES, 60);
+        values.put(Key.MAX_EXPIRES, 3600);
+        values.put(Key.DEFAULT_EXPIRES, 3600);
+        values.put(Key.ALGORITHMS, List.of("MD5"));
+        values.put(Key.NONCE_LIFETIME, 300);
+        for (Key k : Key.values()) {
+            origins.put(k, "default " + k.fileKey + " ");
+        }
+        file.ifPresent(f -> readFile(f, values, origins));
+        readFlags(flags, values, origins);
+        return check(values, origins);
+    }
+
+    private static void readFile(ConfigFile file, Map<Key, Object> values, Map<Key, String> origins) {
+        for (ConfigFile.Setting s : file.settings().values()) {
+            String where = file.at(s);
+            Key key = Key.byFileKey(s.key()).orElseThrow(
+                    () -> new UserError(where + "unknown setting " + s.key()));
+            origins.put(key, where + key.fileKey + " ");
+            values.put(key, switch (key) {
+                case DATA -> Path.of(text(where, key, s.value()));
+                case DOMAIN -> text(where, key, s.value());
+                case LISTEN, ALGORITHMS -> texts(where, key, s.value());
+                default -> number(where, key, s.value());
+            });
+        }
+    }
+
+    private static void readFlags(Flags flags, Map<Key, Object> values, Map<Key, String> origins) {
+        putFlag(values, origins, Key.DATA, flags.data());
+        putFlag(values, origins, Key.DOMAIN, flags.domain());
+        putFlag(values, origins, Key.LISTEN, flags.listen() == null || flags.listen().isEmpty() ? null : flags.listen());
+        putFlag(values, origins, Key.CHALLENGE, flags.challenge());
+        putFlag(values, origins, Key.MIN_EXPIRES, flags.minExpires());
+        putFlag(values, origins, Key.MAX_EXPIRES, flags.maxExpires());
+        putFlag(values, origins, Key.DEFAULT_EXPIRES, flags.defaultExpires());
+        putFlag(values, origins, Key.ALGORITHMS,
+                flags.algorithms() == null || flags.algorithms().isEmpty() ? null : flags.algorithms());
+        putFlag(values, origins, Key.NONCE_LIFETIME, flags.nonceLifetime());
+    }
+
+    private static void putFlag(Map<Key, Object> values, Map<Key, String> origins, Key key, Object value) {
+        if (value != null) {
+            values.put(key, value);
+            origins.put(key, key.flag + " ");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ServeSettings check(Map<Key, Object> values, Map<Key, String> origins) {
+        var listens = new ArrayList<ListenAddress>();
+        for (String spec : (List<String>) values.get(Key.LISTEN)) {
+            try {
+                listens.add(ListenAddress.parse(spec));
+            } catch (IllegalArgumentException e) {
+                throw new UserError(origins.get(Key.LISTEN) + "has a bad listen address: " + e.getMessage());
+            }
+        }
+        if (listens.isEmpty()) {
+            throw new UserError(origins.get(Key.LISTEN) + "must name at least one listen address");
+        }
+        int challenge = (Integer) values.get(Key.CHALLENGE);
+        if (challenge != 401 && challenge != 407) {
+            throw new UserError(origins.get(Key.CHALLENGE) + "must be 401 or 407, was " + challenge);
+        }
+        int min = atLeast(values, origins, Key.MIN_EXPIRES, 1);
+        int max = atLeast(values, origins, Key.MAX_EXPIRES, 1);
+        int dflt = atLeast(values, origins, Key.DEFAULT_EXPIRES, 1);
+        if (max < min) {
+            throw new UserError(origins.get(Key.MAX_EXPIRES) + "must be >= min-expires (" + min + "), was " + max);
+        }
+        if (dflt < min || dflt > max) {
+            throw new UserError(origins.get(Key.DEFAULT_EXPIRES) + "must be between min-expires (" + min
+                    + ") and max-expires (" + max + "), was " + dflt);
+        }
+        int nonceLifetime = atLeast(values, origins, Key.NONCE_LIFETIME, 10);
+        var algorithms = new ArrayList<DigestAlgorithm>();
+        for (String name : (List<String>) values.get(Key.ALGORITHMS)) {
+            algorithms.add(DigestAlgorithm.fromWire(name).orElseThrow(() -> new UserError(
+                    origins.get(Key.ALGORITHMS) + "unknown digest algorithm " + name + " (use MD5 or SHA-256)")));
+        }
+        if (algorithms.isEmpty()) {
+            throw new UserError(origins.get(Key.ALGORITHMS) + "must name at least one digest algorithm");
+        }
+        return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
+                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime);
+    }
+
+    private static int atLeast(Map<Key, Object> values, Map<Key, String> origins, Key key, int floor) {
+        int value = (Integer) values.get(key);
+        if (value < floor) {
+            throw new UserError(origins.get(key) + "must be >= " + floor + ", was " + value);
+        }
+        return value;
+    }
+
+    private static String text(String where, Key key, JsonNode node) {
+        if (!node.isTextual()) {
+            throw new UserError(where + key.fileKey + " must be a string, was " + node);
+        }
+        return node.asText();
+    }
+
+    private static List<String> texts(String where, Key key, JsonNode node) {
+        if (node.isTextual()) {
+            return List.of(node.asText());
+        }
+        if (!node.isArray()) {
+            throw new UserError(where + key.fileKey + " must be a list of strings, was " + node);
+        }
+        var list = new ArrayList<String>();
+        for (JsonNode item : node) {
+            list.add(text(where, key, item));
+        }
+        return list;
+    }
+
+    private static int number(String where, Key key, JsonNode node) {
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw new UserError(where + key.fileKey + " must be a whole number, was " + node);
+        }
+        return node.asInt();
+    }
+}

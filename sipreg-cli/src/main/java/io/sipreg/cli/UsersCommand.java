@@ -1,0 +1,120 @@
+package io.sipreg.cli;
+
+import io.sipreg.registrar.SqliteStore;
+import io.sipreg.registrar.User;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "users", mixinStandardHelpOptions = true,
+        description = "Manage the accounts that may register. Only HA1 digests are stored, never passwords.",
+        subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.Remove.class})
+final class UsersCommand {
+
+    /** RFC 3261 §25.1 user: unreserved, escaped and user-unreserved characters; no '@' or ':'. */
+    private static final java.util.regex.Pattern USER =
+            java.util.regex.Pattern.compile("[A-Za-z0-9\\-_.!~*'()&=+$,;?/%]+");
+    private static final java.util.regex.Pattern DOMAIN =
+            java.util.regex.Pattern.compile("[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\]");
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Add an account, or change its password.")
+    static final class Add implements Callable<Integer> {
+        @Parameters(paramLabel = "USER", description = "The user part of the address-of-record, e.g. alice.")
+        String user;
+
+        @Option(names = "--domain", required = true, paramLabel = "DOMAIN",
+                description = "The domain, which is also the digest realm.")
+        String domain;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        PasswordSource password;
+
+        @Mixin
+        DataOption data;
+
+        static final class PasswordSource {
+            @Option(names = "--password", paramLabel = "PASS", description = "The password (visible in ps; prefer --password-stdin).")
+            String value;
+
+            @Option(names = "--password-stdin", description = "Read the password from the first line of standard input.")
+            boolean stdin;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            checkName(user, domain);
+            String secret = password.stdin ? readFirstLine() : password.value;
+            if (secret == null || secret.isEmpty()) {
+                throw new UserError("the password is empty");
+            }
+            try (var store = SqliteStore.open(data.directory)) {
+                boolean existed = store.find(user, domain).isPresent();
+                store.put(User.withPassword(user, domain, secret));
+                System.out.println((existed ? "updated " : "added ") + "sip:" + user + "@" + domain);
+            }
+            return 0;
+        }
+
+        private static String readFirstLine() throws IOException {
+            var reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line = reader.readLine();
+            return line == null ? null : line.stripTrailing();
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the accounts.")
+    static final class ListUsers implements Callable<Integer> {
+        @Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() {
+            try (var store = SqliteStore.open(data.directory)) {
+                for (User u : store.list()) {
+                    System.out.println("sip:" + u.username() + "@" + u.domain());
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove an account.")
+    static final class Remove implements Callable<Integer> {
+        @Parameters(paramLabel = "USER")
+        String user;
+
+        @Option(names = "--domain", required = true, paramLabel = "DOMAIN")
+        String domain;
+
+        @Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() {
+            try (var store = SqliteStore.open(data.directory)) {
+                if (!store.remove(user, domain)) {
+                    throw new UserError("no user sip:" + user + "@" + domain + " in " + data.directory, 1);
+                }
+                System.out.println("removed sip:" + user + "@" + domain);
+            }
+            return 0;
+        }
+    }
+
+    static void checkName(String user, String domain) {
+        if (!USER.matcher(user).matches()) {
+            throw new UserError("'" + user + "' is not a valid SIP user name (RFC 3261 §25.1)");
+        }
+        if (!DOMAIN.matcher(domain).matches()) {
+            throw new UserError("'" + domain + "' is not a valid domain");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.sipreg.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sipreg.message.digest.DigestAlgorithm;
+import io.sipreg.transport.ListenAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServeSettingsTest {
+    @TempDir
+    Path dir;
+
+    private static final ServeSettings.Flags NO_FLAGS =
+            new ServeSettings.Flags(null, null, null, null, null, null, null, null, null);
+
+    @Test
+    void noFileAndNoFlagsServesUdpAndTcpOnPort5060ForIpv4AndIpv6() {
+        var settings = ServeSettings.resolve(Optional.empty(), NO_FLAGS);
+
+        assertThat(settings.listens()).containsExactly(ListenAddress.parse("udp:0.0.0.0:5060"),
+                ListenAddress.parse("tcp:0.0.0.0:5060"), ListenAddress.parse("udp:[::]:5060"),
+                ListenAddress.parse("tcp:[::]:5060"));
+        assertThat(settings.dataDirectory()).isEqualTo(Path.of("sipreg-data"));
+        assertThat(settings.challenge()).isEqualTo(401);
+        assertThat(settings.minExpires()).isEqualTo(60);
+        assertThat(settings.maxExpires()).isEqualTo(3600);
+        assertThat(settings.defaultExpires()).isEqualTo(3600);
+    }
+
+    @Test
+    void tomlFileIsReadAndFlagsOverrideIt() throws IOException {
+        Path file = write("sipreg.toml", """
+                domain = "example.com"
+                listen = ["udp:127.0.0.1:0"]
+
+                [registrar]
+                challenge = 407
+                min-expires = 120
+                algorithms = ["SHA-256", "MD5"]
+                """);
+        var flags = new ServeSettings.Flags(null, null, null, null, 90, null, null, null, null);
+
+        var settings = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), flags);
+
+        assertThat(settings.domain()).isEqualTo("example.com");
+        assertThat(settings.challenge()).isEqualTo(407);
+        assertThat(settings.minExpires()).isEqualTo(90);
+        assertThat(settings.algorithms()).containsExactly(DigestAlgorithm.SHA_256, DigestAlgorithm.MD5);
+        assertThat(settings.listens()).containsExactly(ListenAddress.parse("udp:127.0.0.1:0"));
+    }
+
+    @Test
+    void yamlFileHoldsTheSameSettings() throws IOException {
+        Path file = write("sipreg.yaml", """
+                domain: example.org
+                listen: [udp:127.0.0.1:0, tcp:127.0.0.1:0]
+                registrar:
+                  challenge: 407
+                  max-expires: 7200
+                """);
+
+        var settings = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS);
+
+        assertThat(settings.domain()).isEqualTo("example.org");
+        assertThat(settings.challenge()).isEqualTo(407);
+        assertThat(settings.maxExpires()).isEqualTo(7200);
+        assertThat(settings.listens()).hasSize(2);
+    }
+
+    @Test
+    void badValueInTomlNamesFileLineAndSetting() throws IOException {
+        Path file = write("sipreg.toml", """
+                domain = "example.com"
+
+                [registrar]
+                challenge = 401
+                min-expires = 0
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .isInstanceOf(UserError.class)
+                .hasMessage(file + ":5: registrar.min-expires must be >= 1, was 0");
+    }
+
+    @Test
+    void badValueInYamlNamesFileLineAndSetting() throws IOException {
+        Path file = write("sipreg.yml", """
+                domain: example.com
+                registrar:
+                  challenge: 402
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .hasMessage(file + ":3: registrar.challenge must be 401 or 407, was 402");
+    }
+
+    @Test
+    void unknownSettingIsNamedWithItsLine() throws IOException {
+        Path file = write("sipreg.toml", """
+                domain = "example.com"
+                [registrar]
+                min-expire = 60
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .hasMessage(file + ":3: unknown setting registrar.min-expire");
+    }
+
+    @Test
+    void wrongTypeIsNamed() throws IOException {
+        Path file = write("sipreg.toml", """
+                [registrar]
+                max-expires = "an hour"
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .hasMessage(file + ":2: registrar.max-expires must be a whole number, was \"an hour\"");
+    }
+
+    @Test
+    void syntaxErrorNamesTheFile() throws IOException {
+        Path file = write("sipreg.toml", """
+                domain = "example.com
+                """);
+
+        assertThatThrownBy(() -> ConfigFile.read(file)).isInstanceOf(UserError.class)
+                .hasMessageStartingWith(file + ":").hasMessageContaining("syntax error");
+    }
+
+    @Test
+    void flagErrorsNameTheFlag() {
+        var flags = new ServeSettings.Flags(null, null, List.of("udp:nowhere"), null, null, null, null, null, null);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), flags))
+                .hasMessageStartingWith("--listen has a bad listen address");
+    }
+
+    @Test
+    void defaultExpiresMustLieBetweenMinAndMax() {
+        var flags = new ServeSettings.Flags(null, null, null, null, 600, null, 300, null, null);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), flags))
+                .hasMessage("--default-expires must be between min-expires (600) and max-expires (3600), was 300");
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text);
+        return file;
+    }
+}
