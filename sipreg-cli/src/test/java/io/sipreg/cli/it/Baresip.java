@@ -1,0 +1,147 @@
+package io.sipreg.cli.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
+
+/**
+ * baresip as a real SIP phone that registers one account through a registrar on loopback.
+ * It runs headless: no audio driver, no console UI, its config in a temp directory
+ * ({@code baresip -f DIR}), its SIP socket on an ephemeral loopback port.
+ *
+ * <p>baresip 1.0 reports a registration as
+ * {@code alice@example.test: {0/UDP/v4} 200 OK (server) [1 binding]}
+ * and a failure as {@code reg: sip:alice@example.test: 403 Forbidden (server)}
+ * or {@code reg: sip:alice@example.test: Register: Connection refused}.
+ */
+final class Baresip implements AutoCloseable {
+
+    /** baresip 1.0 as packaged in Debian 12. */
+    private static final Path MODULES = Path.of("/usr/lib/baresip/modules");
+    private static final Pattern FAILED = Pattern.compile("^reg: (\\S+): (.+)$");
+    private static final Duration UNREGISTER = Duration.ofSeconds(5);
+
+    private final SipUser user;
+    private final Transport transport;
+    private final String registrar;
+    private Path directory;
+    private Process process;
+    private CapturedOutput output;
+
+    private Baresip(SipUser user, Transport transport, String registrar) {
+        this.user = user;
+        this.transport = transport;
+        this.registrar = registrar;
+    }
+
+    /** A phone for {@code user} that sends its REGISTERs to 127.0.0.1:{@code port} over {@code transport}. */
+    static Baresip account(SipUser user, Transport transport, int port) {
+        return new Baresip(user, transport, "127.0.0.1:" + port);
+    }
+
+    Baresip start() {
+        try {
+            directory = WorkDirectory.create("baresip-");
+            Files.writeString(directory.resolve("config"), config());
+            Files.writeString(directory.resolve("accounts"), account() + "\n");
+            // -s prints every SIP message, so a failure message shows the exchange.
+            process = new ProcessBuilder("baresip", "-s", "-f", directory.toString())
+                    .directory(directory.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            output = CapturedOutput.drain(process.getInputStream(), "baresip " + user.user());
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start baresip", e);
+        }
+    }
+
+    /**
+     * Waits for baresip to report a 200 OK to its REGISTER and returns that line. Fails with
+     * baresip's whole output if it reports a failure (e.g. 403) or says nothing in time.
+     */
+    String awaitRegistered(Duration timeout) {
+        Pattern registered = Pattern.compile(
+                "^" + Pattern.quote(user.user() + "@" + user.domain())
+                        + ": \\{\\d+/" + transport.name() + "/v4\\} 200 OK.*$");
+        Pattern outcome = Pattern.compile(registered.pattern() + "|" + FAILED.pattern());
+        MatchResult line = awaitOutput(outcome, timeout);
+        if (!registered.matcher(line.group()).matches()) {
+            throw new AssertionError("baresip failed to register " + user.addressOfRecord()
+                    + " over " + transport + ": " + line.group() + "\n" + describe());
+        }
+        return line.group();
+    }
+
+    /** Waits for a line of baresip's output that contains a match of {@code pattern}. */
+    MatchResult awaitOutput(Pattern pattern, Duration timeout) {
+        try {
+            return output.awaitLine(pattern, timeout).orElseThrow(() -> new AssertionError(
+                    "baresip printed no line matching /" + pattern + "/ within " + timeout
+                            + (process.isAlive() ? "" : " and exited with " + process.exitValue())
+                            + "\n" + describe()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for baresip", e);
+        }
+    }
+
+    String output() {
+        return output.text();
+    }
+
+    /**
+     * Quits gracefully: on SIGTERM baresip unregisters (REGISTER with expires=0) before it exits.
+     * Killed if it is still running after {@link #UNREGISTER}. ProcessHandle.destroy() sends the
+     * same SIGTERM as Process.destroy() but keeps the pipe open for baresip's last lines.
+     */
+    @Override
+    public void close() {
+        if (process == null) {
+            return;
+        }
+        process.toHandle().destroy();
+        try {
+            if (!process.waitFor(UNREGISTER.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.toHandle().destroyForcibly();
+                process.waitFor();
+            }
+            output.awaitEnd(Duration.ofSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private String describe() {
+        return "--- baresip -f " + directory + " ---\n"
+                + "accounts: " + account() + "\n" + output.text();
+    }
+
+    private String account() {
+        String parameter = ";transport=" + transport.uriParameter();
+        return "<sip:" + user.user() + "@" + user.domain() + parameter + ">"
+                + ";auth_pass=" + user.password()
+                + ";outbound=\"sip:" + registrar + parameter + "\""
+                + ";regint=600";
+    }
+
+    /**
+     * The smallest working set: only the account loader. No audio or video module, so no sound
+     * device is opened; no stdio UI, which cannot poll a non-terminal stdin. The SIP stack binds
+     * loopback only.
+     */
+    private static String config() {
+        return """
+                poll_method		epoll
+                sip_listen		127.0.0.1:0
+                net_interface		127.0.0.1
+                module_path		%s
+                module_tmp		account.so
+                """.formatted(MODULES);
+    }
+}
