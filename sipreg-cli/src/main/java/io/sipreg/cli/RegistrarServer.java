@@ -50,9 +50,20 @@ final class RegistrarServer implements AutoCloseable {
         this.transport = transport;
         this.scheduler = scheduler;
         this.listeners = listeners;
-        // SIGTERM and SIGINT run the hook: stop taking requests, let the store commit what it holds, then exit.
+        // SIGTERM and SIGINT: stop taking requests, let the store commit what it holds, and exit with status 0 (the
+        // default JVM handling would exit 143). The hook covers every other way the JVM may be asked to stop.
         this.shutdownHook = new Thread(this::closeFromHook, "sipreg-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    log.info("stopping on SIG{}", name);
+                    new Thread(this::shutdown, "sipreg-stop").start();
+                });
+            } catch (IllegalArgumentException e) {
+                // The signal is not available here (or reserved by the JVM); the shutdown hook still runs.
+            }
+        }
     }
 
     static RegistrarServer start(ServeSettings settings) {

@@ -131,6 +131,10 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         int min = atLeast(values, origins, Key.MIN_EXPIRES, 1);
         int max = atLeast(values, origins, Key.MAX_EXPIRES, 1);
         int dflt = atLeast(values, origins, Key.DEFAULT_EXPIRES, 1);
+        if (origins.get(Key.DEFAULT_EXPIRES).startsWith("default ")) {
+            // Not chosen by the operator: follow the bounds that were (e.g. --max-expires 1800 alone).
+            dflt = Math.max(min, Math.min(max, dflt));
+        }
         if (max < min) {
             throw new UserError(origins.get(Key.MAX_EXPIRES) + "must be >= min-expires (" + min + "), was " + max);
         }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "users", mixinStandardHelpOptions = true,
         description = "Manage the accounts that may register. Only HA1 digests are stored, never passwords.",
-        subcommands = {UsersCommand.Add.class, UsersCommand.ListUsers.class, UsersCommand.Remove.class})
+        subcommands = {UsersCommand.Add.class, UsersCommand.Import.class, UsersCommand.ListUsers.class,
+                UsersCommand.Remove.class})
 final class UsersCommand {
 
     /** RFC 3261 §25.1 user: unreserved, escaped and user-unreserved characters; no '@' or ':'. */
@@ -67,6 +68,72 @@ final class UsersCommand {
             var reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line = reader.readLine();
             return line == null ? null : line.stripTrailing();
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Add or update many accounts from a file, in one transaction.",
+                    "One account per line: USER,PASSWORD (or USER;PASSWORD). Blank lines and lines starting with #"
+                            + " are skipped."})
+    static final class Import implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "The accounts file; - reads standard input.")
+        String file;
+
+        @Option(names = "--domain", required = true, paramLabel = "DOMAIN")
+        String domain;
+
+        @Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() throws IOException {
+            var users = new java.util.ArrayList<User>();
+            try (var reader = file.equals("-")
+                    ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                    : openFile(file)) {
+                String line;
+                int number = 0;
+                while ((line = reader.readLine()) != null) {
+                    number++;
+                    String row = line.strip();
+                    if (row.isEmpty() || row.startsWith("#")) {
+                        continue;
+                    }
+                    int split = indexOfSeparator(row);
+                    if (split <= 0 || split == row.length() - 1) {
+                        throw new UserError(file + ":" + number + ": expected USER,PASSWORD");
+                    }
+                    String user = row.substring(0, split).strip();
+                    try {
+                        checkName(user, domain);
+                    } catch (UserError e) {
+                        throw new UserError(file + ":" + number + ": " + e.getMessage());
+                    }
+                    users.add(User.withPassword(user, domain, row.substring(split + 1)));
+                }
+            }
+            try (var store = SqliteStore.open(data.directory)) {
+                store.putAll(users);
+            }
+            System.out.println("imported " + users.size() + " users into " + domain);
+            return 0;
+        }
+
+        private static BufferedReader openFile(String name) throws IOException {
+            try {
+                return java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(name), StandardCharsets.UTF_8);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new UserError(name + ": no such file");
+            }
+        }
+
+        private static int indexOfSeparator(String row) {
+            int comma = row.indexOf(',');
+            int semicolon = row.indexOf(';');
+            if (comma < 0) {
+                return semicolon;
+            }
+            return semicolon < 0 ? comma : Math.min(comma, semicolon);
         }
     }
 

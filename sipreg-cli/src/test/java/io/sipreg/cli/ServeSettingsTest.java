@@ -150,6 +150,13 @@ class ServeSettingsTest {
                 .hasMessage("--default-expires must be between min-expires (600) and max-expires (3600), was 300");
     }
 
+    @Test
+    void defaultExpiresFollowsAMaximumBelowIt() {
+        var flags = new ServeSettings.Flags(null, null, null, null, null, 1800, null, null, null);
+
+        assertThat(ServeSettings.resolve(Optional.empty(), flags).defaultExpires()).isEqualTo(1800);
+    }
+
     private Path write(String name, String text) throws IOException {
         Path file = dir.resolve(name);
         Files.writeString(file, text);
