@@ -17,6 +17,11 @@ public final class Body {
         return bytes.length == 0 ? EMPTY : new Body(bytes.clone());
     }
 
+    /** The parser's path: one copy of {@code data[from, to)}. */
+    static Body copyOf(byte[] data, int from, int to) {
+        return from >= to ? EMPTY : new Body(Arrays.copyOfRange(data, from, to));
+    }
+
     public static Body of(String text) {
         return text.isEmpty() ? EMPTY : new Body(text.getBytes(StandardCharsets.UTF_8));
     }

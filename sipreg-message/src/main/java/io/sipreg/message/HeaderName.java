@@ -48,6 +48,12 @@ public final class HeaderName {
 
     private static final Map<String, String> CANONICAL;
 
+    /** The known names in an open-addressing table keyed by a case-insensitive hash, for the parser. */
+    private static final String[] BY_HASH = new String[256];
+
+    /** Compact forms by letter, both cases. */
+    private static final String[] BY_COMPACT_LETTER = new String[128];
+
     static {
         var known = new java.util.HashMap<String, String>();
         for (String name : new String[] {VIA, FROM, TO, CALL_ID, CSEQ, CONTACT, EXPIRES, MIN_EXPIRES,
@@ -61,14 +67,26 @@ public final class HeaderName {
             known.put(name.toLowerCase(Locale.ROOT), name);
         }
         CANONICAL = Map.copyOf(known);
+        for (String name : known.values()) {
+            int slot = hashIgnoreCase(name) & (BY_HASH.length - 1);
+            while (BY_HASH[slot] != null) {
+                slot = (slot + 1) & (BY_HASH.length - 1);
+            }
+            BY_HASH[slot] = name;
+        }
+        for (var e : COMPACT.entrySet()) {
+            char c = e.getKey().charAt(0);
+            BY_COMPACT_LETTER[c] = e.getValue();
+            BY_COMPACT_LETTER[Character.toUpperCase(c)] = e.getValue();
+        }
     }
 
     /**
      * Headers whose values are comma-separated lists (RFC 3261 §7.3.1) and are therefore split into one field
      * per element by the parser. The authentication headers are not: their commas separate parameters.
      */
-    private static final Set<String> LIST_VALUED = Set.of(VIA, CONTACT, ROUTE, RECORD_ROUTE, PATH, ALLOW, SUPPORTED,
-            REQUIRE, "Proxy-Require", UNSUPPORTED, "Allow-Events", "Accept-Encoding", "Accept-Language",
+    private static final Set<String> LIST_VALUED = Set.of(VIA, CONTACT, ROUTE, RECORD_ROUTE, PATH, ACCEPT, ALLOW,
+            SUPPORTED, REQUIRE, "Proxy-Require", UNSUPPORTED, "Allow-Events", "Accept-Encoding", "Accept-Language",
             "Service-Route");
 
     private HeaderName() {
@@ -84,6 +102,60 @@ public final class HeaderName {
         }
         String known = CANONICAL.get(name.toLowerCase(Locale.ROOT));
         return known != null ? known : name;
+    }
+
+    /**
+     * {@link #canonical(String)} for a name straight from the wire: a known name costs no allocation. Names are
+     * tokens, so they are ASCII.
+     */
+    static String canonical(byte[] data, int offset, int length) {
+        if (length == 1) {
+            int c = data[offset] & 0x7F;
+            if (BY_COMPACT_LETTER[c] != null) {
+                return BY_COMPACT_LETTER[c];
+            }
+        }
+        int h = 0;
+        for (int i = 0; i < length; i++) {
+            h = 31 * h + lower(data[offset + i] & 0xFF);
+        }
+        int slot = mix(h) & (BY_HASH.length - 1);
+        while (BY_HASH[slot] != null) {
+            String candidate = BY_HASH[slot];
+            if (equalsIgnoreCase(candidate, data, offset, length)) {
+                return candidate;
+            }
+            slot = (slot + 1) & (BY_HASH.length - 1);
+        }
+        return new String(data, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static int hashIgnoreCase(String name) {
+        int h = 0;
+        for (int i = 0; i < name.length(); i++) {
+            h = 31 * h + lower(name.charAt(i));
+        }
+        return mix(h);
+    }
+
+    private static int mix(int h) {
+        return h ^ (h >>> 16) ^ (h >>> 8);
+    }
+
+    private static int lower(int c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    private static boolean equalsIgnoreCase(String name, byte[] data, int offset, int length) {
+        if (name.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (lower(name.charAt(i)) != lower(data[offset + i] & 0xFF)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static boolean isListValued(String canonicalName) {

@@ -26,6 +26,11 @@ public final class Headers {
         return new Headers(Collections.unmodifiableList(canonical));
     }
 
+    /** The parser's path: names are already canonical and the list is handed over, not copied. */
+    static Headers ofCanonical(List<HeaderField> canonicalFields) {
+        return canonicalFields.isEmpty() ? EMPTY : new Headers(Collections.unmodifiableList(canonicalFields));
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -24,9 +24,11 @@ public record SipUri(String scheme, String user, String password, String host, i
         return new SipUri("sip", user, "", host, port, Parameters.EMPTY, "");
     }
 
-    /** Parses a URI (no surrounding angle brackets). Throws {@link SipParseException} with {@link Violation#BAD_URI}. */
+    /**
+     * Parses a URI (no surrounding angle brackets). Throws {@link SipParseException} with {@link Violation#BAD_URI}.
+     */
     public static SipUri parse(String text) {
-        return HeaderGrammar.parseUri(text);
+        return UriGrammar.parseUri(text);
     }
 
     public boolean isSip() {
@@ -51,18 +53,18 @@ public record SipUri(String scheme, String user, String password, String host, i
      * case, no port, parameters or headers. Used as the key of the location service.
      */
     public String toAddressOfRecord() {
-        return HeaderGrammar.addressOfRecord(this);
+        return UriGrammar.addressOfRecord(this);
     }
 
     /**
      * URI equality per RFC 3261 §19.1.4 (case rules, parameters that must match when present on both sides).
      */
     public boolean equivalentTo(SipUri other) {
-        return HeaderGrammar.uriEquivalent(this, other);
+        return UriGrammar.uriEquivalent(this, other);
     }
 
     @Override
     public String toString() {
-        return HeaderGrammar.formatUri(this);
+        return UriGrammar.formatUri(this);
     }
 }

@@ -1,0 +1,547 @@
+package io.sipreg.message;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One pass of {@link SipParser} over one message: a small state machine over the bytes, then the semantic checks
+ * of {@link MessageValidator}. Not thread-safe and used once.
+ *
+ * <p>Every doubtful byte asks one question, {@link #violation}: is this allowed in the current mode? Lenient mode
+ * records it and goes on; strict mode remembers the first one, keeps reading header lines so the 400 can still
+ * copy Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2), and skips the rest. Resource limits and start lines
+ * that cannot make a message at all are {@link #fatal} in both modes.
+ */
+final class ParseRun implements MessageValidator.Sink {
+    private enum State { SKIP_CONTROL_CHARS, READ_START_LINE, READ_HEADERS, VALIDATE, READ_BODY, BAD_MESSAGE }
+
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+    private static final String SIP_2_0 = "SIP/2.0";
+    private static final String REQUEST_LINE = "Request-Line";
+    private static final String STATUS_LINE = "Status-Line";
+
+    private final byte[] data;
+    private final int base;
+    /** The end of what is read: the end of the input, or of its first maxMessageBytes when it is longer. */
+    private final int end;
+    private final boolean tooLarge;
+    private final ParseLimits limits;
+    private final boolean lenient;
+
+    private List<SipParseException> tolerated = List.of();
+    private SipParseException failure;
+    private boolean bareLfSeen;
+    private int pos;
+
+    private boolean isRequest;
+    private String method;
+    private SipUri requestUri;
+    private int status;
+    private String reason;
+
+    private final ArrayList<HeaderField> fields = new ArrayList<>(16);
+    private int[] valueOffsets = new int[16];
+    private int[] lineOffsets = new int[16];
+    private int headersEnd;
+    private int bodyStart;
+    private Body body = Body.EMPTY;
+
+    ParseRun(byte[] data, int offset, int length, ParseLimits limits, boolean lenient) {
+        this.data = data;
+        this.base = offset;
+        this.tooLarge = length > limits.maxMessageBytes();
+        this.end = offset + Math.min(length, limits.maxMessageBytes());
+        this.limits = limits;
+        this.lenient = lenient;
+    }
+
+    ParseResult run() {
+        if (tooLarge) {
+            // Still read the headers within the limit, so a 513 (RFC 3261 §21.5.11) can copy Via and friends.
+            fatal(Violation.MESSAGE_TOO_LARGE, limits.maxMessageBytes(), "");
+        }
+        State state = State.SKIP_CONTROL_CHARS;
+        pos = base;
+        while (true) {
+            switch (state) {
+                case SKIP_CONTROL_CHARS -> {
+                    // RFC 3261 §7.5: CRLFs before the start-line are ignored.
+                    while (pos < end && (data[pos] == CR || data[pos] == LF)) {
+                        pos++;
+                    }
+                    state = State.READ_START_LINE;
+                }
+                case READ_START_LINE -> {
+                    // Even a bad start line is followed by header lines worth reading for the 400.
+                    readStartLine();
+                    state = State.READ_HEADERS;
+                }
+                case READ_HEADERS -> {
+                    readHeaders();
+                    state = failure == null ? State.VALIDATE : State.BAD_MESSAGE;
+                }
+                case VALIDATE -> {
+                    // Header checks come before framing: the header defect is the better 400 reason when both are
+                    // wrong (RFC 4475 §3.3.8's Content-Length is 2 bytes too large, its point is the duplicates).
+                    new MessageValidator(this, fields, valueOffsets, lineOffsets, headersEnd)
+                            .validate(isRequest, method);
+                    state = failure == null ? State.READ_BODY : State.BAD_MESSAGE;
+                }
+                case READ_BODY -> {
+                    readBody();
+                    return result();
+                }
+                case BAD_MESSAGE -> {
+                    return result();
+                }
+            }
+        }
+    }
+
+    private ParseResult result() {
+        if (failure != null) {
+            return new ParseResult.Failed(failure, isRequest, Optional.ofNullable(method),
+                    Headers.ofCanonical(fields));
+        }
+        Headers headers = Headers.ofCanonical(fields);
+        SipMessage message = isRequest
+                ? new SipRequest(method, requestUri, headers, body)
+                : new SipResponse(status, reason, headers, body);
+        return new ParseResult.Parsed(message, tolerated);
+    }
+
+    // ------------------------------------------------------------------------------------- reporting
+
+    /** A grammar violation: tolerated in lenient mode, the failure in strict mode. True if parsing goes on. */
+    @Override
+    public boolean violation(Violation v, int offset, String detail) {
+        if (lenient) {
+            tolerate(new SipParseException(v, offset, detail));
+            return true;
+        }
+        if (failure == null) {
+            failure = new SipParseException(v, offset, detail);
+        }
+        return false;
+    }
+
+    /** Something no mode can build a message from, or a resource limit. */
+    private void fatal(Violation v, int offset, String detail) {
+        if (failure == null) {
+            failure = new SipParseException(v, offset, detail);
+        }
+    }
+
+    /** Liberal-acceptance notes (RFC 4475 §1): reported in lenient mode, silently accepted in strict mode. */
+    private void note(Violation v, int offset, String detail) {
+        if (lenient) {
+            tolerate(new SipParseException(v, offset, detail));
+        }
+    }
+
+    private void tolerate(SipParseException e) {
+        if (tolerated.isEmpty()) {
+            tolerated = new ArrayList<>(4);
+        }
+        tolerated.add(e);
+    }
+
+    private int rel(int absolute) {
+        return absolute - base;
+    }
+
+    // ------------------------------------------------------------------------------------- lines
+
+    private int indexOfLf(int from) {
+        for (int i = from; i < end; i++) {
+            if (data[i] == LF) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The end of a line's content: before CRLF, or before a bare LF (reported once, RFC 3261 §7). */
+    private int contentEnd(int lineStart, int lf) {
+        if (lf < 0) {
+            return end;
+        }
+        if (lf > lineStart && data[lf - 1] == CR) {
+            return lf - 1;
+        }
+        if (!bareLfSeen) {
+            bareLfSeen = true;
+            // RFC 4475 §1 asks to be liberal: bare LF is accepted in both modes, reported in lenient mode only.
+            note(Violation.BARE_LF, rel(lf), "");
+        }
+        return lf;
+    }
+
+    private String text(int from, int to) {
+        return new String(data, from, to - from, StandardCharsets.UTF_8);
+    }
+
+    // ------------------------------------------------------------------------------------- start line
+
+    private void readStartLine() {
+        int lineStart = pos;
+        if (lineStart >= end) {
+            fatal(Violation.BAD_START_LINE, rel(lineStart), "");
+            return;
+        }
+        int lf = indexOfLf(lineStart);
+        int lineEnd = contentEnd(lineStart, lf);
+        pos = lf < 0 ? end : lf + 1;
+        if (lineEnd - lineStart > limits.maxHeaderLineBytes()) {
+            fatal(Violation.HEADER_TOO_LONG, rel(lineStart), "");
+        } else if (startsWithSipVersion(lineStart, lineEnd)) {
+            readStatusLine(lineStart, lineEnd);
+        } else {
+            readRequestLine(lineStart, lineEnd);
+        }
+        if (lf < 0) {
+            fatal(Violation.NO_HEADER_END, rel(end), "");
+        }
+    }
+
+    private boolean startsWithSipVersion(int from, int to) {
+        if (to - from < 4) {
+            return false;
+        }
+        return (data[from] | 0x20) == 's' && (data[from + 1] | 0x20) == 'i' && (data[from + 2] | 0x20) == 'p'
+                && data[from + 3] == '/';
+    }
+
+    private boolean isSipVersion(int from, int to) {
+        if (to - from != SIP_2_0.length()) {
+            return false;
+        }
+        for (int i = 0; i < SIP_2_0.length(); i++) {
+            // RFC 3261 §7.1: "SIP" in SIP-Version is case-insensitive like every ABNF literal.
+            int b = data[from + i];
+            if (i < 3 ? (b | 0x20) != (SIP_2_0.charAt(i) | 0x20) : b != SIP_2_0.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Request-Line = Method SP Request-URI SP SIP-Version CRLF (RFC 3261 §7.1). */
+    private void readRequestLine(int from, int to) {
+        isRequest = true;
+        int sp1 = indexOf((byte) ' ', from, to);
+        if (sp1 <= from) {
+            fatal(Violation.BAD_START_LINE, rel(sp1 < 0 ? to : from), REQUEST_LINE);
+            return;
+        }
+        method = text(from, sp1);
+        for (int i = from; i < sp1; i++) {
+            if (!ByteClass.is(data[i], ByteClass.TOKEN)) {
+                violation(Violation.BAD_METHOD, rel(i), REQUEST_LINE);
+                break;
+            }
+        }
+        // RFC 4475 §3.1.2.10 (trws): SP after SIP-Version may be rejected, or ignored by a liberal element.
+        int lineEnd = to;
+        while (lineEnd > sp1 && ByteClass.isWsp(data[lineEnd - 1])) {
+            lineEnd--;
+        }
+        if (lineEnd < to) {
+            violation(Violation.BAD_START_LINE, rel(lineEnd), REQUEST_LINE);
+        }
+        int sp2 = lastIndexOf((byte) ' ', sp1 + 1, lineEnd);
+        if (sp2 < 0) {
+            fatal(Violation.BAD_START_LINE, rel(lineEnd), REQUEST_LINE);
+            return;
+        }
+        // RFC 4475 §3.1.2.9 (lwsstart): several SP between the elements, the same choice.
+        int uriStart = sp1 + 1;
+        int uriEnd = sp2;
+        while (uriStart < uriEnd && data[uriStart] == ' ') {
+            uriStart++;
+        }
+        while (uriEnd > uriStart && data[uriEnd - 1] == ' ') {
+            uriEnd--;
+        }
+        if (uriStart == uriEnd) {
+            fatal(Violation.BAD_START_LINE, rel(sp1 + 1), REQUEST_LINE);
+            return;
+        }
+        if (uriStart != sp1 + 1) {
+            violation(Violation.BAD_START_LINE, rel(sp1 + 1), REQUEST_LINE);
+        } else if (uriEnd != sp2) {
+            violation(Violation.BAD_START_LINE, rel(uriEnd), REQUEST_LINE);
+        }
+        String uriText = text(uriStart, uriEnd);
+        try {
+            requestUri = UriGrammar.parseUri(uriText, Violation.BAD_REQUEST_URI);
+            if (!requestUri.headers().isEmpty()) {
+                // RFC 3261 §19.1.1 table: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11)
+                violation(Violation.BAD_REQUEST_URI, rel(uriStart) + uriText.indexOf('?'), "Request-URI");
+            }
+        } catch (SipParseException e) {
+            violation(Violation.BAD_REQUEST_URI, rel(uriStart) + e.offset(), "Request-URI");
+            // Lenient: keep the Request-URI as opaque text so the message can still be read and written back.
+            requestUri = new SipUri("", "", "", uriText, -1, Parameters.EMPTY, "");
+        }
+        if (!isSipVersion(sp2 + 1, lineEnd)) {
+            violation(Violation.BAD_VERSION, rel(sp2 + 1), REQUEST_LINE);
+        }
+    }
+
+    /** Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF (RFC 3261 §7.2). */
+    private void readStatusLine(int from, int to) {
+        isRequest = false;
+        int sp = indexOf((byte) ' ', from, to);
+        if (sp < 0) {
+            fatal(Violation.BAD_START_LINE, rel(to), STATUS_LINE);
+            return;
+        }
+        if (!isSipVersion(from, sp)) {
+            violation(Violation.BAD_VERSION, rel(from), STATUS_LINE);
+        }
+        int code = 0;
+        int i = sp + 1;
+        for (; i < sp + 4 && i < to; i++) {
+            if (!ByteClass.is(data[i], ByteClass.DIGIT)) {
+                break;
+            }
+            code = code * 10 + (data[i] - '0');
+        }
+        if (i != sp + 4 || code < 100 || code > 699 || (i < to && data[i] != ' ')) {
+            fatal(Violation.BAD_STATUS_CODE, rel(sp + 1), STATUS_LINE);
+            return;
+        }
+        status = code;
+        if (i == to) {
+            // RFC 4475 §3.1.1.13 (noreason) requires the SP; a liberal reader accepts its absence.
+            note(Violation.BAD_START_LINE, rel(to), STATUS_LINE);
+            reason = "";
+        } else {
+            reason = text(i + 1, to);
+        }
+    }
+
+    private int indexOf(byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (data[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int lastIndexOf(byte b, int from, int to) {
+        for (int i = to - 1; i >= from; i--) {
+            if (data[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ------------------------------------------------------------------------------------- headers
+
+    /** Reads header lines up to the empty line, or until the header count limit stops the reading. */
+    private void readHeaders() {
+        while (true) {
+            if (pos >= end) {
+                // The header block never ended: no body, and a violation.
+                headersEnd = rel(end);
+                bodyStart = end;
+                violation(Violation.NO_HEADER_END, rel(end), "");
+                return;
+            }
+            int lineStart = pos;
+            int lf = indexOfLf(lineStart);
+            int firstEnd = contentEnd(lineStart, lf);
+            if (firstEnd == lineStart || (lf < 0 && firstEnd == lineStart + 1 && data[lineStart] == CR)) {
+                headersEnd = rel(lineStart);
+                bodyStart = lf < 0 ? end : lf + 1;
+                return;
+            }
+            // RFC 3261 §7.3.1: a line starting with SP or HT continues the previous one.
+            int lastEnd = firstEnd;
+            int next = lf < 0 ? end : lf + 1;
+            boolean folded = false;
+            while (next < end && ByteClass.isWsp(data[next])) {
+                folded = true;
+                int lf2 = indexOfLf(next);
+                lastEnd = contentEnd(next, lf2);
+                next = lf2 < 0 ? end : lf2 + 1;
+            }
+            pos = next;
+            if (!readHeaderLine(lineStart, firstEnd, lastEnd, folded)) {
+                return;
+            }
+        }
+    }
+
+    /** message-header = header-name HCOLON header-value, unfolded and trimmed (§7.3.1). */
+    private boolean readHeaderLine(int lineStart, int firstEnd, int lastEnd, boolean folded) {
+        if (ByteClass.isWsp(data[lineStart])) {
+            // Folding needs a header to continue; right after the start line there is none.
+            violation(Violation.BAD_HEADER_LINE, rel(lineStart), "");
+            return true;
+        }
+        int i = lineStart;
+        while (i < firstEnd && ByteClass.is(data[i], ByteClass.TOKEN)) {
+            i++;
+        }
+        int nameEnd = i;
+        // HCOLON = *( SP / HTAB ) ":" SWS
+        while (i < firstEnd && ByteClass.isWsp(data[i])) {
+            i++;
+        }
+        if (i >= firstEnd || data[i] != ':' || nameEnd == lineStart) {
+            boolean hasColon = indexOf((byte) ':', lineStart, firstEnd) >= 0;
+            if (hasColon) {
+                violation(Violation.BAD_HEADER_NAME, rel(nameEnd), "");
+            } else {
+                violation(Violation.BAD_HEADER_LINE, rel(lineStart), "");
+            }
+            return true;
+        }
+        String name = HeaderName.canonical(data, lineStart, nameEnd - lineStart);
+        int valueStart = i + 1;
+        int valueEnd = folded ? lastEnd : firstEnd;
+        while (valueStart < valueEnd && isLwsByte(data[valueStart])) {
+            valueStart++;
+        }
+        while (valueEnd > valueStart && isLwsByte(data[valueEnd - 1])) {
+            valueEnd--;
+        }
+        for (int k = valueStart; k < valueEnd; k++) {
+            if (data[k] == CR && data[k + 1] != LF) {
+                // RFC 3261 §7.3.1: CR appears only in CRLF; a lone one could end the line for another parser.
+                violation(Violation.BAD_HEADER_LINE, rel(k), name);
+                break;
+            }
+        }
+        String value = folded ? unfold(valueStart, valueEnd) : text(valueStart, valueEnd);
+        if (nameEnd - lineStart + 2 + value.length() > limits.maxHeaderLineBytes()) {
+            fatal(Violation.HEADER_TOO_LONG, rel(lineStart), name);
+            return true;
+        }
+        int valueOffset = rel(valueStart);
+        if (HeaderName.isListValued(name) && value.indexOf(',') >= 0) {
+            return addListElements(name, value, valueOffset, rel(lineStart));
+        }
+        return addField(name, value, valueOffset, rel(lineStart));
+    }
+
+    private static boolean isLwsByte(byte b) {
+        return b == ' ' || b == '\t' || b == CR || b == LF;
+    }
+
+    private static boolean isLwsChar(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    }
+
+    /** Replaces each line break with the whitespace around it by one SP (§7.3.1). */
+    private String unfold(int from, int to) {
+        byte[] out = new byte[to - from];
+        int n = 0;
+        int i = from;
+        while (i < to) {
+            byte b = data[i];
+            if (isLwsByte(b)) {
+                int j = i;
+                boolean lineBreak = false;
+                while (j < to && isLwsByte(data[j])) {
+                    lineBreak |= data[j] == LF;
+                    j++;
+                }
+                if (lineBreak) {
+                    out[n++] = ' ';
+                } else {
+                    System.arraycopy(data, i, out, n, j - i);
+                    n += j - i;
+                }
+                i = j;
+            } else {
+                out[n++] = b;
+                i++;
+            }
+        }
+        return new String(out, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** One field per element of a comma-separated list (§7.3.1); commas in quotes or brackets do not split. */
+    private boolean addListElements(String name, String value, int valueOffset, int lineOffset) {
+        int from = 0;
+        boolean added = false;
+        while (from <= value.length()) {
+            int elementEnd = HeaderGrammar.listElementEnd(value, from);
+            int s = from;
+            int e = elementEnd;
+            while (s < e && isLwsChar(value.charAt(s))) {
+                s++;
+            }
+            while (e > s && isLwsChar(value.charAt(e - 1))) {
+                e--;
+            }
+            if (s < e) {
+                if (!addField(name, value.substring(s, e), valueOffset + s, lineOffset)) {
+                    return false;
+                }
+                added = true;
+            }
+            from = elementEnd + 1;
+        }
+        return added || addField(name, "", valueOffset, lineOffset);
+    }
+
+    private boolean addField(String name, String value, int valueOffset, int lineOffset) {
+        int n = fields.size();
+        if (n >= limits.maxHeaders()) {
+            fatal(Violation.TOO_MANY_HEADERS, lineOffset, name);
+            return false;
+        }
+        if (n == valueOffsets.length) {
+            valueOffsets = java.util.Arrays.copyOf(valueOffsets, n * 2);
+            lineOffsets = java.util.Arrays.copyOf(lineOffsets, n * 2);
+        }
+        valueOffsets[n] = valueOffset;
+        lineOffsets[n] = lineOffset;
+        fields.add(new HeaderField(name, value));
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------- body
+
+    /**
+     * RFC 3261 §18.3 for datagrams: the body ends at Content-Length, bytes beyond it are discarded; a
+     * Content-Length beyond the datagram is an error; without Content-Length the body is the rest of the datagram.
+     */
+    private void readBody() {
+        int available = end - bodyStart;
+        int cl = -1;
+        for (int i = 0; i < fields.size(); i++) {
+            if (fields.get(i).name().equals(HeaderName.CONTENT_LENGTH)) {
+                cl = i;
+                break;
+            }
+        }
+        int bodyEnd = end;
+        if (cl >= 0) {
+            try {
+                long length = HeaderGrammar.parseNumber(fields.get(cl).value(), 999_999_999_999L,
+                        Violation.BAD_CONTENT_LENGTH);
+                if (length > available) {
+                    violation(Violation.CONTENT_LENGTH_TOO_LARGE, valueOffsets[cl], HeaderName.CONTENT_LENGTH);
+                } else {
+                    bodyEnd = bodyStart + (int) length;
+                }
+            } catch (SipParseException e) {
+                violation(e.violation(), valueOffsets[cl] + e.offset(), HeaderName.CONTENT_LENGTH);
+            }
+        }
+        if (failure == null) {
+            body = Body.copyOf(data, bodyStart, bodyEnd);
+        }
+    }
+}
