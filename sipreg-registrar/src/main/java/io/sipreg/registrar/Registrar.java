@@ -1,0 +1,410 @@
+package io.sipreg.registrar;
+
+import io.sipreg.message.ContactSet;
+import io.sipreg.message.HeaderName;
+import io.sipreg.message.NameAddress;
+import io.sipreg.message.Parameters;
+import io.sipreg.message.SipParseException;
+import io.sipreg.message.SipRequest;
+import io.sipreg.message.SipResponse;
+import io.sipreg.message.SipUri;
+import io.sipreg.message.Violation;
+import io.sipreg.transaction.RequestHandler;
+import io.sipreg.transport.Flow;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registrar (RFC 3261 §10.3): a function from a REGISTER and the flow it came on to a response. Each step of
+ * §10.3 is one method below, in the RFC's order. Also answers OPTIONS (§11.2) and refuses every other method with
+ * 405 (§8.2.1).
+ *
+ * <p>Retransmissions, malformed requests and sending are the transaction layer's business; this class never sends.
+ * A 200 is only returned once the {@link LocationStore} has made the change durable; a store failure is a 500.
+ */
+public final class Registrar implements RequestHandler {
+    static final String ALLOW = "REGISTER, OPTIONS";
+
+    private static final Logger log = LoggerFactory.getLogger(Registrar.class);
+
+    private final RegistrarConfig config;
+    private final LocationStore locations;
+    private final Clock clock;
+    private final LocalAddresses local;
+    private final DigestAuthenticator authenticator;
+    private final Responses responses;
+
+    /**
+     * @param localAddresses the bound listeners, so that a Request-URI naming the server's own IP (and port) counts
+     *                       as the served domain
+     * @throws IllegalArgumentException when {@link RegistrarConfig#validate()} reports problems
+     */
+    public Registrar(RegistrarConfig config, LocationStore locations, UserStore users, NonceService nonces,
+                     Clock clock, Set<InetSocketAddress> localAddresses) {
+        List<String> problems = config.validate();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid registrar configuration: " + String.join("; ", problems));
+        }
+        this.config = config;
+        this.locations = Objects.requireNonNull(locations, "locations");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.local = new LocalAddresses(localAddresses);
+        this.authenticator = new DigestAuthenticator(config, Objects.requireNonNull(users, "users"),
+                Objects.requireNonNull(nonces, "nonces"));
+        this.responses = new Responses(clock);
+    }
+
+    /**
+     * Answers {@code request}. The steps up to the store run on the calling thread and do not wait for disk (the
+     * user lookup is served from memory while the users table is unchanged); the stage completes once the binding
+     * change is durable, on the store's writer thread.
+     */
+    @Override
+    public CompletionStage<SipResponse> handle(SipRequest request, Flow flow) {
+        return handle(request, Origin.of(flow));
+    }
+
+    /** Answers {@code request}, which arrived on {@code origin}. Never throws; never completes exceptionally. */
+    CompletionStage<SipResponse> handle(SipRequest request, Origin origin) {
+        try {
+            return switch (request.method()) {
+                case "REGISTER" -> register(request, origin);
+                case "OPTIONS" -> done(options(request));
+                default -> done(methodNotAllowed(request));
+            };
+        } catch (SipParseException e) {
+            // A header the transaction layer does not check (To, Contact, Expires...) is malformed.
+            return done(log(request, origin, responses.answer(request, 400, e.violation().reason())));
+        } catch (RuntimeException e) {
+            log.error("{} {} {} failed", origin, request.callId(), request.method(), e);
+            return done(responses.answer(request, 500, "Server Internal Error"));
+        }
+    }
+
+    // ---- REGISTER: RFC 3261 §10.3 ----
+
+    private CompletionStage<SipResponse> register(SipRequest request, Origin origin) {
+        Optional<RegisterRejection> refused = inspectRequestUri(request.requestUri());
+        if (refused.isPresent()) {
+            return refuse(request, origin, refused.get());
+        }
+        List<String> unsupported = unsupportedExtensions(request);
+        if (!unsupported.isEmpty()) {
+            // §8.2.2.3: the 420 lists what we do not support in Unsupported.
+            return done(log(request, origin, responses.refuse(request, RegisterRejection.BAD_EXTENSION)
+                    .with(HeaderName.UNSUPPORTED, String.join(", ", unsupported))));
+        }
+        DigestAuthenticator.Outcome outcome = authenticator.authenticate(request);
+        if (outcome instanceof DigestAuthenticator.Outcome.Challenged c) {
+            return done(log(request, origin,
+                    responses.challenge(request, config.challenge(), authenticator.challenges(c.stale()))));
+        }
+        if (outcome instanceof DigestAuthenticator.Outcome.Refused r) {
+            return refuse(request, origin, r.rejection());
+        }
+        String username = ((DigestAuthenticator.Outcome.Authenticated) outcome).username();
+        SipUri to = toUri(request);
+        refused = authorize(username, to);
+        if (refused.isPresent()) {
+            return refuse(request, origin, refused.get());
+        }
+        Optional<String> aor = extractAddressOfRecord(to);
+        if (aor.isEmpty()) {
+            return refuse(request, origin, RegisterRejection.AOR_NOT_SERVED);
+        }
+        List<String> contactValues = request.headers().all(HeaderName.CONTACT);
+        OptionalLong expiresHeader = expiresHeader(request);
+        refused = checkWildcard(contactValues, expiresHeader);
+        if (refused.isPresent()) {
+            return refuse(request, origin, refused.get());
+        }
+        boolean wildcard = contactValues.size() == 1 && contactValues.get(0).equals("*");
+        List<NameAddress> addresses = wildcard ? List.of() : addresses(request);
+        refused = checkExpiries(addresses, expiresHeader);
+        if (refused.isPresent()) {
+            return refuse(request, origin, refused.get());
+        }
+        long now = clock.millis();
+        var update = new BindingUpdate(request, aor.get(), request.callId(), request.cseq().sequence(), wildcard,
+                requestedContacts(addresses, expiresHeader), origin,
+                request.headers().first(HeaderName.USER_AGENT).orElse(""), now, responses);
+        return updateBindings(request, origin, aor.get(), update);
+    }
+
+    /**
+     * Step 1: "The registrar inspects the Request-URI to determine whether it has access to bindings for the domain
+     * identified in the Request-URI." We serve one domain, which a device may also write as our IP address.
+     */
+    private Optional<RegisterRejection> inspectRequestUri(SipUri requestUri) {
+        if (!requestUri.isSip()) {
+            return Optional.of(RegisterRejection.UNSUPPORTED_URI_SCHEME);
+        }
+        return isServedHost(requestUri) ? Optional.empty() : Optional.of(RegisterRejection.DOMAIN_NOT_SERVED);
+    }
+
+    /**
+     * Step 2: "the registrar MUST process the Require header field values as described for UASs in Section 8.2.2."
+     * We implement no extension, so every option tag in Require is unsupported (§8.2.2.3).
+     */
+    private static List<String> unsupportedExtensions(SipRequest request) {
+        List<String> required = request.headers().all(HeaderName.REQUIRE);
+        if (required.isEmpty()) {
+            return List.of();
+        }
+        var unsupported = new ArrayList<String>(required.size());
+        for (String tag : required) {
+            if (!tag.isBlank()) {
+                unsupported.add(tag.strip());
+            }
+        }
+        return unsupported;
+    }
+
+    /**
+     * Step 4: "the registrar determines if the authenticated user is authorized to modify registrations for this
+     * address-of-record": a user may register only their own AOR. The To domain is checked in step 5; a non-SIP To
+     * is left to step 5 as well.
+     */
+    private static Optional<RegisterRejection> authorize(String username, SipUri to) {
+        if (!to.isSip() || username.equals(to.user())) {
+            return Optional.empty();
+        }
+        return Optional.of(RegisterRejection.NOT_AUTHORIZED_FOR_AOR);
+    }
+
+    /**
+     * Step 5: "The registrar extracts the address-of-record from the To header field ... If the address-of-record is
+     * not valid for the domain in the Request-URI, the registrar MUST send a 404." The AOR is written with the
+     * domain even when the To named our IP, so a device finds the same bindings either way.
+     */
+    private Optional<String> extractAddressOfRecord(SipUri to) {
+        if (!to.isSip() || to.user().isEmpty() || !isServedHost(to)) {
+            return Optional.empty();
+        }
+        SipUri named = to.host().equalsIgnoreCase(config.domain()) ? to
+                : new SipUri(to.scheme(), to.user(), "", config.domain(), -1, Parameters.EMPTY, "");
+        return Optional.of(named.toAddressOfRecord());
+    }
+
+    /**
+     * Step 6: "If [Contact: *] is present, the request MUST contain only one Contact value, and the Expires header
+     * field value MUST be zero", else the registrar returns 400.
+     */
+    private static Optional<RegisterRejection> checkWildcard(List<String> contactValues, OptionalLong expiresHeader) {
+        if (!contactValues.contains("*")) {
+            return Optional.empty();
+        }
+        if (contactValues.size() > 1) {
+            return Optional.of(RegisterRejection.WILDCARD_NOT_ALONE);
+        }
+        if (expiresHeader.isEmpty() || expiresHeader.getAsLong() != 0) {
+            return Optional.of(RegisterRejection.WILDCARD_NEEDS_EXPIRES_ZERO);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Step 7, before touching any binding: no expiry may be shorter than we allow. The registrar MAY answer 423
+     * (Interval Too Brief) to an interval above zero, below one hour and below its configured minimum (§10.2.8).
+     * Zero is not brief: it removes the binding. Malformed expires and q parameters never get here: ContactSet
+     * refuses them (§20.10) and the request is answered 400.
+     */
+    private Optional<RegisterRejection> checkExpiries(List<NameAddress> addresses, OptionalLong expiresHeader) {
+        for (NameAddress address : addresses) {
+            long expires = requestedExpiry(address, expiresHeader);
+            if (expires > 0 && expires < config.minExpires()) {
+                return Optional.of(RegisterRejection.INTERVAL_TOO_BRIEF);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Step 7: each contact's expiry is its {@code expires} parameter, else the Expires header, else our default
+     * (§10.2.1.1), and never more than our maximum: step 7 lets the registrar choose a shorter expiration than
+     * requested, and the 200 tells the device what it got.
+     */
+    private List<RequestedContact> requestedContacts(List<NameAddress> addresses, OptionalLong expiresHeader) {
+        var contacts = new ArrayList<RequestedContact>(addresses.size());
+        for (NameAddress address : addresses) {
+            long expires = Math.min(requestedExpiry(address, expiresHeader), config.maxExpires());
+            int q = address.params().get("q").map(Registrar::qValue).orElse(Binding.Q_ABSENT);
+            contacts.add(RequestedContact.of(address, expires, q));
+        }
+        return contacts;
+    }
+
+    private long requestedExpiry(NameAddress address, OptionalLong expiresHeader) {
+        Optional<String> param = address.params().get("expires");
+        if (param.isPresent()) {
+            return deltaSeconds(param.get()).orElse(config.defaultExpires());
+        }
+        return expiresHeader.orElse(config.defaultExpires());
+    }
+
+    /**
+     * Steps 7 and 8 against the store: the decision runs with the AOR's bindings locked, and the 200 is returned only
+     * after the change is durable. Failing that, 500: a 200 would promise the device a binding that does not exist.
+     */
+    private CompletionStage<SipResponse> updateBindings(SipRequest request, Origin origin, String aor,
+                                                        BindingUpdate update) {
+        CompletionStage<SipResponse> stored;
+        try {
+            stored = locations.update(aor, update::decide);
+        } catch (RuntimeException e) {
+            stored = CompletableFuture.failedFuture(e);
+        }
+        return stored.handle((response, error) -> {
+            if (error == null) {
+                return log(request, origin, response);
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof StoreException) {
+                log.warn("{} {} REGISTER {}: binding store failed: {}", origin, request.callId(), aor,
+                        cause.getMessage());
+                return responses.refuse(request, RegisterRejection.BINDING_STORE_UNAVAILABLE);
+            }
+            log.error("{} {} REGISTER {} failed", origin, request.callId(), aor, cause);
+            return responses.answer(request, 500, "Server Internal Error");
+        });
+    }
+
+    // ---- OPTIONS and the rest ----
+
+    /**
+     * §11.2: OPTIONS to the server says what it can do. Allow lists the methods; Accept is empty because we take no
+     * message bodies (§20.1: without Accept, application/sdp would be assumed); Supported is empty because we
+     * implement no extension.
+     */
+    private SipResponse options(SipRequest request) {
+        SipUri uri = request.requestUri();
+        if (!uri.isSip()) {
+            return responses.refuse(request, RegisterRejection.UNSUPPORTED_URI_SCHEME);
+        }
+        if (!isServedHost(uri)) {
+            return responses.refuse(request, RegisterRejection.DOMAIN_NOT_SERVED);
+        }
+        return responses.answer(request, 200, "OK")
+                .with(HeaderName.ALLOW, ALLOW)
+                .with(HeaderName.ACCEPT, "")
+                .with(HeaderName.SUPPORTED, "");
+    }
+
+    /** §8.2.1: a method we do not implement gets 405 with the methods we do. */
+    private SipResponse methodNotAllowed(SipRequest request) {
+        return responses.answer(request, 405, "Method Not Allowed").with(HeaderName.ALLOW, ALLOW);
+    }
+
+    // ---- helpers ----
+
+    private boolean isServedHost(SipUri uri) {
+        if (uri.host().equalsIgnoreCase(config.domain())) {
+            return local.isOurPort(uri.port());
+        }
+        return local.isOurs(uri.host(), uri.port());
+    }
+
+    private static SipUri toUri(SipRequest request) {
+        String to = request.headers().first(HeaderName.TO)
+                .orElseThrow(() -> new SipParseException(Violation.MISSING_TO, 0, HeaderName.TO));
+        return NameAddress.parse(to, Violation.BAD_TO).uri();
+    }
+
+    private static List<NameAddress> addresses(SipRequest request) {
+        return ContactSet.of(request.headers()) instanceof ContactSet.Contacts c ? c.addresses() : List.of();
+    }
+
+    /** The Expires header (§20.19); empty when absent. Malformed is a parse error, hence 400. */
+    private static OptionalLong expiresHeader(SipRequest request) {
+        Optional<String> value = request.headers().first(HeaderName.EXPIRES);
+        if (value.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        OptionalLong seconds = deltaSeconds(value.get().strip());
+        if (seconds.isEmpty()) {
+            throw new SipParseException(Violation.BAD_EXPIRES, 0, HeaderName.EXPIRES);
+        }
+        return seconds;
+    }
+
+    /**
+     * delta-seconds (§25.1: 1*DIGIT), clamped at 2**32-1 (§20.19) so that any length of digits is safe; capped to
+     * maxExpires later.
+     */
+    static OptionalLong deltaSeconds(String text) {
+        if (text.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long value = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return OptionalLong.empty();
+            }
+            value = Math.min(value * 10 + (c - '0'), 0xFFFF_FFFFL);
+        }
+        return OptionalLong.of(value);
+    }
+
+    /** qvalue (§25.1): "0" ["." 0*3DIGIT] / "1" ["." 0*3("0")], as thousandths; Q_ABSENT when malformed. */
+    static int qValue(String text) {
+        if (text.isEmpty() || text.length() > 5 || (text.charAt(0) != '0' && text.charAt(0) != '1')) {
+            return Binding.Q_ABSENT;
+        }
+        int whole = text.charAt(0) - '0';
+        if (text.length() == 1) {
+            return whole * 1000;
+        }
+        if (text.charAt(1) != '.') {
+            return Binding.Q_ABSENT;
+        }
+        int fraction = 0;
+        int digits = 0;
+        for (int i = 2; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return Binding.Q_ABSENT;
+            }
+            fraction = fraction * 10 + (c - '0');
+            digits++;
+        }
+        for (; digits < 3; digits++) {
+            fraction *= 10;
+        }
+        int q = whole * 1000 + fraction;
+        return q > 1000 ? Binding.Q_ABSENT : q;
+    }
+
+    private CompletionStage<SipResponse> refuse(SipRequest request, Origin origin, RegisterRejection rejection) {
+        SipResponse response = responses.refuse(request, rejection);
+        if (rejection == RegisterRejection.INTERVAL_TOO_BRIEF) {
+            // §10.3 step 7: a 423 must carry Min-Expires, the shortest interval we accept (§20.23).
+            response = response.with(HeaderName.MIN_EXPIRES, Integer.toString(config.minExpires()));
+        }
+        return done(log(request, origin, response));
+    }
+
+    private static SipResponse log(SipRequest request, Origin origin, SipResponse response) {
+        if (log.isDebugEnabled()) {
+            log.debug("{} {} {} -> {} {}", origin, request.callId(), request.method(), response.status(),
+                    response.reason());
+        }
+        return response;
+    }
+
+    private static <T> CompletionStage<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}

@@ -1,0 +1,875 @@
+package io.sipreg.registrar;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * Bindings, users and the nonce secret in one SQLite file, {@code <data>/sipreg.db}.
+ *
+ * <p><b>Durability.</b> The database runs in WAL mode with {@code synchronous=FULL}: every commit fsyncs the
+ * write-ahead log before it returns. A change that {@link #update} has completed therefore survives both a killed
+ * process (kill -9) and a power loss, as far as the disk honours fsync. ({@code NORMAL} would only survive the
+ * former, and a 200 OK is a promise that the binding exists.)
+ *
+ * <p><b>Speed.</b> Every write goes through one writer thread doing group commit: it takes every change waiting
+ * in its queue, writes them in one transaction with prepared statements, commits once, and only then completes
+ * their futures. One fsync is shared by everything that arrived while the previous one ran. REGISTER processing
+ * reads the bindings from an in-memory {@link BindingIndex} loaded at open and updated after each commit, never
+ * from disk. Other reads use a small pool of reader connections, which WAL lets run beside the writer.
+ *
+ * <p><b>Several processes.</b> The CLI opens the same file while {@code serve} runs, to list bindings and manage
+ * users. Write transactions are short (one batch), take the write lock only at their first write, and every
+ * connection waits up to {@value #BUSY_TIMEOUT_MILLIS} ms for a lock. Users are cached, but every lookup first asks
+ * SQLite whether anyone else has committed since ({@code PRAGMA data_version}), so a user added by another process
+ * is usable by the next REGISTER (see {@link #find}). Reads of bindings through {@link #bindings} and {@link #all}
+ * query the file, so they show what another process wrote.
+ */
+public final class SqliteStore implements LocationStore, UserStore {
+    public static final String FILE_NAME = "sipreg.db";
+
+    static final int BUSY_TIMEOUT_MILLIS = 5_000;
+    private static final int SCHEMA_VERSION = 1;
+    private static final int MAX_BATCH = 2_048;
+    /** Beyond this many waiting writes the disk is not keeping up; failing fast (500) beats unbounded memory. */
+    private static final int MAX_PENDING_WRITES = 100_000;
+    private static final int NONCE_SECRET_BYTES = 32;
+    private static final String NONCE_SECRET_KEY = "nonce-secret";
+
+    private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
+
+    private static final List<String> SCHEMA = List.of(
+            """
+            CREATE TABLE IF NOT EXISTS bindings (
+                aor TEXT NOT NULL,
+                contact_uri TEXT NOT NULL,
+                contact TEXT NOT NULL,
+                expires_at INTEGER NOT NULL,
+                q INTEGER NOT NULL,
+                call_id TEXT NOT NULL,
+                cseq INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                transport TEXT NOT NULL,
+                local_socket TEXT NOT NULL,
+                connection_id INTEGER NOT NULL,
+                user_agent TEXT NOT NULL,
+                instance_id TEXT NOT NULL,
+                reg_id INTEGER NOT NULL,
+                path TEXT NOT NULL,
+                registered_at INTEGER NOT NULL,
+                last_updated INTEGER NOT NULL,
+                PRIMARY KEY (aor, contact_uri)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX IF NOT EXISTS bindings_by_expiry ON bindings (expires_at)",
+            """
+            CREATE TABLE IF NOT EXISTS users (
+                username TEXT NOT NULL,
+                domain TEXT NOT NULL,
+                ha1_md5 TEXT NOT NULL,
+                ha1_sha256 TEXT NOT NULL,
+                PRIMARY KEY (username, domain)
+            ) WITHOUT ROWID""",
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+            // Bumped on every change to users, whichever process makes it, so that a cached user list can tell
+            // whether it is still current (see UserCache).
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('users-version', 0)",
+            """
+            CREATE TRIGGER IF NOT EXISTS users_inserted AFTER INSERT ON users BEGIN
+                UPDATE meta SET value = value + 1 WHERE key = 'users-version';
+            END""",
+            """
+            CREATE TRIGGER IF NOT EXISTS users_updated AFTER UPDATE ON users BEGIN
+                UPDATE meta SET value = value + 1 WHERE key = 'users-version';
+            END""",
+            """
+            CREATE TRIGGER IF NOT EXISTS users_deleted AFTER DELETE ON users BEGIN
+                UPDATE meta SET value = value + 1 WHERE key = 'users-version';
+            END""");
+
+    private static final String BINDING_COLUMNS = "aor, contact_uri, contact, expires_at, q, call_id, cseq, source, "
+            + "transport, local_socket, connection_id, user_agent, instance_id, reg_id, path, registered_at, "
+            + "last_updated";
+
+    private final Path file;
+    private final Clock clock;
+    private final BindingIndex index;
+    private final byte[] nonceSecret;
+    private final Writer writer;
+    private final ArrayBlockingQueue<Reader> readers;
+    private final List<Reader> allReaders;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final UserCache userCache = new UserCache();
+
+    private SqliteStore(Path file, Clock clock, BindingIndex index, byte[] nonceSecret, Writer writer,
+                        List<Reader> readers) {
+        this.file = file;
+        this.clock = clock;
+        this.index = index;
+        this.nonceSecret = nonceSecret;
+        this.writer = writer;
+        this.allReaders = List.copyOf(readers);
+        this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
+    }
+
+    /** Opens (creating if needed) {@code dataDirectory} and {@code sipreg.db} in it. */
+    public static SqliteStore open(Path dataDirectory) {
+        return open(dataDirectory, Clock.systemUTC());
+    }
+
+    /** As {@link #open(Path)}, with the clock that decides which bindings have expired. */
+    public static SqliteStore open(Path dataDirectory, Clock clock) {
+        Path file = dataDirectory.resolve(FILE_NAME);
+        createPrivateDirectory(dataDirectory);
+        Connection writeConnection = null;
+        var readers = new ArrayList<Reader>();
+        try {
+            writeConnection = connect(file);
+            migrate(writeConnection, file);
+            byte[] secret = nonceSecret(writeConnection);
+            // Enough that the event-loop threads (2 per core in Netty) rarely wait for one.
+            int readerCount = Math.max(4, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
+            for (int i = 0; i < readerCount; i++) {
+                readers.add(new Reader(connect(file)));
+            }
+            var index = new BindingIndex(clock::millis);
+            for (Binding b : readers.get(0).bindings(clock.millis())) {
+                index.load(b);
+            }
+            var writer = new Writer(writeConnection, file);
+            writer.start();
+            return new SqliteStore(file, clock, index, secret, writer, readers);
+        } catch (SQLException e) {
+            readers.forEach(Reader::closeQuietly);
+            closeQuietly(writeConnection);
+            throw new StoreException(file + ": cannot open database: " + e.getMessage(), e);
+        }
+    }
+
+    /** The database file. */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * The server secret for {@link NonceService}, created at random the first time the file is opened and kept in
+     * it, so that nonces stay valid across restarts and every process opening the file agrees on it.
+     */
+    public byte[] nonceSecret() {
+        return nonceSecret.clone();
+    }
+
+    // ---- LocationStore ----
+
+    @Override
+    public List<Binding> bindings(String aor) {
+        return read(r -> r.bindingsOf(aor, clock.millis()));
+    }
+
+    @Override
+    public List<Binding> all() {
+        return read(r -> r.bindings(clock.millis()));
+    }
+
+    @Override
+    public <R> CompletionStage<R> update(String aor, Function<List<Binding>, BindingChange<R>> decision) {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new StoreException("location store is closed"));
+        }
+        return index.update(aor, decision, (key, change) -> {
+            var done = new CompletableFuture<Void>();
+            writer.submit(new BindingWrite(change, done));
+            return done;
+        });
+    }
+
+    @Override
+    public int removeExpired(Instant now) {
+        var done = new CompletableFuture<Integer>();
+        writer.submit(new ExpiryWrite(now.toEpochMilli(), index, done));
+        return await(done);
+    }
+
+    /** The number of bindings held in memory, expired or not; for metrics. */
+    public int indexedBindings() {
+        return index.size();
+    }
+
+    // ---- UserStore ----
+
+    @Override
+    public void put(User user) {
+        var done = new CompletableFuture<Boolean>();
+        writer.submit(new UserWrite(user, done));
+        try {
+            await(done);
+        } finally {
+            userCache.invalidate();
+        }
+    }
+
+    /** Adds or replaces many users; the writer commits them in as few transactions as it can (group commit). */
+    @Override
+    public void putAll(java.util.Collection<User> users) {
+        var pending = new java.util.ArrayList<CompletableFuture<Boolean>>(users.size());
+        for (User user : users) {
+            var done = new CompletableFuture<Boolean>();
+            writer.submit(new UserWrite(user, done));
+            pending.add(done);
+        }
+        try {
+            for (CompletableFuture<Boolean> done : pending) {
+                await(done);
+            }
+        } finally {
+            userCache.invalidate();
+        }
+    }
+
+    @Override
+    public boolean remove(String username, String domain) {
+        var done = new CompletableFuture<Boolean>();
+        writer.submit(new UserDelete(username, domain.toLowerCase(java.util.Locale.ROOT), done));
+        try {
+            return await(done);
+        } finally {
+            userCache.invalidate();
+        }
+    }
+
+    /**
+     * Served from memory when nothing changed: every call asks its connection for {@code PRAGMA data_version}, which
+     * moves whenever another connection (our writer, or another process such as {@code sipreg users add}) commits,
+     * and only then re-reads the users version. A user added elsewhere is therefore found by the very next call.
+     * Known and unknown users are cached alike, so a lookup costs the same either way and its timing does not tell
+     * an attacker which usernames exist.
+     */
+    @Override
+    public Optional<User> find(String username, String domain) {
+        String d = domain.toLowerCase(java.util.Locale.ROOT);
+        return read(r -> {
+            long dataVersion = r.dataVersion();
+            if (dataVersion != r.lastDataVersion) {
+                r.lastDataVersion = dataVersion;
+                userCache.validate(r.usersVersion());
+            }
+            return userCache.find(username, d, r::findUser);
+        });
+    }
+
+    @Override
+    public List<User> list() {
+        return read(Reader::users);
+    }
+
+    /**
+     * Finishes the writes already queued, then closes the connections. Not needed for durability: everything whose
+     * future completed is already on disk, so a process that dies without calling this loses nothing it promised.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        writer.stop();
+        for (Reader r : allReaders) {
+            r.closeQuietly();
+        }
+    }
+
+    // ---- plumbing ----
+
+    private interface SqlFunction<T> {
+        T apply(Reader reader) throws SQLException;
+    }
+
+    private <T> T read(SqlFunction<T> query) {
+        if (closed.get()) {
+            throw new StoreException("store is closed");
+        }
+        Reader reader;
+        try {
+            reader = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted waiting for a database connection", e);
+        }
+        try {
+            return query.apply(reader);
+        } catch (SQLException e) {
+            throw new StoreException(file + ": read failed: " + e.getMessage(), e);
+        } finally {
+            readers.offer(reader);
+        }
+    }
+
+    private static <T> T await(Future<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted waiting for the database", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreException se) {
+                throw se;
+            }
+            throw new StoreException("write failed", e.getCause());
+        }
+    }
+
+    static Connection connect(Path file) throws SQLException {
+        var config = new SQLiteConfig();
+        config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        // FULL: the WAL is fsynced at every commit, so a 200 OK survives power loss, not just kill -9.
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        // Keep the WAL from growing without bound when a reader in another process holds back checkpoints.
+        config.setJournalSizeLimit(64 * 1024 * 1024);
+        // Otherwise the driver runs "SELECT last_insert_rowid()", prepared afresh, after every INSERT.
+        config.setGetGeneratedKeys(false);
+        return config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+    }
+
+    /** The directory holds HA1 digests and the nonce secret: readable by its owner only, where the OS allows. */
+    private static void createPrivateDirectory(Path dir) {
+        try {
+            if (Files.isDirectory(dir)) {
+                return;
+            }
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createDirectories(dir);
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new StoreException(dir + ": exists and is not a directory", e);
+        } catch (IOException e) {
+            throw new StoreException(dir + ": cannot create data directory: " + e.getMessage(), e);
+        }
+    }
+
+    private static void migrate(Connection c, Path file) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                int version;
+                try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                    version = rs.next() ? rs.getInt(1) : 0;
+                }
+                if (version > SCHEMA_VERSION) {
+                    throw new SQLException(file + " was written by a newer sipreg (schema " + version + ")");
+                }
+                for (String ddl : SCHEMA) {
+                    s.execute(ddl);
+                }
+                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+                s.execute("COMMIT");
+            } catch (SQLException e) {
+                rollbackQuietly(s);
+                throw e;
+            }
+        }
+    }
+
+    private static byte[] nonceSecret(Connection c) throws SQLException {
+        byte[] fresh = new byte[NONCE_SECRET_BYTES];
+        new SecureRandom().nextBytes(fresh);
+        // INSERT OR IGNORE, then read back: two processes opening a new file at once end up with the same secret.
+        try (PreparedStatement insert = c.prepareStatement("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)")) {
+            insert.setString(1, NONCE_SECRET_KEY);
+            insert.setBytes(2, fresh);
+            insert.executeUpdate();
+        }
+        try (PreparedStatement select = c.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            select.setString(1, NONCE_SECRET_KEY);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("nonce secret missing after insert");
+                }
+                byte[] secret = rs.getBytes(1);
+                Arrays.fill(fresh, (byte) 0);
+                return secret;
+            }
+        }
+    }
+
+    private static void rollbackQuietly(Statement s) {
+        try {
+            s.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // Nothing was open, or the connection is gone; either way there is nothing left to undo.
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // The transaction is gone with the failure; nothing left to undo.
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                log.debug("closing connection: {}", e.getMessage());
+            }
+        }
+    }
+
+    // ---- rows ----
+
+    private static void bind(PreparedStatement st, Binding b) throws SQLException {
+        st.setString(1, b.aor());
+        st.setString(2, b.contactUri());
+        st.setString(3, b.contact());
+        st.setLong(4, b.expiresAt());
+        st.setInt(5, b.q());
+        st.setString(6, b.callId());
+        st.setLong(7, b.cseq());
+        st.setString(8, b.source());
+        st.setString(9, b.transport());
+        st.setString(10, b.localSocket());
+        st.setLong(11, b.connectionId());
+        st.setString(12, b.userAgent());
+        st.setString(13, b.instanceId());
+        st.setInt(14, b.regId());
+        // Path values are header values, which never contain a line break once unfolded.
+        st.setString(15, String.join("\n", b.path()));
+        st.setLong(16, b.registeredAt());
+        st.setLong(17, b.lastUpdated());
+    }
+
+    private static Binding binding(ResultSet rs) throws SQLException {
+        String path = rs.getString(15);
+        return new Binding(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getInt(5),
+                rs.getString(6), rs.getLong(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getLong(11),
+                rs.getString(12), rs.getString(13), rs.getInt(14),
+                path.isEmpty() ? List.of() : List.of(path.split("\n")), rs.getLong(16), rs.getLong(17));
+    }
+
+    /** A connection for reads, with its statements prepared once. Used by one thread at a time. */
+    private static final class Reader {
+        private final Connection connection;
+        private final PreparedStatement dataVersion;
+        private final PreparedStatement usersVersion;
+        private final PreparedStatement findUser;
+        private final PreparedStatement listUsers;
+        private final PreparedStatement bindingsOf;
+        private final PreparedStatement allBindings;
+
+        Reader(Connection connection) throws SQLException {
+            this.connection = connection;
+            try (Statement s = connection.createStatement()) {
+                s.execute("PRAGMA query_only = 1");
+            }
+            dataVersion = connection.prepareStatement("PRAGMA data_version");
+            usersVersion = connection.prepareStatement("SELECT value FROM meta WHERE key = 'users-version'");
+            findUser = connection.prepareStatement(
+                    "SELECT ha1_md5, ha1_sha256 FROM users WHERE username = ? AND domain = ?");
+            listUsers = connection.prepareStatement(
+                    "SELECT username, domain, ha1_md5, ha1_sha256 FROM users ORDER BY domain, username");
+            bindingsOf = connection.prepareStatement(
+                    "SELECT " + BINDING_COLUMNS + " FROM bindings WHERE aor = ? AND expires_at > ?");
+            allBindings = connection.prepareStatement(
+                    "SELECT " + BINDING_COLUMNS + " FROM bindings WHERE expires_at > ? ORDER BY aor");
+        }
+
+        /** The data_version this connection saw last; -1 before the first look. Used by one thread at a time. */
+        long lastDataVersion = -1;
+
+        long dataVersion() throws SQLException {
+            try (ResultSet rs = dataVersion.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        }
+
+        long usersVersion() throws SQLException {
+            try (ResultSet rs = usersVersion.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        }
+
+        Optional<User> findUser(String username, String domain) throws SQLException {
+            findUser.setString(1, username);
+            findUser.setString(2, domain);
+            try (ResultSet rs = findUser.executeQuery()) {
+                return rs.next()
+                        ? Optional.of(new User(username, domain, rs.getString(1), rs.getString(2)))
+                        : Optional.empty();
+            }
+        }
+
+        List<User> users() throws SQLException {
+            var users = new ArrayList<User>();
+            try (ResultSet rs = listUsers.executeQuery()) {
+                while (rs.next()) {
+                    users.add(new User(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+            return users;
+        }
+
+        List<Binding> bindingsOf(String aor, long nowMillis) throws SQLException {
+            bindingsOf.setString(1, aor);
+            bindingsOf.setLong(2, nowMillis);
+            var result = new ArrayList<Binding>();
+            try (ResultSet rs = bindingsOf.executeQuery()) {
+                while (rs.next()) {
+                    result.add(binding(rs));
+                }
+            }
+            result.sort(Binding.PREFERENCE);
+            return result;
+        }
+
+        List<Binding> bindings(long nowMillis) throws SQLException {
+            allBindings.setLong(1, nowMillis);
+            var result = new ArrayList<Binding>();
+            try (ResultSet rs = allBindings.executeQuery()) {
+                while (rs.next()) {
+                    result.add(binding(rs));
+                }
+            }
+            // Rows come grouped by AOR; order each group by preference.
+            int start = 0;
+            for (int i = 1; i <= result.size(); i++) {
+                if (i == result.size() || !result.get(i).aor().equals(result.get(start).aor())) {
+                    result.subList(start, i).sort(Binding.PREFERENCE);
+                    start = i;
+                }
+            }
+            return result;
+        }
+
+        void closeQuietly() {
+            SqliteStore.closeQuietly(connection);
+        }
+    }
+
+    // ---- writes ----
+
+    /** The writer's connection and prepared statements. Touched by the writer thread only. */
+    private static final class Statements {
+        final PreparedStatement upsertBinding;
+        final PreparedStatement deleteBinding;
+        final PreparedStatement deleteExpired;
+        final PreparedStatement upsertUser;
+        final PreparedStatement deleteUser;
+
+        Statements(Connection c) throws SQLException {
+            upsertBinding = c.prepareStatement("INSERT OR REPLACE INTO bindings (" + BINDING_COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            deleteBinding = c.prepareStatement("DELETE FROM bindings WHERE aor = ? AND contact_uri = ?");
+            deleteExpired = c.prepareStatement("DELETE FROM bindings WHERE expires_at <= ?");
+            upsertUser = c.prepareStatement(
+                    "INSERT OR REPLACE INTO users (username, domain, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?)");
+            deleteUser = c.prepareStatement("DELETE FROM users WHERE username = ? AND domain = ?");
+        }
+    }
+
+    /** One unit of work for the writer: its statements, then what to do once committed or failed. */
+    private interface Task {
+        void write(Statements s) throws SQLException;
+
+        void committed();
+
+        void failed(StoreException error);
+    }
+
+    private record BindingWrite(BindingChange<?> change, CompletableFuture<Void> done) implements Task {
+        @Override
+        public void write(Statements s) throws SQLException {
+            for (Binding b : change.remove()) {
+                s.deleteBinding.setString(1, b.aor());
+                s.deleteBinding.setString(2, b.contactUri());
+                s.deleteBinding.executeUpdate();
+            }
+            for (Binding b : change.put()) {
+                bind(s.upsertBinding, b);
+                s.upsertBinding.executeUpdate();
+            }
+        }
+
+        @Override
+        public void committed() {
+            done.complete(null);
+        }
+
+        @Override
+        public void failed(StoreException error) {
+            done.completeExceptionally(error);
+        }
+    }
+
+    private static final class ExpiryWrite implements Task {
+        private final long nowMillis;
+        private final BindingIndex index;
+        private final CompletableFuture<Integer> done;
+        private int deleted;
+
+        ExpiryWrite(long nowMillis, BindingIndex index, CompletableFuture<Integer> done) {
+            this.nowMillis = nowMillis;
+            this.index = index;
+            this.done = done;
+        }
+
+        @Override
+        public void write(Statements s) throws SQLException {
+            s.deleteExpired.setLong(1, nowMillis);
+            deleted = s.deleteExpired.executeUpdate();
+        }
+
+        @Override
+        public void committed() {
+            index.purgeExpired(nowMillis);
+            done.complete(deleted);
+        }
+
+        @Override
+        public void failed(StoreException error) {
+            done.completeExceptionally(error);
+        }
+    }
+
+    private static final class UserWrite implements Task {
+        private final User user;
+        private final CompletableFuture<Boolean> done;
+
+        UserWrite(User user, CompletableFuture<Boolean> done) {
+            this.user = user;
+            this.done = done;
+        }
+
+        @Override
+        public void write(Statements s) throws SQLException {
+            s.upsertUser.setString(1, user.username());
+            s.upsertUser.setString(2, user.domain());
+            s.upsertUser.setString(3, user.ha1Md5());
+            s.upsertUser.setString(4, user.ha1Sha256());
+            s.upsertUser.executeUpdate();
+        }
+
+        @Override
+        public void committed() {
+            done.complete(true);
+        }
+
+        @Override
+        public void failed(StoreException error) {
+            done.completeExceptionally(error);
+        }
+    }
+
+    private static final class UserDelete implements Task {
+        private final String username;
+        private final String domain;
+        private final CompletableFuture<Boolean> done;
+        private boolean existed;
+
+        UserDelete(String username, String domain, CompletableFuture<Boolean> done) {
+            this.username = username;
+            this.domain = domain;
+            this.done = done;
+        }
+
+        @Override
+        public void write(Statements s) throws SQLException {
+            s.deleteUser.setString(1, username);
+            s.deleteUser.setString(2, domain);
+            existed = s.deleteUser.executeUpdate() > 0;
+        }
+
+        @Override
+        public void committed() {
+            done.complete(existed);
+        }
+
+        @Override
+        public void failed(StoreException error) {
+            done.completeExceptionally(error);
+        }
+    }
+
+    /**
+     * The single writer thread and its queue. Group commit: each transaction carries everything that queued up
+     * while the previous fsync ran, so under load the cost of one fsync is shared by hundreds of REGISTERs.
+     * A LinkedBlockingQueue is enough here: producers only offer, and the one consumer drains in bulk.
+     */
+    private static final class Writer implements Runnable {
+        private static final Task STOP = new Task() {
+            @Override
+            public void write(Statements s) {
+            }
+
+            @Override
+            public void committed() {
+            }
+
+            @Override
+            public void failed(StoreException error) {
+            }
+        };
+
+        private final java.util.concurrent.LinkedBlockingQueue<Task> queue =
+                new java.util.concurrent.LinkedBlockingQueue<>(MAX_PENDING_WRITES);
+        private final Connection connection;
+        private final Statements statements;
+        private final Path file;
+        private final Thread thread;
+        private volatile boolean stopping;
+
+        Writer(Connection connection, Path file) throws SQLException {
+            // Explicit transactions: the driver then opens a deferred BEGIN after each commit (it takes no lock
+            // until the next batch's first write) and skips its per-statement autocommit check.
+            connection.setAutoCommit(false);
+            this.connection = connection;
+            this.statements = new Statements(connection);
+            this.file = file;
+            this.thread = new Thread(this, "sipreg-store-writer");
+            this.thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void submit(Task task) {
+            if (stopping) {
+                task.failed(new StoreException("store is closed"));
+                return;
+            }
+            if (!queue.offer(task)) {
+                task.failed(new StoreException(file + ": " + MAX_PENDING_WRITES + " writes waiting; disk too slow"));
+                return;
+            }
+            // close() may have drained the queue between our check and our offer; then nobody else will run it.
+            if (stopping && queue.remove(task)) {
+                task.failed(new StoreException("store is closed"));
+            }
+        }
+
+        void stop() {
+            stopping = true;
+            queue.offer(STOP);
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            var left = new ArrayList<Task>();
+            queue.drainTo(left);
+            for (Task t : left) {
+                t.failed(new StoreException("store is closed"));
+            }
+            closeQuietly(connection);
+        }
+
+        @Override
+        public void run() {
+            var batch = new ArrayList<Task>(MAX_BATCH);
+            while (true) {
+                try {
+                    batch.add(queue.take());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                queue.drainTo(batch, MAX_BATCH - 1);
+                int stop = batch.indexOf(STOP);
+                if (stop >= 0) {
+                    commit(new ArrayList<>(batch.subList(0, stop)));
+                    for (Task t : batch.subList(stop + 1, batch.size())) {
+                        t.failed(new StoreException("store is closed"));
+                    }
+                    return;
+                }
+                commit(batch);
+                batch.clear();
+            }
+        }
+
+        /** Writes {@code batch} in one transaction. A task whose statements fail is failed alone; the rest retry. */
+        private void commit(List<Task> batch) {
+            while (!batch.isEmpty()) {
+                Task culprit = null;
+                try {
+                    for (Task t : batch) {
+                        culprit = t;
+                        t.write(statements);
+                    }
+                    culprit = null;
+                    connection.commit();
+                } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly(connection);
+                    var error = new StoreException(file + ": write failed: " + e.getMessage(), e);
+                    if (culprit == null || !isAboutTheData(e)) {
+                        // The database failed (lock timeout, disk full, I/O), not one write: nothing in the batch is
+                        // durable, and retrying each write alone would only repeat the wait.
+                        log.warn("{}: transaction of {} writes failed: {}", file, batch.size(), e.getMessage());
+                        failAll(batch, error);
+                        return;
+                    }
+                    log.warn("{}: one write failed and was dropped: {}", file, e.getMessage());
+                    culprit.failed(error);
+                    batch = new ArrayList<>(batch);
+                    batch.remove(culprit);
+                    continue;
+                }
+                for (Task t : batch) {
+                    try {
+                        t.committed();
+                    } catch (RuntimeException e) {
+                        log.error("{}: completing a committed write failed", file, e);
+                    }
+                }
+                return;
+            }
+        }
+
+        /** A constraint, size or type error: the fault of the write that caused it, not of the database. */
+        private static boolean isAboutTheData(Exception e) {
+            if (!(e instanceof org.sqlite.SQLiteException se)) {
+                return false;
+            }
+            int primary = se.getResultCode().code & 0xff;
+            return primary == 18 /* TOOBIG */ || primary == 19 /* CONSTRAINT */ || primary == 20 /* MISMATCH */
+                    || primary == 25 /* RANGE */;
+        }
+
+        private static void failAll(List<Task> batch, StoreException error) {
+            for (Task t : batch) {
+                try {
+                    t.failed(error);
+                } catch (RuntimeException e) {
+                    log.error("failing a write", e);
+                }
+            }
+        }
+    }
+}

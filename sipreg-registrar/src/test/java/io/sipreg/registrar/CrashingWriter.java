@@ -1,0 +1,35 @@
+package io.sipreg.registrar;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * Run in a child JVM by {@link SqliteStoreCrashTest}: writes bindings, says so once every update has completed, then
+ * waits to be killed with SIGKILL. Nothing is closed: the process never gets the chance.
+ */
+final class CrashingWriter {
+    private CrashingWriter() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int count = Integer.parseInt(args[1]);
+        SqliteStore store = SqliteStore.open(dir, Clock.systemUTC());
+        long now = System.currentTimeMillis();
+        var futures = new java.util.ArrayList<java.util.concurrent.CompletableFuture<String>>();
+        for (int i = 0; i < count; i++) {
+            String aor = "sip:user" + i + "@example.com";
+            var b = new Binding(aor, "sip:user" + i + "@10.0.0.1:5060", "<sip:user" + i + "@10.0.0.1:5060>",
+                    now + 3_600_000, Binding.Q_ABSENT, "crash-" + i, 1, "198.51.100.7:5060", "UDP", "192.0.2.1:5060",
+                    0, "", "", 0, List.of(), now, now);
+            futures.add(store.update(aor, current -> new BindingChange<>(List.of(b), List.of(), "ok"))
+                    .toCompletableFuture());
+        }
+        futures.forEach(java.util.concurrent.CompletableFuture::join);
+        // Only now would the registrar send 200 OK for these.
+        System.out.println("committed " + count);
+        System.out.flush();
+        Thread.sleep(60_000);
+    }
+}

@@ -1,0 +1,45 @@
+package io.sipreg.registrar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * "200 means stored": a binding whose update completed survives kill -9 of the process. (Power loss cannot be
+ * simulated here; {@code synchronous=FULL} is what covers it, see {@link SqliteStore}.)
+ */
+class SqliteStoreCrashTest {
+    @TempDir
+    Path data;
+
+    @Test
+    void completedUpdatesSurviveKillMinus9() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashingWriter.class.getName(), data.toString(), "500")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            while (line != null && !line.startsWith("committed")) {
+                line = out.readLine();
+            }
+            assertThat(line).isEqualTo("committed 500");
+        } finally {
+            child.destroyForcibly(); // SIGKILL on POSIX: no shutdown hooks, no close()
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+
+        try (SqliteStore store = SqliteStore.open(data)) {
+            assertThat(store.all()).hasSize(500);
+            assertThat(store.bindings("sip:user499@example.com")).singleElement()
+                    .satisfies(b -> assertThat(b.callId()).isEqualTo("crash-499"));
+        }
+    }
+}
