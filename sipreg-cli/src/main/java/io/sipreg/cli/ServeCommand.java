@@ -42,7 +42,7 @@ final class ServeCommand implements Callable<Integer> {
     Integer defaultExpires;
 
     @Option(names = "--algorithm", paramLabel = "MD5|SHA-256",
-            description = "Digest algorithm to offer, repeatable, preferred first (default MD5).")
+            description = "Digest algorithm to offer, repeatable (default MD5); SHA-256 is offered before MD5 (RFC 8760).")
     List<String> algorithms;
 
     @Option(names = "--nonce-lifetime", paramLabel = "SECONDS", description = "How long a nonce stays valid (default 300).")

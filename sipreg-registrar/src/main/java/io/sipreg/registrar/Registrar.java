@@ -61,7 +61,7 @@ public final class Registrar implements RequestHandler {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.local = new LocalAddresses(localAddresses);
         this.authenticator = new DigestAuthenticator(config, Objects.requireNonNull(users, "users"),
-                Objects.requireNonNull(nonces, "nonces"));
+                Objects.requireNonNull(nonces, "nonces"), this::isServedHost);
         this.responses = new Responses(clock);
     }
 

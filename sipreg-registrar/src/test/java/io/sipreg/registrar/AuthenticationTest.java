@@ -296,6 +296,19 @@ class AuthenticationTest {
         assertThat(response.reason()).isEqualTo("Digest uri does not match Request-URI");
     }
 
+    @Test // SIPp 3.6 digests sip:<server ip>:<port>; it still names this server
+    void aDigestUriNamingThisServersAddressIsAccepted() {
+        var registrar = registrar();
+        var phone = new Device(registrar, flow, "alice", "wonderland");
+        phone.learn(send(registrar, REGISTER));
+        String ourAddress = "sip:" + flow.local().getAddress().getHostAddress() + ":" + flow.local().getPort();
+
+        SipResponse response = send(registrar, SipText.withHeader(Device.nextCSeq(REGISTER),
+                "Authorization: " + phone.credentials(ourAddress, "00000001", "c1")));
+
+        assertThat(response.status()).isEqualTo(200);
+    }
+
     @Test // RFC 3261 §22.4: credentials for another realm are not for us
     void credentialsForAnotherRealmAreChallenged() {
         SipResponse response = send(registrar(), SipText.withHeader(REGISTER, "Authorization: Digest "
