@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -90,8 +89,7 @@ final class ConfigFile {
     }
 
     private static void flatten(String prefix, JsonNode node, Map<String, Integer> lines, Map<String, Setting> out) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            var entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
             String key = prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey();
             if (entry.getValue().isObject()) {
                 flatten(key, entry.getValue(), lines, out);

@@ -9,6 +9,7 @@ import io.sipreg.registrar.User;
 import io.sipreg.transaction.ServerTransactions;
 import io.sipreg.transaction.TransactionTimers;
 import io.sipreg.transport.BoundListener;
+import io.sipreg.transport.Flow;
 import io.sipreg.transport.SipTransport;
 import io.sipreg.transport.TransportConfig;
 import java.net.InetAddress;
@@ -152,7 +153,7 @@ final class RegistrarServer implements AutoCloseable {
         var lines = new ArrayList<String>();
         for (BoundListener l : listeners) {
             lines.add("listening " + l.transport().name().toLowerCase(Locale.ROOT) + " "
-                    + Addresses.format(l.address()));
+                    + Flow.hostPort(l.address()));
         }
         return lines;
     }

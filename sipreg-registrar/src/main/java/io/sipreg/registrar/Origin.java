@@ -1,8 +1,6 @@
 package io.sipreg.registrar;
 
 import io.sipreg.transport.Flow;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -36,10 +34,7 @@ record Origin(String transport, InetSocketAddress local, InetSocketAddress remot
 
     /** {@code 192.0.2.1:5060} or {@code [2001:db8::1]:5060}. */
     static String hostPort(InetSocketAddress address) {
-        InetAddress ip = address.getAddress();
-        String host = ip == null ? address.getHostString() : ip.getHostAddress();
-        return (ip instanceof Inet6Address || host.indexOf(':') >= 0 ? "[" + host + "]" : host)
-                + ":" + address.getPort();
+        return Flow.hostPort(address);
     }
 
     @Override

@@ -24,4 +24,9 @@ public record Flow(Transport transport, InetSocketAddress local, InetSocketAddre
         String text = transport.token() + " " + Addresses.format(remote) + "->" + Addresses.format(local);
         return connectionId == 0 ? text : text + "#" + connectionId;
     }
+
+    /** {@code 192.0.2.1:5060} or {@code [2001:db8::1]:5060} (RFC 5952 form, no zone): how sipreg writes addresses. */
+    public static String hostPort(InetSocketAddress address) {
+        return Addresses.format(address);
+    }
 }

@@ -238,6 +238,35 @@ class RegistrarIT {
         }
     }
 
+    @ParameterizedTest(name = "over {0}") // IPv6 references in Via, Contact and the received address
+    @EnumSource(Transport.class)
+    void registersOverIpv6(Transport transport) throws Exception {
+        Path v6Data = WorkDirectory.create("registrar-ipv6");
+        addUser(v6Data, ALICE);
+        try (ServerProcess v6 = ServerProcess.serve(v6Data, DOMAIN,
+                "--listen", "udp:[::1]:0", "--listen", "tcp:[::1]:0")) {
+            var line = Pattern.compile("listening " + transport.name().toLowerCase(java.util.Locale.ROOT)
+                    + " \\[::1\\]:(\\d+)");
+            java.util.regex.Matcher listening = line.matcher(v6.output());
+            boolean found = listening.find();
+            for (int i = 0; i < 50 && !found; i++) {
+                Thread.sleep(100); // the [::1] lines follow the 127.0.0.1 ones the harness waited for
+                listening = line.matcher(v6.output());
+                found = listening.find();
+            }
+            assertThat(found).as(v6::output).isTrue();
+            int port = Integer.parseInt(listening.group(1));
+
+            assertPasses(Sipp.scenario("register-401.xml").target("::1", port).transport(transport)
+                    .users(ALICE).run());
+
+            JsonNode bindings = bindingsJson(v6Data, ALICE.addressOfRecord());
+            assertThat(bindings).hasSize(1);
+            assertThat(bindings.get(0).get("contact").asText()).startsWith("sip:alice@[::1]:");
+            assertThat(bindings.get(0).get("source").asText()).startsWith("[::1]:");
+        }
+    }
+
     @Test
     void bindingsTablePrintsTheColumnsAnOperatorReads() {
         SipUser user = user(40);

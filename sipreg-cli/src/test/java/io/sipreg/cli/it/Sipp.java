@@ -162,9 +162,9 @@ final class Sipp {
 
     private List<String> command() {
         List<String> command = new ArrayList<>(List.of(
-                "sipp", "-sf", scenario, host + ":" + port,
+                "sipp", "-sf", scenario, (host.contains(":") ? "[" + host + "]" : host) + ":" + port,
                 "-t", transport.sippMode(),
-                "-i", LOOPBACK,
+                "-i", host.contains(":") ? host : LOOPBACK,
                 // SIPp tries 5060 first when -p is absent; the test picks a free port instead.
                 "-p", Integer.toString(Ports.freeUdpAndTcp()),
                 "-inf", "users.csv",
