@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "bindings", mixinStandardHelpOptions = true,
         description = {"Print the current bindings (works while serve runs on the same data directory, and after).",
-                "Columns: AOR, contact, remaining seconds, q, Call-ID, CSeq, source (transport and address), User-Agent."})
+                "Columns: AOR, contact, remaining seconds, q, Call-ID, CSeq, source (transport and the address the"
+                        + " REGISTER came from), NAT (the device is behind NAT), User-Agent."})
 final class BindingsCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..1", paramLabel = "AOR", description = "Only this address-of-record, e.g. sip:alice@example.com.")
@@ -73,20 +74,24 @@ final class BindingsCommand implements Callable<Integer> {
             o.put("cseq", b.cseq());
             o.put("transport", b.transport());
             o.put("source", b.source());
+            // The address the REGISTER came from (RFC 3581 received/rport): where everything for the device goes.
+            o.put("received", b.source());
+            o.put("nat", b.nat());
             o.put("localSocket", b.localSocket());
             o.put("userAgent", b.userAgent());
             o.put("instance", b.instanceId());
+            o.put("regId", b.regId());
         }
         System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(array));
     }
 
     private static void printTable(List<Binding> bindings, Instant now) {
         var rows = new ArrayList<String[]>();
-        rows.add(new String[] {"AOR", "CONTACT", "EXPIRES", "Q", "CALL-ID", "CSEQ", "SOURCE", "USER-AGENT"});
+        rows.add(new String[] {"AOR", "CONTACT", "EXPIRES", "Q", "CALL-ID", "CSEQ", "SOURCE", "NAT", "USER-AGENT"});
         for (Binding b : bindings) {
             rows.add(new String[] {b.aor(), b.contactUri(), Long.toString(b.remainingSeconds(now)), b.qText(),
                     b.callId(), Long.toString(b.cseq()), b.transport().toLowerCase(java.util.Locale.ROOT) + " " + b.source(),
-                    b.userAgent()});
+                    b.nat() ? "yes" : "no", b.userAgent()});
         }
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {

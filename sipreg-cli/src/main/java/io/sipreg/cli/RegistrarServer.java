@@ -1,12 +1,17 @@
 package io.sipreg.cli;
 
 import io.sipreg.registrar.Challenge;
+import io.sipreg.registrar.KeepaliveMode;
+import io.sipreg.registrar.KeepalivePolicy;
+import io.sipreg.registrar.KeepaliveScheduler;
 import io.sipreg.registrar.NonceService;
 import io.sipreg.registrar.Registrar;
 import io.sipreg.registrar.RegistrarConfig;
 import io.sipreg.registrar.SqliteStore;
 import io.sipreg.registrar.User;
+import io.sipreg.transaction.ClientTransactions;
 import io.sipreg.transaction.ServerTransactions;
+import io.sipreg.transaction.TransactionConfig;
 import io.sipreg.transaction.TransactionTimers;
 import io.sipreg.transport.BoundListener;
 import io.sipreg.transport.Flow;
@@ -21,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,16 +45,18 @@ final class RegistrarServer implements AutoCloseable {
 
     private final SqliteStore store;
     private final SipTransport transport;
+    private final KeepaliveScheduler keepalives;
     private final ScheduledThreadPoolExecutor scheduler;
     private final List<BoundListener> listeners;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread shutdownHook;
     private boolean closed;
 
-    private RegistrarServer(SqliteStore store, SipTransport transport, ScheduledThreadPoolExecutor scheduler,
-                            List<BoundListener> listeners) {
+    private RegistrarServer(SqliteStore store, SipTransport transport, KeepaliveScheduler keepalives,
+                            ScheduledThreadPoolExecutor scheduler, List<BoundListener> listeners) {
         this.store = store;
         this.transport = transport;
+        this.keepalives = keepalives;
         this.scheduler = scheduler;
         this.listeners = listeners;
         // SIGTERM and SIGINT: stop taking requests, let the store commit what it holds, and exit with status 0 (the
@@ -71,10 +79,13 @@ final class RegistrarServer implements AutoCloseable {
         var store = SqliteStore.open(settings.dataDirectory());
         try {
             String domain = chooseDomain(settings.domain(), store.list());
+            KeepalivePolicy keepalive = settings.keepalive();
+            // RFC 5626 §4.4.1: outbound clients send their CRLF or STUN keepalives at the pace we ping the others.
             var config = new RegistrarConfig(domain,
                     settings.challenge() == 407 ? Challenge.PROXY_407 : Challenge.WWW_401,
                     settings.minExpires(), settings.maxExpires(), settings.defaultExpires(),
-                    settings.algorithms(), Duration.ofSeconds(settings.nonceLifetimeSeconds()));
+                    settings.algorithms(), Duration.ofSeconds(settings.nonceLifetimeSeconds()),
+                    (int) keepalive.interval().toSeconds());
             List<String> problems = config.validate();
             if (!problems.isEmpty()) {
                 throw new UserError(String.join("; ", problems));
@@ -92,9 +103,15 @@ final class RegistrarServer implements AutoCloseable {
             var registrar = new AtomicReference<RequestHandler>((request, flow) ->
                     CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
             var transport = new SipTransport(TransportConfig.defaults());
+            TransactionTimers timers = TransactionTimers.of(scheduler);
             var transactions = new ServerTransactions(transport,
-                    new TransactionLog((request, flow) -> registrar.get().handle(request, flow)),
-                    TransactionTimers.of(scheduler));
+                    new TransactionLog((request, flow) -> registrar.get().handle(request, flow)), timers);
+            // Keepalive OPTIONS are client transactions; their answers come in through the server side's seam.
+            var clientTransactions = new ClientTransactions(transport, timers, TransactionConfig.defaults(), domain);
+            transactions.setResponseListener(clientTransactions);
+            var keepalives = new KeepaliveScheduler(keepalive, store, clientTransactions::send, timers, clock,
+                    new SplittableRandom(), domain);
+            transactions.setFlowClosedListener(keepalives);
             List<BoundListener> bound;
             try {
                 bound = transport.start(settings.listens(), transactions);
@@ -106,7 +123,12 @@ final class RegistrarServer implements AutoCloseable {
             for (BoundListener l : bound) {
                 localAddresses.add(l.address());
             }
-            registrar.set(new Registrar(config, store, store, nonces, clock, localAddresses));
+            var registrarNow = new Registrar(config, store, store, nonces, clock, localAddresses);
+            registrarNow.setBindingObserver(keepalives);
+            registrar.set(registrarNow);
+            // Bindings from before this start are kept alive too; a REGISTER racing this only reschedules its own.
+            keepalives.start(store.all());
+            scheduleKeepaliveSummary(scheduler, keepalives, keepalive);
             // RFC 3261 §10.3: bindings past their expiry are gone; reads already hide them, this deletes them.
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
@@ -117,11 +139,36 @@ final class RegistrarServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
             log.info("serving domain {} with {} challenge, data in {}", domain, settings.challenge(),
                     store.file());
-            return new RegistrarServer(store, transport, scheduler, bound);
+            log.info("keepalive {}: OPTIONS every {} s, a binding goes after {} unanswered; {} bindings pinged",
+                    keepalive.mode().token(), keepalive.interval().toSeconds(), keepalive.failures(),
+                    keepalives.pinged());
+            return new RegistrarServer(store, transport, keepalives, scheduler, bound);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * Once a minute, when keepalives are on and something happened: how many bindings are pinged and how the OPTIONS
+     * of the last minute fared, so an operator sees the NAT keepalives work without DEBUG logging.
+     */
+    private static void scheduleKeepaliveSummary(ScheduledThreadPoolExecutor scheduler, KeepaliveScheduler keepalives,
+                                                 KeepalivePolicy policy) {
+        if (policy.mode() == KeepaliveMode.OFF) {
+            return;
+        }
+        var last = new AtomicReference<>(keepalives.counts());
+        scheduler.scheduleWithFixedDelay(() -> {
+            KeepaliveScheduler.Counts now = keepalives.counts();
+            KeepaliveScheduler.Counts before = last.getAndSet(now);
+            if (now.sent() != before.sent() || now.removed() != before.removed()) {
+                log.info("keepalive: {} bindings pinged, {} on TCP connections; last minute {} OPTIONS sent, {} "
+                                + "answered, {} unanswered, {} bindings removed", keepalives.pinged(),
+                        keepalives.connectionBound(), now.sent() - before.sent(), now.answered() - before.answered(),
+                        now.unanswered() - before.unanswered(), now.removed() - before.removed());
+            }
+        }, 60, 60, TimeUnit.SECONDS);
     }
 
     /** {@code --domain}, else the one domain the stored users have, else this host's name. */
@@ -173,6 +220,7 @@ final class RegistrarServer implements AutoCloseable {
         }
         closed = true;
         try {
+            keepalives.close();
             transport.close();
         } finally {
             scheduler.shutdownNow();

@@ -48,10 +48,24 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--nonce-lifetime", paramLabel = "SECONDS", description = "How long a nonce stays valid (default 300).")
     Integer nonceLifetime;
 
+    @Option(names = "--keepalive", paramLabel = "nat|all|off",
+            description = "Which bindings get OPTIONS keepalives and are dropped when their device stops answering:"
+                    + " nat (default: devices behind NAT), all (every UDP binding), off.")
+    String keepalive;
+
+    @Option(names = "--keepalive-interval", paramLabel = "SECONDS",
+            description = "Seconds between two OPTIONS to one binding (default 30); also the Flow-Timer for RFC 5626"
+                    + " clients.")
+    Integer keepaliveInterval;
+
+    @Option(names = "--keepalive-failures", paramLabel = "N",
+            description = "Unanswered OPTIONS in a row after which a binding is removed (default 3).")
+    Integer keepaliveFailures;
+
     @Override
     public Integer call() throws Exception {
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
-                defaultExpires, algorithms, nonceLifetime);
+                defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures);
         var settings = ServeSettings.resolve(Optional.ofNullable(config).map(ConfigFile::read), flags);
         try (var server = RegistrarServer.start(settings)) {
             for (String line : server.listeningLines()) {

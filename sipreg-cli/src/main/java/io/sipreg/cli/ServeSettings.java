@@ -2,8 +2,11 @@ package io.sipreg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sipreg.message.digest.DigestAlgorithm;
+import io.sipreg.registrar.KeepaliveMode;
+import io.sipreg.registrar.KeepalivePolicy;
 import io.sipreg.transport.ListenAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,14 +19,21 @@ import java.util.Optional;
  */
 record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> listens, int challenge,
                      int minExpires, int maxExpires, int defaultExpires, List<DigestAlgorithm> algorithms,
-                     int nonceLifetimeSeconds) {
+                     int nonceLifetimeSeconds, KeepalivePolicy keepalive) {
 
     static final List<String> DEFAULT_LISTENS = List.of(
             "udp:0.0.0.0:5060", "tcp:0.0.0.0:5060", "udp:[::]:5060", "tcp:[::]:5060");
 
     /** The command line, each field null when the flag was not given. */
     record Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
-                 Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime) {
+                 Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
+                 String keepalive, Integer keepaliveInterval, Integer keepaliveFailures) {
+        /** The registrar flags alone, no keepalive flags. */
+        Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
+              Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime) {
+            this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
+                    null, null, null);
+        }
     }
 
     /** Known settings: the dotted key in the file and the flag that overrides it. */
@@ -36,7 +46,10 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         MAX_EXPIRES("registrar.max-expires", "--max-expires"),
         DEFAULT_EXPIRES("registrar.default-expires", "--default-expires"),
         ALGORITHMS("registrar.algorithms", "--algorithm"),
-        NONCE_LIFETIME("registrar.nonce-lifetime", "--nonce-lifetime");
+        NONCE_LIFETIME("registrar.nonce-lifetime", "--nonce-lifetime"),
+        KEEPALIVE_MODE("keepalive.mode", "--keepalive"),
+        KEEPALIVE_INTERVAL("keepalive.interval", "--keepalive-interval"),
+        KEEPALIVE_FAILURES("keepalive.failures", "--keepalive-failures");
 
         final String fileKey;
         final String flag;
@@ -68,6 +81,9 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         values.put(Key.DEFAULT_EXPIRES, 3600);
         values.put(Key.ALGORITHMS, List.of("MD5"));
         values.put(Key.NONCE_LIFETIME, 300);
+        values.put(Key.KEEPALIVE_MODE, KeepaliveMode.NAT.token());
+        values.put(Key.KEEPALIVE_INTERVAL, (int) KeepalivePolicy.DEFAULT_INTERVAL.toSeconds());
+        values.put(Key.KEEPALIVE_FAILURES, KeepalivePolicy.DEFAULT_FAILURES);
         for (Key k : Key.values()) {
             origins.put(k, "default " + k.fileKey + " ");
         }
@@ -85,6 +101,9 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             values.put(key, switch (key) {
                 case DATA -> Path.of(text(where, key, s.value()));
                 case DOMAIN -> text(where, key, s.value());
+                // YAML 1.1 reads an unquoted off as false.
+                case KEEPALIVE_MODE -> s.value().isBoolean() && !s.value().asBoolean()
+                        ? KeepaliveMode.OFF.token() : text(where, key, s.value());
                 case LISTEN, ALGORITHMS -> texts(where, key, s.value());
                 default -> number(where, key, s.value());
             });
@@ -102,6 +121,9 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         putFlag(values, origins, Key.ALGORITHMS,
                 flags.algorithms() == null || flags.algorithms().isEmpty() ? null : flags.algorithms());
         putFlag(values, origins, Key.NONCE_LIFETIME, flags.nonceLifetime());
+        putFlag(values, origins, Key.KEEPALIVE_MODE, flags.keepalive());
+        putFlag(values, origins, Key.KEEPALIVE_INTERVAL, flags.keepaliveInterval());
+        putFlag(values, origins, Key.KEEPALIVE_FAILURES, flags.keepaliveFailures());
     }
 
     private static void putFlag(Map<Key, Object> values, Map<Key, String> origins, Key key, Object value) {
@@ -152,7 +174,16 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             throw new UserError(origins.get(Key.ALGORITHMS) + "must name at least one digest algorithm");
         }
         return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
-                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime);
+                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins));
+    }
+
+    private static KeepalivePolicy keepalive(Map<Key, Object> values, Map<Key, String> origins) {
+        String modeText = (String) values.get(Key.KEEPALIVE_MODE);
+        KeepaliveMode mode = KeepaliveMode.parse(modeText).orElseThrow(() -> new UserError(
+                origins.get(Key.KEEPALIVE_MODE) + "must be nat, all or off, was " + modeText));
+        int interval = atLeast(values, origins, Key.KEEPALIVE_INTERVAL, 1);
+        int failures = atLeast(values, origins, Key.KEEPALIVE_FAILURES, 1);
+        return new KeepalivePolicy(mode, Duration.ofSeconds(interval), failures);
     }
 
     private static int atLeast(Map<Key, Object> values, Map<Key, String> origins, Key key, int floor) {

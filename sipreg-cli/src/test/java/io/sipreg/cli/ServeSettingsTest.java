@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sipreg.message.digest.DigestAlgorithm;
+import io.sipreg.registrar.KeepaliveMode;
+import io.sipreg.registrar.KeepalivePolicy;
 import io.sipreg.transport.ListenAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -155,6 +158,77 @@ class ServeSettingsTest {
         var flags = new ServeSettings.Flags(null, null, null, null, null, 1800, null, null, null);
 
         assertThat(ServeSettings.resolve(Optional.empty(), flags).defaultExpires()).isEqualTo(1800);
+    }
+
+    @Test // the seed's provider: OPTIONS every 30 seconds; NAT bindings only; three misses and it goes
+    void keepalivesDefaultToNatBindingsEvery30SecondsAndThreeMisses() {
+        var settings = ServeSettings.resolve(Optional.empty(), NO_FLAGS);
+
+        assertThat(settings.keepalive()).isEqualTo(KeepalivePolicy.defaults());
+        assertThat(settings.keepalive().mode()).isEqualTo(KeepaliveMode.NAT);
+        assertThat(settings.keepalive().interval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.keepalive().failures()).isEqualTo(3);
+    }
+
+    @Test
+    void keepaliveSectionIsReadAndFlagsOverrideIt() throws IOException {
+        Path file = write("sipreg.toml", """
+                [keepalive]
+                mode = "all"
+                interval = 20
+                failures = 5
+                """);
+        var flags = new ServeSettings.Flags(null, null, null, null, null, null, null, null, null, null, 1, null);
+
+        var keepalive = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), flags).keepalive();
+
+        assertThat(keepalive).isEqualTo(new KeepalivePolicy(KeepaliveMode.ALL, Duration.ofSeconds(1), 5));
+    }
+
+    @Test // YAML 1.1 reads an unquoted off as false
+    void keepaliveOffReadsInYamlUnquoted() throws IOException {
+        Path file = write("sipreg.yaml", """
+                keepalive:
+                  mode: off
+                """);
+
+        var keepalive = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS).keepalive();
+
+        assertThat(keepalive.mode()).isEqualTo(KeepaliveMode.OFF);
+    }
+
+    @Test
+    void badKeepaliveModeNamesFileLineAndSetting() throws IOException {
+        Path file = write("sipreg.toml", """
+                domain = "example.com"
+                [keepalive]
+                mode = "sometimes"
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .hasMessage(file + ":3: keepalive.mode must be nat, all or off, was sometimes");
+    }
+
+    @Test
+    void keepaliveIntervalMustBeAtLeastOneSecond() throws IOException {
+        Path file = write("sipreg.yml", """
+                keepalive:
+                  interval: 0
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .hasMessage(file + ":2: keepalive.interval must be >= 1, was 0");
+    }
+
+    @Test
+    void keepaliveFlagErrorsNameTheFlag() {
+        var failures = new ServeSettings.Flags(null, null, null, null, null, null, null, null, null, null, null, 0);
+        var mode = new ServeSettings.Flags(null, null, null, null, null, null, null, null, null, "never", null, null);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), failures))
+                .hasMessage("--keepalive-failures must be >= 1, was 0");
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(), mode))
+                .hasMessage("--keepalive must be nat, all or off, was never");
     }
 
     private Path write(String name, String text) throws IOException {

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param transport    UDP, TCP or TLS
  * @param localSocket  the listener it arrived on, {@code ip:port}
  * @param connectionId the transport's connection id for TCP/TLS flows (0 for UDP)
+ * @param nat          the device is behind NAT: the REGISTER's Via or Contact named another address than the one it
+ *                     came from, or a private one ({@link NatDetection}); it is reached only through the flow
  * @param userAgent    the User-Agent header, or "" when absent
  * @param instanceId   the {@code +sip.instance} parameter without its quotes (RFC 5626 §4.1), or ""
  * @param regId        the {@code reg-id} parameter (RFC 5626 §4.2), or 0 when absent
@@ -32,7 +34,7 @@ import java.util.Objects;
  */
 public record Binding(String aor, String contactUri, String contact, long expiresAt, int q, String callId,
                       long cseq, String source, String transport, String localSocket, long connectionId,
-                      String userAgent, String instanceId, int regId, List<String> path, long registeredAt,
+                      boolean nat, String userAgent, String instanceId, int regId, List<String> path, long registeredAt,
                       long lastUpdated) {
 
     /** The q-value of a Contact without a {@code q} parameter. Such a binding sorts as q=1.0 (RFC 3261 §20.10). */
@@ -93,6 +95,14 @@ public record Binding(String aor, String contactUri, String contact, long expire
     /** The q-value as a qvalue token ("0.5", "1"), or "" when the Contact had none. */
     public String qText() {
         return q == Q_ABSENT ? "" : formatQ(q);
+    }
+
+    /**
+     * RFC 5626 §6: a registration with {@code +sip.instance} and {@code reg-id} is identified by them, not by its
+     * contact URI, and is tied to the flow it came over.
+     */
+    public boolean isOutbound() {
+        return regId > 0 && !instanceId.isEmpty();
     }
 
     /** True when both name the same binding: same AOR and the same contact URI text. */

@@ -4,6 +4,7 @@ import io.sipreg.message.SipParseException;
 import io.sipreg.message.SipRequest;
 import io.sipreg.message.SipResponse;
 import io.sipreg.message.SipUri;
+import io.sipreg.message.Via;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,6 +24,7 @@ final class BindingUpdate {
     private final String userAgent;
     private final long nowMillis;
     private final Responses responses;
+    private final Via topVia;
 
     BindingUpdate(SipRequest request, String aor, String callId, long cseq, boolean wildcard,
                   List<RequestedContact> contacts, Origin origin, String userAgent, long nowMillis,
@@ -37,6 +39,17 @@ final class BindingUpdate {
         this.userAgent = userAgent;
         this.nowMillis = nowMillis;
         this.responses = responses;
+        this.topVia = request.topVia();
+    }
+
+    /** RFC 5626 §6: some Contact is registered with outbound semantics, so the 200 says {@code Require: outbound}. */
+    boolean usesOutbound() {
+        for (RequestedContact contact : contacts) {
+            if (contact.isOutbound()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     BindingChange<SipResponse> decide(List<Binding> stored) {
@@ -55,8 +68,9 @@ final class BindingUpdate {
     }
 
     /**
-     * Step 7: for each contact, find the existing binding (§19.1.4 URI comparison). A different Call-ID means the
-     * device restarted, so its binding is replaced; the same Call-ID needs a higher CSeq. Expires 0 removes.
+     * Step 7: for each contact, find the existing binding (§19.1.4 URI comparison; for RFC 5626 outbound, the same
+     * instance and reg-id). A different Call-ID means the device restarted, so its binding is replaced; the same
+     * Call-ID needs a higher CSeq. Expires 0 removes.
      * Step 8: with no contacts at all this changes nothing and just lists the bindings (a fetch, §10.2.3).
      */
     private BindingChange<SipResponse> applyContacts(List<Binding> current) {
@@ -64,24 +78,31 @@ final class BindingUpdate {
         var remove = new ArrayList<Binding>(1);
         var result = new ArrayList<Binding>(current);
         for (RequestedContact contact : contacts) {
-            Binding existing = find(current, contact);
-            if (existing != null && isOutOfOrder(existing)) {
-                return BindingChange.none(responses.refuse(request, RegisterRejection.OUT_OF_ORDER_CSEQ));
+            List<Binding> existing = findAll(current, contact);
+            for (Binding b : existing) {
+                if (isOutOfOrder(b)) {
+                    return BindingChange.none(responses.refuse(request, RegisterRejection.OUT_OF_ORDER_CSEQ));
+                }
             }
             result.removeIf(b -> matches(b, contact));
             put.removeIf(b -> matches(b, contact));
             if (contact.expires() == 0) {
-                if (existing != null && !remove.contains(existing)) {
-                    remove.add(existing);
+                for (Binding b : existing) {
+                    if (!remove.contains(b)) {
+                        remove.add(b);
+                    }
                 }
                 continue;
             }
-            Binding binding = binding(contact, existing);
+            Binding binding = binding(contact, existing.isEmpty() ? null : existing.get(0));
             put.add(binding);
             result.add(binding);
-            if (existing != null && !existing.contactUri().equals(binding.contactUri())) {
-                // Equivalent URI written differently: the stored key changes, so the old row goes.
-                remove.add(existing);
+            for (Binding b : existing) {
+                if (!b.contactUri().equals(binding.contactUri()) && !remove.contains(b)) {
+                    // Equivalent URI written differently, or an outbound instance on a new flow with a new contact
+                    // (RFC 5626 §6 replaces the old flow): the stored key changes, so the old row goes.
+                    remove.add(b);
+                }
             }
         }
         result.sort(Binding.PREFERENCE);
@@ -97,23 +118,37 @@ final class BindingUpdate {
         boolean sameRegistration = existing != null && existing.callId().equals(callId);
         return new Binding(aor, contact.uriText(), contact.contact(), nowMillis + contact.expires() * 1000,
                 contact.q(), callId, cseq, origin.source(), origin.transport(), origin.localSocket(),
-                origin.connectionId(), userAgent, contact.instanceId(), contact.regId(), List.of(),
+                origin.connectionId(), nat(contact), userAgent, contact.instanceId(), contact.regId(), List.of(),
                 sameRegistration ? existing.registeredAt() : nowMillis, nowMillis);
     }
 
-    private static Binding find(List<Binding> current, RequestedContact contact) {
-        for (Binding b : current) {
-            if (matches(b, contact)) {
-                return b;
-            }
-        }
-        return null;
+    /** Whether the device is behind NAT, as this REGISTER shows it (see {@link NatDetection}). */
+    private boolean nat(RequestedContact contact) {
+        return NatDetection.isBehindNat(topVia, contact.uri(), origin.remote(), !origin.transport().equals("UDP"));
     }
 
-    /** Same text is the common case and needs no parsing; otherwise compare as URIs (RFC 3261 §19.1.4). */
+    private static List<Binding> findAll(List<Binding> current, RequestedContact contact) {
+        var found = new ArrayList<Binding>(1);
+        for (Binding b : current) {
+            if (matches(b, contact)) {
+                found.add(b);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The same URI text is the same stored row, and the common case, needing no parsing. Otherwise an RFC 5626
+     * outbound registration is the binding of its instance and reg-id, whatever its URI (§6); any other is compared
+     * as URIs (RFC 3261 §19.1.4).
+     */
     private static boolean matches(Binding binding, RequestedContact contact) {
         if (binding.contactUri().equals(contact.uriText())) {
             return true;
+        }
+        if (contact.isOutbound()) {
+            return binding.isOutbound() && binding.regId() == contact.regId()
+                    && binding.instanceId().equals(contact.instanceId());
         }
         try {
             return SipUri.parse(binding.contactUri()).equivalentTo(contact.uri());

@@ -23,6 +23,12 @@ enum RegisterRejection {
     INTERVAL_TOO_BRIEF(423, "Interval Too Brief", "RFC 3261 §10.3 step 7, §21.4.17"),
     /** Same Call-ID, CSeq not higher: this REGISTER crossed a newer one and applying it could undo that one. */
     OUT_OF_ORDER_CSEQ(500, "Out of order CSeq", "RFC 3261 §10.3 step 7"),
+    /** An outbound registration names one flow; two reg-ids in one REGISTER cannot both be it. */
+    SEVERAL_REG_IDS(400, "Only one Contact may carry reg-id", "RFC 5626 §6"),
+    /** Outbound through a proxy needs Path (RFC 3327), which we do not keep: the flow would not reach us. */
+    FIRST_HOP_LACKS_OUTBOUND(439, "First Hop Lacks Outbound Support", "RFC 5626 §6"),
+    /** Require: outbound, yet no Contact says which instance and flow it registers. */
+    OUTBOUND_WITHOUT_INSTANCE(400, "Require: outbound needs +sip.instance and reg-id", "RFC 5626 §4.2, §6"),
     BINDING_STORE_UNAVAILABLE(500, "Binding store unavailable", "RFC 3261 §10.3 step 8"),
     USER_STORE_UNAVAILABLE(500, "User store unavailable", "RFC 3261 §10.3 step 3");
 

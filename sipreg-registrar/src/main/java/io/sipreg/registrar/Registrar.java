@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Registrar implements RequestHandler {
     static final String ALLOW = "REGISTER, OPTIONS";
+    /** The option tags we implement (RFC 3261 §8.2.2.3): RFC 5626 SIP Outbound. */
+    static final String OUTBOUND = "outbound";
+    /** RFC 5626 §11: the header a registrar uses to tell an outbound client its keepalive interval. */
+    static final String FLOW_TIMER = "Flow-Timer";
 
     private static final Logger log = LoggerFactory.getLogger(Registrar.class);
 
@@ -44,6 +48,7 @@ public final class Registrar implements RequestHandler {
     private final LocalAddresses local;
     private final DigestAuthenticator authenticator;
     private final Responses responses;
+    private volatile BindingObserver observer = BindingObserver.NONE;
 
     /**
      * @param localAddresses the bound listeners, so that a Request-URI naming the server's own IP (and port) counts
@@ -63,6 +68,14 @@ public final class Registrar implements RequestHandler {
         this.authenticator = new DigestAuthenticator(config, Objects.requireNonNull(users, "users"),
                 Objects.requireNonNull(nonces, "nonces"), this::isServedHost);
         this.responses = new Responses(clock);
+    }
+
+    /**
+     * Who hears about every committed change of bindings this registrar makes (the keepalive schedule). Called on the
+     * store's writer thread after the change is durable and before the 200 goes out; it must not block.
+     */
+    public void setBindingObserver(BindingObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
     }
 
     /**
@@ -135,9 +148,13 @@ public final class Registrar implements RequestHandler {
         if (refused.isPresent()) {
             return refuse(request, origin, refused.get());
         }
+        refused = checkOutbound(request, addresses);
+        if (refused.isPresent()) {
+            return refuse(request, origin, refused.get());
+        }
         long now = clock.millis();
         var update = new BindingUpdate(request, aor.get(), request.callId(), request.cseq().sequence(), wildcard,
-                requestedContacts(addresses, expiresHeader), origin,
+                requestedContacts(addresses, expiresHeader, supportsOutbound(request)), origin,
                 request.headers().first(HeaderName.USER_AGENT).orElse(""), now, responses);
         return updateBindings(request, origin, aor.get(), update);
     }
@@ -155,17 +172,18 @@ public final class Registrar implements RequestHandler {
 
     /**
      * Step 2: "the registrar MUST process the Require header field values as described for UASs in Section 8.2.2."
-     * We implement no extension, so every option tag in Require is unsupported (§8.2.2.3).
+     * The one extension we implement is RFC 5626 outbound; every other option tag in Require is unsupported
+     * (§8.2.2.3).
      */
     private static List<String> unsupportedExtensions(SipRequest request) {
-        List<String> required = request.headers().all(HeaderName.REQUIRE);
+        List<String> required = optionTags(request, HeaderName.REQUIRE);
         if (required.isEmpty()) {
             return List.of();
         }
         var unsupported = new ArrayList<String>(required.size());
         for (String tag : required) {
-            if (!tag.isBlank()) {
-                unsupported.add(tag.strip());
+            if (!tag.equalsIgnoreCase(OUTBOUND)) {
+                unsupported.add(tag);
             }
         }
         return unsupported;
@@ -231,16 +249,68 @@ public final class Registrar implements RequestHandler {
     }
 
     /**
+     * RFC 5626 §6, before any binding changes: an outbound registration names one flow, so at most one Contact may
+     * carry a {@code reg-id}. We keep no Path (RFC 3327) and so can reach a device only over a flow it opened to us:
+     * an outbound REGISTER that came through a proxy (more than one Via) is answered 439, as for a first hop without
+     * outbound support. A client that requires outbound must say which instance and flow it registers (§4.2).
+     */
+    private static Optional<RegisterRejection> checkOutbound(SipRequest request, List<NameAddress> addresses) {
+        int withRegId = 0;
+        boolean usable = false;
+        for (NameAddress address : addresses) {
+            if (address.params().has("reg-id")) {
+                withRegId++;
+                usable |= address.params().has("+sip.instance");
+            }
+        }
+        if (withRegId > 1) {
+            return Optional.of(RegisterRejection.SEVERAL_REG_IDS);
+        }
+        if (usable && supportsOutbound(request) && request.headers().all(HeaderName.VIA).size() > 1) {
+            return Optional.of(RegisterRejection.FIRST_HOP_LACKS_OUTBOUND);
+        }
+        boolean required = optionTags(request, HeaderName.REQUIRE).stream().anyMatch(OUTBOUND::equalsIgnoreCase);
+        if (required && !usable && !addresses.isEmpty()) {
+            return Optional.of(RegisterRejection.OUTBOUND_WITHOUT_INSTANCE);
+        }
+        return Optional.empty();
+    }
+
+    /** RFC 5626 §4.2.1: the client offers outbound in Supported, or insists on it in Require. */
+    private static boolean supportsOutbound(SipRequest request) {
+        return optionTags(request, HeaderName.SUPPORTED).stream().anyMatch(OUTBOUND::equalsIgnoreCase)
+                || optionTags(request, HeaderName.REQUIRE).stream().anyMatch(OUTBOUND::equalsIgnoreCase);
+    }
+
+    /** The option tags of every {@code name} header, comma lists split (RFC 3261 §20.32, §20.37). */
+    private static List<String> optionTags(SipRequest request, String name) {
+        List<String> values = request.headers().all(name);
+        if (values.isEmpty()) {
+            return List.of();
+        }
+        var tags = new ArrayList<String>(values.size());
+        for (String value : values) {
+            for (String tag : value.split(",")) {
+                if (!tag.isBlank()) {
+                    tags.add(tag.strip());
+                }
+            }
+        }
+        return tags;
+    }
+
+    /**
      * Step 7: each contact's expiry is its {@code expires} parameter, else the Expires header, else our default
      * (§10.2.1.1), and never more than our maximum: step 7 lets the registrar choose a shorter expiration than
      * requested, and the 200 tells the device what it got.
      */
-    private List<RequestedContact> requestedContacts(List<NameAddress> addresses, OptionalLong expiresHeader) {
+    private List<RequestedContact> requestedContacts(List<NameAddress> addresses, OptionalLong expiresHeader,
+                                                     boolean outbound) {
         var contacts = new ArrayList<RequestedContact>(addresses.size());
         for (NameAddress address : addresses) {
             long expires = Math.min(requestedExpiry(address, expiresHeader), config.maxExpires());
             int q = address.params().get("q").map(Registrar::qValue).orElse(Binding.Q_ABSENT);
-            contacts.add(RequestedContact.of(address, expires, q));
+            contacts.add(RequestedContact.of(address, expires, q, outbound));
         }
         return contacts;
     }
@@ -259,15 +329,16 @@ public final class Registrar implements RequestHandler {
      */
     private CompletionStage<SipResponse> updateBindings(SipRequest request, Origin origin, String aor,
                                                         BindingUpdate update) {
-        CompletionStage<SipResponse> stored;
+        CompletionStage<Decided> stored;
         try {
-            stored = locations.update(aor, update::decide);
+            stored = locations.update(aor, current -> Decided.of(update.decide(current)));
         } catch (RuntimeException e) {
             stored = CompletableFuture.failedFuture(e);
         }
-        return stored.handle((response, error) -> {
+        return stored.handle((decided, error) -> {
             if (error == null) {
-                return log(request, origin, response);
+                notifyObserver(decided);
+                return log(request, origin, outboundHeaders(update, decided.response()));
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
@@ -281,12 +352,43 @@ public final class Registrar implements RequestHandler {
         });
     }
 
+    /** The response, and what was committed, so the observer hears of it once it is durable. */
+    private record Decided(SipResponse response, List<Binding> put, List<Binding> removed) {
+        static BindingChange<Decided> of(BindingChange<SipResponse> change) {
+            return new BindingChange<>(change.put(), change.remove(),
+                    new Decided(change.result(), change.put(), change.remove()));
+        }
+    }
+
+    private void notifyObserver(Decided decided) {
+        if (decided.put().isEmpty() && decided.removed().isEmpty()) {
+            return;
+        }
+        try {
+            observer.committed(decided.put(), decided.removed());
+        } catch (RuntimeException e) {
+            log.warn("binding observer failed: {}", e.toString(), e);
+        }
+    }
+
+    /**
+     * RFC 5626 §6: a 2xx to a registration that used outbound carries {@code Require: outbound}, which it must not
+     * when the reg-id was ignored; §4.4.1 and §11: {@code Flow-Timer} tells the client how often to send its CRLF or
+     * STUN keepalives.
+     */
+    private SipResponse outboundHeaders(BindingUpdate update, SipResponse response) {
+        if (response.status() != 200 || !update.usesOutbound()) {
+            return response;
+        }
+        return response.with(HeaderName.REQUIRE, OUTBOUND).with(FLOW_TIMER, Integer.toString(config.flowTimer()));
+    }
+
     // ---- OPTIONS and the rest ----
 
     /**
      * §11.2: OPTIONS to the server says what it can do. Allow lists the methods; Accept is empty because we take no
-     * message bodies (§20.1: without Accept, application/sdp would be assumed); Supported is empty because we
-     * implement no extension.
+     * message bodies (§20.1: without Accept, application/sdp would be assumed); Supported names the one extension we
+     * implement, RFC 5626 outbound.
      */
     private SipResponse options(SipRequest request) {
         SipUri uri = request.requestUri();
@@ -299,7 +401,7 @@ public final class Registrar implements RequestHandler {
         return responses.answer(request, 200, "OK")
                 .with(HeaderName.ALLOW, ALLOW)
                 .with(HeaderName.ACCEPT, "")
-                .with(HeaderName.SUPPORTED, "");
+                .with(HeaderName.SUPPORTED, OUTBOUND);
     }
 
     /** §8.2.1: a method we do not implement gets 405 with the methods we do. */

@@ -19,14 +19,18 @@ import java.util.Objects;
  * @param defaultExpires what a REGISTER without Expires header or parameter gets
  * @param algorithms     digest algorithms offered; one challenge each, SHA-256 before MD5 (RFC 8760 §2.4)
  * @param nonceLifetime  how long a nonce is accepted before it is stale
+ * @param flowTimer      seconds; the Flow-Timer of a 200 to an RFC 5626 outbound registration: how often the client
+ *                       should send its CRLF or STUN keepalives (§4.4.1), normally the keepalive interval
  */
 public record RegistrarConfig(String domain, Challenge challenge, int minExpires, int maxExpires, int defaultExpires,
-                              List<DigestAlgorithm> algorithms, Duration nonceLifetime) {
+                              List<DigestAlgorithm> algorithms, Duration nonceLifetime, int flowTimer) {
 
     public static final int DEFAULT_MIN_EXPIRES = 60;
     public static final int DEFAULT_MAX_EXPIRES = 3600;
     public static final int DEFAULT_EXPIRES = 3600;
     public static final Duration DEFAULT_NONCE_LIFETIME = Duration.ofSeconds(300);
+    /** Seconds; the keepalive interval the provider's engineer describes ("every 30 seconds"). */
+    public static final int DEFAULT_FLOW_TIMER = 30;
 
     public RegistrarConfig {
         domain = Objects.requireNonNull(domain, "domain").strip().toLowerCase(Locale.ROOT);
@@ -35,7 +39,19 @@ public record RegistrarConfig(String domain, Challenge challenge, int minExpires
         Objects.requireNonNull(nonceLifetime, "nonceLifetime");
     }
 
-    /** 401, 60 s, 3600 s, 3600 s, MD5, 300 s. */
+    /** Without a Flow-Timer of its own: {@link #DEFAULT_FLOW_TIMER}. */
+    public RegistrarConfig(String domain, Challenge challenge, int minExpires, int maxExpires, int defaultExpires,
+                           List<DigestAlgorithm> algorithms, Duration nonceLifetime) {
+        this(domain, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
+                DEFAULT_FLOW_TIMER);
+    }
+
+    public RegistrarConfig withFlowTimer(int seconds) {
+        return new RegistrarConfig(domain, challenge, minExpires, maxExpires, defaultExpires, algorithms,
+                nonceLifetime, seconds);
+    }
+
+    /** 401, 60 s, 3600 s, 3600 s, MD5, 300 s, Flow-Timer 30 s. */
     public static RegistrarConfig defaults(String domain) {
         return new RegistrarConfig(domain, Challenge.WWW_401, DEFAULT_MIN_EXPIRES, DEFAULT_MAX_EXPIRES,
                 DEFAULT_EXPIRES, List.of(DigestAlgorithm.MD5), DEFAULT_NONCE_LIFETIME);
@@ -68,6 +84,9 @@ public record RegistrarConfig(String domain, Challenge challenge, int minExpires
         }
         if (config.nonceLifetime.isNegative() || config.nonceLifetime.compareTo(Duration.ofSeconds(1)) < 0) {
             problems.add("nonceLifetime must be at least 1 second, was " + config.nonceLifetime.toSeconds() + " s");
+        }
+        if (config.flowTimer < 1) {
+            problems.add("flowTimer must be >= 1 second, was " + config.flowTimer);
         }
         return problems;
     }

@@ -13,20 +13,28 @@ import io.sipreg.message.SipUri;
  * @param expires    granted seconds: 0 removes
  * @param q          thousandths, or {@link Binding#Q_ABSENT}
  * @param instanceId {@code +sip.instance} without quotes, or ""
- * @param regId      {@code reg-id}, or 0
+ * @param regId      {@code reg-id}, or 0 when absent or ignored: RFC 5626 §6 has the registrar ignore it unless the
+ *                   client supports outbound and names its instance
  */
 record RequestedContact(SipUri uri, String uriText, String contact, long expires, int q, String instanceId,
                         int regId) {
 
-    static RequestedContact of(NameAddress address, long expires, int q) {
+    static RequestedContact of(NameAddress address, long expires, int q, boolean outboundSupported) {
         String instance = address.params().get("+sip.instance").map(RequestedContact::unquote).orElse("");
-        int regId = address.params().get("reg-id").map(RequestedContact::positiveInt).orElse(0);
+        int regId = outboundSupported && !instance.isEmpty()
+                ? address.params().get("reg-id").map(RequestedContact::positiveInt).orElse(0)
+                : 0;
         String uriText = address.uri().toString();
         // name-addr form (§20.10), the URI formatted once; expires is written fresh on every 200.
         String name = address.displayName();
         String contact = (name.isEmpty() ? "" : name + " ") + "<" + uriText + ">"
                 + address.params().without("expires");
         return new RequestedContact(address.uri(), uriText, contact, expires, q, instance, regId);
+    }
+
+    /** RFC 5626 §6: identified by AOR, instance and reg-id rather than by its URI, and tied to its flow. */
+    boolean isOutbound() {
+        return regId > 0 && !instanceId.isEmpty();
     }
 
     private static String unquote(String value) {

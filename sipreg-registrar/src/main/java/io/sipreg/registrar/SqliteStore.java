@@ -53,7 +53,8 @@ public final class SqliteStore implements LocationStore, UserStore {
     public static final String FILE_NAME = "sipreg.db";
 
     static final int BUSY_TIMEOUT_MILLIS = 5_000;
-    private static final int SCHEMA_VERSION = 1;
+    /** 1: the first release; 2: bindings.nat (the device is behind NAT). */
+    private static final int SCHEMA_VERSION = 2;
     private static final int MAX_BATCH = 2_048;
     /** Beyond this many waiting writes the disk is not keeping up; failing fast (500) beats unbounded memory. */
     private static final int MAX_PENDING_WRITES = 100_000;
@@ -82,6 +83,7 @@ public final class SqliteStore implements LocationStore, UserStore {
                 path TEXT NOT NULL,
                 registered_at INTEGER NOT NULL,
                 last_updated INTEGER NOT NULL,
+                nat INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (aor, contact_uri)
             ) WITHOUT ROWID""",
             "CREATE INDEX IF NOT EXISTS bindings_by_expiry ON bindings (expires_at)",
@@ -112,7 +114,7 @@ public final class SqliteStore implements LocationStore, UserStore {
 
     private static final String BINDING_COLUMNS = "aor, contact_uri, contact, expires_at, q, call_id, cseq, source, "
             + "transport, local_socket, connection_id, user_agent, instance_id, reg_id, path, registered_at, "
-            + "last_updated";
+            + "last_updated, nat";
 
     private final Path file;
     private final Clock clock;
@@ -386,12 +388,61 @@ public final class SqliteStore implements LocationStore, UserStore {
                 for (String ddl : SCHEMA) {
                     s.execute(ddl);
                 }
+                if (!hasColumn(s, "bindings", "nat")) {
+                    addNatColumn(c, s);
+                }
                 s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
                 s.execute("COMMIT");
             } catch (SQLException e) {
                 rollbackQuietly(s);
                 throw e;
             }
+        }
+    }
+
+    private static boolean hasColumn(Statement s, String table, String column) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) {
+                if (column.equalsIgnoreCase(rs.getString("name"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Schema 1 to 2: bindings learn whether their device is behind NAT. The Via of the REGISTER that made an old
+     * binding is gone, so its Contact is compared with its source; the next refresh decides with both.
+     */
+    private static void addNatColumn(Connection c, Statement s) throws SQLException {
+        s.execute("ALTER TABLE bindings ADD COLUMN nat INTEGER NOT NULL DEFAULT 0");
+        var behindNat = new ArrayList<String[]>();
+        try (ResultSet rs = s.executeQuery("SELECT aor, contact_uri, source, transport FROM bindings")) {
+            while (rs.next()) {
+                if (contactDiffersFromSource(rs.getString(2), rs.getString(3), rs.getString(4))) {
+                    behindNat.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+        }
+        try (PreparedStatement mark = c.prepareStatement(
+                "UPDATE bindings SET nat = 1 WHERE aor = ? AND contact_uri = ?")) {
+            for (String[] key : behindNat) {
+                mark.setString(1, key[0]);
+                mark.setString(2, key[1]);
+                mark.executeUpdate();
+            }
+        }
+        log.info("bindings table upgraded to schema 2: {} existing bindings marked as behind NAT", behindNat.size());
+    }
+
+    private static boolean contactDiffersFromSource(String contactUri, String source, String transport) {
+        try {
+            Optional<java.net.InetSocketAddress> from = BindingFlow.socketAddress(source);
+            return from.isPresent() && NatDetection.contactDiffers(io.sipreg.message.SipUri.parse(contactUri),
+                    from.get(), !"UDP".equals(transport));
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -464,13 +515,14 @@ public final class SqliteStore implements LocationStore, UserStore {
         st.setString(15, String.join("\n", b.path()));
         st.setLong(16, b.registeredAt());
         st.setLong(17, b.lastUpdated());
+        st.setInt(18, b.nat() ? 1 : 0);
     }
 
     private static Binding binding(ResultSet rs) throws SQLException {
         String path = rs.getString(15);
         return new Binding(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getInt(5),
                 rs.getString(6), rs.getLong(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getLong(11),
-                rs.getString(12), rs.getString(13), rs.getInt(14),
+                rs.getInt(18) != 0, rs.getString(12), rs.getString(13), rs.getInt(14),
                 path.isEmpty() ? List.of() : List.of(path.split("\n")), rs.getLong(16), rs.getLong(17));
     }
 
@@ -585,7 +637,7 @@ public final class SqliteStore implements LocationStore, UserStore {
 
         Statements(Connection c) throws SQLException {
             upsertBinding = c.prepareStatement("INSERT OR REPLACE INTO bindings (" + BINDING_COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             deleteBinding = c.prepareStatement("DELETE FROM bindings WHERE aor = ? AND contact_uri = ?");
             deleteExpired = c.prepareStatement("DELETE FROM bindings WHERE expires_at <= ?");
             upsertUser = c.prepareStatement(

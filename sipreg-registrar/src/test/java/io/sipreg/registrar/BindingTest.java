@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class BindingTest {
     static Binding binding(String contact, long expiresAt, int q) {
         return new Binding("sip:alice@example.com", contact, "<" + contact + ">", expiresAt, q, "c@h", 1,
-                "198.51.100.7:40211", "UDP", "192.0.2.1:5060", 0, "", "", 0, List.of(), 0, 0);
+                "198.51.100.7:40211", "UDP", "192.0.2.1:5060", 0, false, "", "", 0, List.of(), 0, 0);
     }
 
     @Test // RFC 3261 §10.3 step 8: rounded up, so a live binding never shows 0

@@ -22,7 +22,7 @@ final class CrashingWriter {
             String aor = "sip:user" + i + "@example.com";
             var b = new Binding(aor, "sip:user" + i + "@10.0.0.1:5060", "<sip:user" + i + "@10.0.0.1:5060>",
                     now + 3_600_000, Binding.Q_ABSENT, "crash-" + i, 1, "198.51.100.7:5060", "UDP", "192.0.2.1:5060",
-                    0, "", "", 0, List.of(), now, now);
+                    0, false, "", "", 0, List.of(), now, now);
             futures.add(store.update(aor, current -> new BindingChange<>(List.of(b), List.of(), "ok"))
                     .toCompletableFuture());
         }

@@ -23,6 +23,13 @@ class RegistrarConfigTest {
         assertThat(config.defaultExpires()).isEqualTo(3600);
         assertThat(config.algorithms()).containsExactly(DigestAlgorithm.MD5);
         assertThat(config.nonceLifetime()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(config.flowTimer()).isEqualTo(30);
+    }
+
+    @Test // RFC 5626 §4.4.1: a keepalive interval of zero seconds means nothing
+    void theFlowTimerIsAtLeastOneSecond() {
+        assertThat(RegistrarConfig.defaults("example.com").withFlowTimer(0).validate())
+                .containsExactly("flowTimer must be >= 1 second, was 0");
     }
 
     @Test

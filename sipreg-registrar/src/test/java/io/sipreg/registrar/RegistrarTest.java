@@ -303,7 +303,7 @@ class RegistrarTest {
 
     @Test // RFC 3261 §10.3 step 7; RFC 5626 §5.3 (flow), §4.1 (+sip.instance), §4.2 (reg-id)
     void aBindingRemembersTheRequestAndTheFlowItCameOn() {
-        alice.register(REGISTER.replace("<sip:alice@10.0.0.5:5060>",
+        alice.register(SipText.withHeader(REGISTER, "Supported: outbound").replace("<sip:alice@10.0.0.5:5060>",
                 "<sip:alice@10.0.0.5:5060;transport=udp>;q=0.7;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-"
                         + "AABBCCDDEEFF>\";reg-id=1"));
 
@@ -318,6 +318,7 @@ class RegistrarTest {
         assertThat(b.transport()).isEqualTo("UDP");
         assertThat(b.localSocket()).isEqualTo("192.0.2.1:5060");
         assertThat(b.connectionId()).isZero();
+        assertThat(b.nat()).isTrue();
         assertThat(b.userAgent()).isEqualTo("Algo 8180");
         assertThat(b.instanceId()).isEqualTo("<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>");
         assertThat(b.regId()).isEqualTo(1);

@@ -49,7 +49,7 @@ class SqliteStoreTest {
     Binding binding(String contact, int expiresInSeconds, long cseq) {
         long now = clock.millis();
         return new Binding(AOR, contact, "<" + contact + ">;q=0.5", now + expiresInSeconds * 1000L, 500, "call-1@h",
-                cseq, "198.51.100.7:40211", "TCP", "192.0.2.1:5060", 17, "Algo 8180",
+                cseq, "198.51.100.7:40211", "TCP", "192.0.2.1:5060", 17, true, "Algo 8180",
                 "<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>", 1, List.of(), now, now);
     }
 
@@ -306,5 +306,38 @@ class SqliteStoreTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test // a sipreg.db of the first release (schema 1) opens, gains the nat column, and its bindings are judged
+    void upgradesASchemaOneDatabaseAndMarksItsNatBindings() throws Exception {
+        long expires = clock.millis() + 3_600_000;
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve(SqliteStore.FILE_NAME));
+             var s = c.createStatement()) {
+            s.execute("""
+                    CREATE TABLE bindings (
+                        aor TEXT NOT NULL, contact_uri TEXT NOT NULL, contact TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL, q INTEGER NOT NULL, call_id TEXT NOT NULL, cseq INTEGER NOT NULL,
+                        source TEXT NOT NULL, transport TEXT NOT NULL, local_socket TEXT NOT NULL,
+                        connection_id INTEGER NOT NULL, user_agent TEXT NOT NULL, instance_id TEXT NOT NULL,
+                        reg_id INTEGER NOT NULL, path TEXT NOT NULL, registered_at INTEGER NOT NULL,
+                        last_updated INTEGER NOT NULL, PRIMARY KEY (aor, contact_uri)) WITHOUT ROWID""");
+            s.execute("PRAGMA user_version = 1");
+            for (String[] row : new String[][] {
+                {"sip:alice@192.168.1.10:5060", "203.0.113.5:40211"},
+                {"sip:alice@198.51.100.7:5060", "198.51.100.7:5060"}}) {
+                s.execute("INSERT INTO bindings VALUES ('" + AOR + "', '" + row[0] + "', '<" + row[0] + ">', "
+                        + expires + ", -1, 'c@h', 1, '" + row[1] + "', 'UDP', '192.0.2.1:5060', 0, '', '', 0, '', "
+                        + clock.millis() + ", " + clock.millis() + ")");
+            }
+        }
+
+        SqliteStore store = open();
+
+        assertThat(store.bindings(AOR)).extracting(Binding::contactUri, Binding::nat).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("sip:alice@192.168.1.10:5060", true),
+                org.assertj.core.groups.Tuple.tuple("sip:alice@198.51.100.7:5060", false));
+        Binding refreshed = binding("sip:alice@10.0.0.9:5060", 600, 2);
+        write(store, refreshed);
+        assertThat(open().bindings(AOR)).contains(refreshed);
     }
 }

@@ -48,6 +48,7 @@ public final class ServerTransactions implements InboundHandler {
     /** Exact count for the bound; the map's size() is only an estimate under concurrent updates. */
     private final AtomicInteger live = new AtomicInteger();
     private volatile ResponseListener responseListener = ServerTransactions::dropResponse;
+    private volatile FlowClosedListener flowClosedListener = flow -> { };
 
     public ServerTransactions(MessageSender sender, RequestHandler tu, TransactionTimers timers) {
         this(sender, tu, timers, TransactionConfig.defaults());
@@ -65,6 +66,11 @@ public final class ServerTransactions implements InboundHandler {
     /** Where incoming responses go (client transactions); by default they are dropped. */
     public void setResponseListener(ResponseListener listener) {
         this.responseListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Who hears that a TCP/TLS flow closed (the registrar's keepalives); by default nobody. */
+    public void setFlowClosedListener(FlowClosedListener listener) {
+        this.flowClosedListener = Objects.requireNonNull(listener, "listener");
     }
 
     /** Transactions in Trying or Completed now. */
@@ -226,6 +232,11 @@ public final class ServerTransactions implements InboundHandler {
     @Override
     public void onResponse(SipResponse response, Flow flow) {
         responseListener.onResponse(response, flow);
+    }
+
+    @Override
+    public void onFlowClosed(Flow flow) {
+        flowClosedListener.onFlowClosed(flow);
     }
 
     private void sendLogged(Flow flow, String callId, SipResponse response) {

@@ -19,13 +19,23 @@ final class RecordingSender implements MessageSender {
             }
             return (SipResponse) ((ParseResult.Parsed) result).message();
         }
+
+        io.sipreg.message.SipRequest request() {
+            ParseResult result = SipParser.strict().parse(wire);
+            if (result instanceof ParseResult.Failed failed) {
+                throw new AssertionError("sent bytes do not parse: " + failed.error().getMessage());
+            }
+            return (io.sipreg.message.SipRequest) ((ParseResult.Parsed) result).message();
+        }
     }
 
     final List<Sent> sent = new CopyOnWriteArrayList<>();
+    /** When set, every send fails with it, as the transport fails a send to a closed connection. */
+    volatile Throwable failWith;
 
     @Override
     public CompletableFuture<Void> sendBytes(Flow flow, byte[] wire) {
         sent.add(new Sent(flow, wire.clone()));
-        return CompletableFuture.completedFuture(null);
+        return failWith == null ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failWith);
     }
 }

@@ -292,4 +292,14 @@ class ServerTransactionsTest {
         assertThat(heard).containsExactly(response);
         assertThat(sender.sent).isEmpty();
     }
+
+    @Test // RFC 5626 §5.3: the layer above learns that a connection and its flow ended
+    void passesClosedFlowsToTheListener() {
+        var closed = new ArrayList<Flow>();
+        transactions.setFlowClosedListener(closed::add);
+
+        transactions.onFlowClosed(TCP);
+
+        assertThat(closed).containsExactly(TCP);
+    }
 }

@@ -87,6 +87,16 @@ final class InboundDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Tells the handler that a connection's flow ended; called once per connection, when it closes. */
+    void flowClosed(Flow flow) {
+        try {
+            handler.onFlowClosed(flow);
+        } catch (RuntimeException e) {
+            counters.internalErrors.increment();
+            log.debug("{} flow-closed handler failed: {}", flow, e.toString(), e);
+        }
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {

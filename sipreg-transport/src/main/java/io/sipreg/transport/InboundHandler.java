@@ -16,4 +16,12 @@ public interface InboundHandler {
 
     /** Bytes that did not parse; for a request, {@code failure.partialHeaders()} may be enough to answer 400. */
     void onMalformed(ParseResult.Failed failure, Flow flow);
+
+    /**
+     * The TCP/TLS connection of {@code flow} has closed, whichever side closed it: nothing more can be sent over
+     * it, and a device behind NAT is unreachable until it connects again (RFC 5626 §5.3: a flow that fails
+     * takes its bindings with it). Never called for UDP, whose flows have no end.
+     */
+    default void onFlowClosed(Flow flow) {
+    }
 }

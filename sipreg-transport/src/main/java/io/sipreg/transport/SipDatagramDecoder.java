@@ -2,11 +2,13 @@ package io.sipreg.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.sipreg.message.SipParser;
+import java.net.InetSocketAddress;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +20,6 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
     private static final Logger log = LoggerFactory.getLogger(SipDatagramDecoder.class);
-
-    /** RFC 5389 §6: the fixed value in bytes 4-7 of every STUN message. */
-    private static final int STUN_MAGIC_COOKIE = 0x2112A442;
 
     private final SipParser parser;
     private final Counters counters;
@@ -42,15 +41,13 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
                 counters.keepalives.increment();
                 return;
             }
-            if (isStun(content)) {
-                // RFC 5626 §4.4.2 keepalives over UDP are STUN Binding requests. Answering them is not done
-                // yet; at least they are not reported as malformed SIP.
-                counters.keepalives.increment();
+            // The parser gets an array of its own: it may keep slices of it in the message it returns.
+            byte[] bytes = ByteBufUtil.getBytes(content);
+            if (StunBinding.looksLikeStun(bytes)) {
+                answerStun(ctx, bytes, packet.sender());
                 return;
             }
             flow = new Flow(Transport.UDP, packet.recipient(), packet.sender(), 0);
-            // The parser gets an array of its own: it may keep slices of it in the message it returns.
-            byte[] bytes = ByteBufUtil.getBytes(content);
             out.add(new ReceivedMessage(parser.parse(bytes, 0, bytes.length), flow));
         } catch (RuntimeException e) {
             counters.internalErrors.increment();
@@ -62,10 +59,16 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         return content.forEachByte(b -> b == '\r' || b == '\n') < 0;
     }
 
-    private static boolean isStun(ByteBuf content) {
-        int start = content.readerIndex();
-        return content.readableBytes() >= 20
-                && (content.getByte(start) & 0xC0) == 0
-                && content.getInt(start + 4) == STUN_MAGIC_COOKIE;
+    /**
+     * RFC 5626 §4.4.2 keepalives over UDP are STUN Binding requests to the SIP port; §8 has the server answer them
+     * from the same socket, so the answer travels back through the device's NAT binding. Other STUN messages are
+     * dropped, never reported as malformed SIP.
+     */
+    private void answerStun(ChannelHandlerContext ctx, byte[] datagram, InetSocketAddress sender) {
+        counters.keepalives.increment();
+        StunBinding.answer(datagram, sender).ifPresentOrElse(
+                answer -> ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), sender),
+                        ctx.voidPromise()),
+                () -> log.debug("{} STUN message ignored: not a Binding request", sender));
     }
 }

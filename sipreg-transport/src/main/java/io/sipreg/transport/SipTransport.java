@@ -177,6 +177,10 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         }
         var flow = new Flow(Transport.TCP, channel.localAddress(), channel.remoteAddress(), id);
         log.debug("{} connected", flow);
+        channel.closeFuture().addListener(f -> {
+            log.debug("{} closed", flow);
+            dispatcher.flowClosed(flow);
+        });
         channel.pipeline().addLast(connectionHandlers(config, parser, flow, counters, dispatcher));
     }
 

@@ -5,7 +5,7 @@ package io.sipreg.transport;
  *
  * @param messagesReceived messages handed up, malformed ones included
  * @param malformed messages that failed to parse (UDP datagrams and framed TCP messages)
- * @param keepalives CRLF keepalives (RFC 5626 §3.5.1) and ignored STUN packets
+ * @param keepalives CRLF keepalives (RFC 5626 §3.5.1) and STUN messages (Binding requests are answered, §8)
  * @param framingErrors TCP connections closed because their byte stream could not be framed
  * @param internalErrors exceptions caught in the pipeline or thrown by the handler; each logged at DEBUG
  * @param connectionsRejected TCP connections closed at accept because {@code maxTcpConnections} was reached

@@ -13,6 +13,7 @@ final class RecordingHandler implements InboundHandler {
     }
 
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    final BlockingQueue<Flow> closed = new LinkedBlockingQueue<>();
     volatile RuntimeException failWith;
 
     @Override
@@ -28,6 +29,11 @@ final class RecordingHandler implements InboundHandler {
     @Override
     public void onMalformed(ParseResult.Failed failure, Flow flow) {
         record(failure, flow);
+    }
+
+    @Override
+    public void onFlowClosed(Flow flow) {
+        closed.add(flow);
     }
 
     private void record(Object message, Flow flow) {

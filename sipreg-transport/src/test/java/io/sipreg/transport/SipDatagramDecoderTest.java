@@ -58,19 +58,31 @@ class SipDatagramDecoderTest {
         assertThat(counters.malformed.sum()).isZero();
     }
 
-    @Test // RFC 5626 §4.4.2: STUN keepalives are not SIP
-    void ignoresStunBindingRequests() {
-        byte[] stun = new byte[20];
-        stun[1] = 0x01;
-        stun[4] = 0x21;
-        stun[5] = 0x12;
-        stun[6] = (byte) 0xA4;
-        stun[7] = 0x42;
+    @Test // RFC 5626 §4.4.2 and §8: a STUN keepalive is answered from the same socket, never handed up as SIP
+    void answersStunBindingRequestsWithTheSourceAddress() {
+        byte[] stun = java.util.HexFormat.of().parseHex("000100002112a442b7e7a701bc34d686fa87dfae");
         EmbeddedChannel channel = withDispatcher();
         channel.writeInbound(datagram(stun));
 
+        DatagramPacket answer = channel.readOutbound();
+        assertThat(answer.recipient()).isEqualTo(REMOTE);
+        byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(answer.content());
+        answer.release();
+        assertThat(bytes).isEqualTo(StunBinding.answer(stun, REMOTE).orElseThrow());
         assertThat(handler.events).isEmpty();
         assertThat(counters.keepalives.sum()).isEqualTo(1);
+        assertThat(counters.malformed.sum()).isZero();
+    }
+
+    @Test // RFC 5389 §7.3: a Binding indication needs no answer
+    void dropsOtherStunMessagesSilently() {
+        byte[] indication = java.util.HexFormat.of().parseHex("001100002112a442b7e7a701bc34d686fa87dfae");
+        EmbeddedChannel channel = withDispatcher();
+        channel.writeInbound(datagram(indication));
+
+        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(handler.events).isEmpty();
+        assertThat(counters.malformed.sum()).isZero();
     }
 
     @Test

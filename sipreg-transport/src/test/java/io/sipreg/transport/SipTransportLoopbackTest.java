@@ -133,6 +133,44 @@ class SipTransportLoopbackTest {
         }
     }
 
+    @ParameterizedTest(name = "native={0}") // RFC 5626 §8: STUN on the SIP port, answered from that port
+    @ValueSource(booleans = {true, false})
+    void answersAStunBindingRequestOnTheSipUdpPort(boolean nativeTransport) throws Exception {
+        InetSocketAddress server = start(config(nativeTransport), "udp:127.0.0.1:0").get(0).address();
+        try (var client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            client.setSoTimeout(TIMEOUT_MS);
+            byte[] request = java.util.HexFormat.of().parseHex("000100002112a442000102030405060708090a0b");
+            client.send(new DatagramPacket(request, request.length, server));
+
+            var packet = new DatagramPacket(new byte[512], 512);
+            client.receive(packet);
+            assertThat(packet.getSocketAddress()).isEqualTo(server);
+            byte[] answer = Arrays.copyOf(packet.getData(), packet.getLength());
+            assertThat(answer).startsWith(0x01, 0x01);
+            assertThat(Arrays.copyOfRange(answer, 8, 20)).isEqualTo(Arrays.copyOfRange(request, 8, 20));
+            // XOR-MAPPED-ADDRESS: port and address XORed with the magic cookie (RFC 5389 §15.2)
+            int port = ((answer[26] & 0xFF) << 8 | (answer[27] & 0xFF)) ^ 0x2112;
+            byte[] ip = {(byte) (answer[28] ^ 0x21), (byte) (answer[29] ^ 0x12), (byte) (answer[30] ^ 0xA4),
+                (byte) (answer[31] ^ 0x42)};
+            assertThat(new InetSocketAddress(InetAddress.getByAddress(ip), port))
+                    .isEqualTo(client.getLocalSocketAddress());
+            assertThat(handler.events).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "native={0}") // RFC 5626 §5.3: the layers above learn when a flow ends
+    @ValueSource(booleans = {true, false})
+    void reportsTheFlowOfAClosedConnection(boolean nativeTransport) throws Exception {
+        InetSocketAddress server = start(config(nativeTransport), "tcp:127.0.0.1:0").get(0).address();
+        Flow flow;
+        try (var client = connect(server)) {
+            client.getOutputStream().write(bytes(SipText.register("TCP", "z9hG4bKclose")));
+            flow = handler.next().flow();
+            assertThat(handler.closed).isEmpty();
+        }
+        assertThat(handler.closed.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS)).isEqualTo(flow);
+    }
+
     @Test
     void closesOnlyTheConnectionThatCannotBeFramed() throws Exception {
         InetSocketAddress server = start(config(false), "tcp:127.0.0.1:0").get(0).address();

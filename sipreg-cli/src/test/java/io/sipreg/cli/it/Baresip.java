@@ -29,6 +29,10 @@ final class Baresip implements AutoCloseable {
     private final SipUser user;
     private final Transport transport;
     private final String registrar;
+    private String namespace;
+    private String listen = "127.0.0.1:0";
+    private int regint = 600;
+    private boolean outbound;
     private Path directory;
     private Process process;
     private CapturedOutput output;
@@ -44,13 +48,41 @@ final class Baresip implements AutoCloseable {
         return new Baresip(user, transport, "127.0.0.1:" + port);
     }
 
+    /**
+     * A phone inside network namespace {@code namespace}, its SIP socket on {@code listen} ({@code ip:port}),
+     * sending its REGISTERs to {@code registrar} ({@code ip:port}).
+     */
+    static Baresip inNamespace(String namespace, SipUser user, Transport transport, String listen, String registrar) {
+        var phone = new Baresip(user, transport, registrar);
+        phone.namespace = namespace;
+        phone.listen = listen;
+        return phone;
+    }
+
+    /** Registration interval asked for; baresip refreshes at 90 % of what the registrar grants. */
+    Baresip regint(int seconds) {
+        regint = seconds;
+        return this;
+    }
+
+    /**
+     * RFC 5626 outbound ({@code sipnat=outbound}): Contact with {@code +sip.instance} (the uuid module makes one) and
+     * {@code reg-id}, {@code Supported: outbound}, and, once the registrar answers {@code Require: outbound}, STUN
+     * keepalives over UDP at the Flow-Timer's pace.
+     */
+    Baresip outbound() {
+        outbound = true;
+        return this;
+    }
+
     Baresip start() {
         try {
             directory = WorkDirectory.create("baresip-");
             Files.writeString(directory.resolve("config"), config());
             Files.writeString(directory.resolve("accounts"), account() + "\n");
             // -s prints every SIP message, so a failure message shows the exchange.
-            process = new ProcessBuilder("baresip", "-s", "-f", directory.toString())
+            var command = new java.util.ArrayList<>(java.util.List.of("baresip", "-s", "-f", directory.toString()));
+            process = new ProcessBuilder(namespace == null ? command : NatNetwork.inNamespace(namespace, command))
                     .directory(directory.toFile())
                     .redirectErrorStream(true)
                     .start();
@@ -95,6 +127,19 @@ final class Baresip implements AutoCloseable {
         return output.text();
     }
 
+    /** SIGSTOP: the phone freezes, answers nothing, sends nothing; its process stays. */
+    void freeze() {
+        signal("-STOP");
+    }
+
+    private void signal(String signal) {
+        // ip netns exec replaces itself with baresip, so this pid is baresip's own.
+        NatNetwork.Result result = NatNetwork.run(java.util.List.of("kill", signal, Long.toString(process.pid())));
+        if (result.exitCode() != 0) {
+            throw new AssertionError("kill " + signal + " " + process.pid() + ": " + result.output());
+        }
+    }
+
     /**
      * Quits gracefully: on SIGTERM baresip unregisters (REGISTER with expires=0) before it exits.
      * Killed if it is still running after {@link #UNREGISTER}. ProcessHandle.destroy() sends the
@@ -104,6 +149,9 @@ final class Baresip implements AutoCloseable {
     public void close() {
         if (process == null) {
             return;
+        }
+        if (process.isAlive()) {
+            signal("-CONT");
         }
         process.toHandle().destroy();
         try {
@@ -127,21 +175,24 @@ final class Baresip implements AutoCloseable {
         return "<sip:" + user.user() + "@" + user.domain() + parameter + ">"
                 + ";auth_pass=" + user.password()
                 + ";outbound=\"sip:" + registrar + parameter + "\""
-                + ";regint=600";
+                + ";regint=" + regint
+                + (outbound ? ";sipnat=outbound" : "");
     }
 
     /**
-     * The smallest working set: only the account loader. No audio or video module, so no sound
-     * device is opened; no stdio UI, which cannot poll a non-terminal stdin. The SIP stack binds
-     * loopback only.
+     * The smallest working set: only the account loader (and the uuid module, which makes the +sip.instance an
+     * outbound registration needs). No audio or video module, so no sound device is opened; no stdio UI, which
+     * cannot poll a non-terminal stdin. The SIP stack binds the given address only.
      */
-    private static String config() {
+    private String config() {
         return """
                 poll_method		epoll
-                sip_listen		127.0.0.1:0
-                net_interface		127.0.0.1
+                sip_listen		%s
+                %s
                 module_path		%s
+                %s
                 module_tmp		account.so
-                """.formatted(MODULES);
+                """.formatted(listen, namespace == null ? "net_interface\t\t127.0.0.1" : "",
+                MODULES, outbound ? "module_tmp\t\tuuid.so" : "");
     }
 }

@@ -47,7 +47,22 @@ final class ServerProcess implements AutoCloseable {
                 "--listen", "udp:127.0.0.1:0",
                 "--listen", "tcp:127.0.0.1:0"));
         arguments.addAll(List.of(extraArguments));
-        List<String> command = javaCommand(arguments);
+        return start(javaCommand(arguments));
+    }
+
+    /**
+     * Runs {@code serve --data DIR --domain DOMAIN} plus {@code arguments}, where the arguments or a config file
+     * name its UDP and TCP listeners, inside network namespace {@code namespace} ({@code ip netns exec}), or here
+     * when it is null; returns once both listeners have reported their ports.
+     */
+    static ServerProcess serveIn(String namespace, Path data, String domain, String... arguments) {
+        List<String> serve = new ArrayList<>(List.of("serve", "--data", data.toString(), "--domain", domain));
+        serve.addAll(List.of(arguments));
+        List<String> command = javaCommand(serve);
+        return start(namespace == null ? command : NatNetwork.inNamespace(namespace, command));
+    }
+
+    private static ServerProcess start(List<String> command) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();
@@ -107,6 +122,21 @@ final class ServerProcess implements AutoCloseable {
     /** Everything the server printed so far, stdout and stderr interleaved. */
     String output() {
         return output.text();
+    }
+
+    /** Waits for a line of the server's output with a match of {@code pattern}; empty if none comes in time. */
+    Optional<MatchResult> awaitOutput(Pattern pattern, Duration timeout) {
+        try {
+            return output.awaitLine(pattern, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for sipreg output", e);
+        }
+    }
+
+    /** The server's process id (the JVM's own, also under {@code ip netns exec}, which execs it). */
+    long pid() {
+        return process.pid();
     }
 
     boolean isAlive() {
