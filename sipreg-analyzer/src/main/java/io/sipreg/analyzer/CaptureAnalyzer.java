@@ -1,0 +1,260 @@
+package io.sipreg.analyzer;
+
+import io.sipreg.message.SipParseException;
+import io.sipreg.message.SipParser;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Analyzes one capture file in a single streaming pass: capture file, then frames (link layer, IP with fragment
+ * reassembly, UDP/TCP with stream reassembly), then SIP messages (found by content, parsed leniently), then
+ * conversations (grouped and diagnosed by the {@link MessageCorrelator}), each handed to the listener as soon as it
+ * is concluded. Memory depends on what is open at a time, not on the size of the file.
+ */
+public final class CaptureAnalyzer {
+    private final AnalyzerOptions options;
+    private final int threads;
+
+    public CaptureAnalyzer(AnalyzerOptions options) {
+        this(options, MessageParsing.defaultThreads());
+    }
+
+    /** {@code parserThreads} 0 does everything on the calling thread. */
+    public CaptureAnalyzer(AnalyzerOptions options, int parserThreads) {
+        this.options = options;
+        this.threads = parserThreads;
+    }
+
+    /**
+     * Reads {@code file} and reports to {@code listener}. Damage in the file is reported as findings, never
+     * thrown; only a file that is not a capture at all is {@link UnusableCaptureException}.
+     */
+    public Summary analyze(Path file, AnalysisListener listener) throws UnusableCaptureException, IOException {
+        try (CaptureReader reader = CaptureReader.open(file)) {
+            var run = new Run(file.toString(), listener, threads);
+            try {
+                listener.start(file.toString(), reader.format());
+                reader.read(run);
+                return run.finish(reader.format());
+            } finally {
+                run.parsing.close();
+            }
+        }
+    }
+
+    /** The state of one pass over one file. */
+    private final class Run implements FrameSink, PacketDecoder.Listener, TcpStreamReassembler.Sink,
+            SipStreamFramer.Emitter {
+        private final String file;
+        private final AnalysisListener listener;
+        private final SipParser parser = SipParser.lenient();
+        private final MessageParsing parsing;
+        private final Diagnosis diagnosis = new Diagnosis();
+        private final PacketDecoder decoder = new PacketDecoder(this);
+        private final TcpStreamReassembler tcp = new TcpStreamReassembler(() -> new SipStreamFramer(parser));
+        private final MessageCorrelator correlator;
+        private final Set<Integer> ports = options.ports();
+        private final String filter = options.filter();
+        private final List<CaptureDamage> damage = new ArrayList<>();
+        private final Map<String, Long> outcomes = new HashMap<>();
+        private final Map<String, Long> findingCodes = new HashMap<>();
+        private final Map<Severity, Long> severities = new EnumMap<>(Severity.class);
+        private final Set<Integer> unsupportedLinkTypes = new TreeSet<>();
+        private long frame;
+        private long bytes;
+        private long timeNanos;
+        private long firstNanos = -1;
+        private long sipMessages;
+        private long undecodableFrames;
+        private TcpStreamReassembler.Direction direction;
+
+        Run(String file, AnalysisListener listener, int threads) {
+            this.file = file;
+            this.listener = listener;
+            this.correlator = new MessageCorrelator(diagnosis, this::conversation, this::strayFinding);
+            this.parsing = new MessageParsing(options.keepMessageText(), threads, this::parsed);
+        }
+
+        // ---- frames ----
+
+        @Override
+        public void frame(int linkType, long time, byte[] data, int offset, int capturedLength, int originalLength) {
+            frame++;
+            bytes += capturedLength;
+            timeNanos = time;
+            if (firstNanos < 0) {
+                firstNanos = time;
+            }
+            try {
+                decoder.decode(linkType, time, data, offset, capturedLength);
+            } catch (RuntimeException e) {
+                // A decoder bug must cost one frame, not the analysis (bad input never escapes as an exception).
+                undecodable(e);
+            }
+            if ((frame & 0xFFFF) == 0) {
+                tcp.expire(time);
+            }
+        }
+
+        @Override
+        public void damage(CaptureDamage d) {
+            damage.add(d);
+            report(new Finding("capture-damaged", Severity.ERROR, "The capture file is damaged at byte " + d.offset()
+                    + ": " + d.what() + ". The " + frame + " frames before it were analyzed.", List.of()));
+        }
+
+        private void undecodable(RuntimeException e) {
+            if (undecodableFrames++ == 0) {
+                report(new Finding("undecodable", Severity.WARNING, "Frame " + frame + " could not be decoded ("
+                        + e + "); it and any others like it are skipped.", List.of(frame)));
+            }
+        }
+
+        // ---- packets ----
+
+        @Override
+        public void udp(PacketDecoder.Addresses ip, int sourcePort, int destinationPort, byte[] d, int at, int len) {
+            if (!ports.isEmpty() && !ports.contains(sourcePort) && !ports.contains(destinationPort)) {
+                return;
+            }
+            if (!SipDetector.startsMessage(d, at, len)) {
+                return;
+            }
+            message(ip.source(sourcePort), ip.destination(destinationPort), Transport.UDP, d, at, len);
+        }
+
+        @Override
+        public void tcp(PacketDecoder.Addresses ip, int sourcePort, int destinationPort, int sequence, int flags,
+                        byte[] d, int at, int len) {
+            if (!ports.isEmpty() && !ports.contains(sourcePort) && !ports.contains(destinationPort)) {
+                return;
+            }
+            if (len == 0 && (flags & (PacketDecoder.TCP_SYN | PacketDecoder.TCP_FIN | PacketDecoder.TCP_RST)) == 0) {
+                return;     // a bare ACK
+            }
+            boolean looksLikeSip = len > 0 && SipDetector.startsMessage(d, at, len);
+            tcp.segment(ip.source(sourcePort), ip.destination(destinationPort), sequence, flags, d, at, len,
+                    looksLikeSip, timeNanos, this);
+        }
+
+        @Override
+        public void unreachable(Endpoint reporter, String reason, boolean portUnreachable, Transport transport,
+                                Endpoint quotedSource, Endpoint quotedDestination, byte[] quotedPayload) {
+            if (!ports.isEmpty() && !ports.contains(quotedSource.port()) && !ports.contains(quotedDestination.port())) {
+                return;
+            }
+            parsing.unreachable(new IcmpUnreachable(frame, timeNanos, reporter, reason, portUnreachable, transport,
+                    quotedSource, quotedDestination, quotedPayload));
+        }
+
+        @Override
+        public void unsupportedLinkType(int linkType) {
+            if (unsupportedLinkTypes.add(linkType)) {
+                report(new Finding("unsupported-link-type", Severity.WARNING, "Frames with " + LinkType.name(linkType)
+                        + " are skipped: the analyzer reads Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP"
+                        + " and BSD loopback. First one: frame " + frame + ".", List.of(frame)));
+            }
+        }
+
+        // ---- TCP streams ----
+
+        @Override
+        public void bytes(TcpStreamReassembler.Direction dir, SipStreamFramer framer, byte[] d, int at, int len) {
+            direction = dir;
+            framer.append(d, at, len, this);
+        }
+
+        @Override
+        public void closed(TcpStreamReassembler.Direction dir, int leftover) {
+            // A connection closed inside a message: the rest never came. Nothing to parse.
+        }
+
+        @Override
+        public void message(byte[] d, int at, int len) {
+            message(direction.source(), direction.destination(), Transport.TCP, d, at, len);
+        }
+
+        @Override
+        public void unframeable(byte[] d, int at, int len, SipParseException why) {
+            sipMessages++;
+            parsing.unframeable(frame, timeNanos, direction.source(), direction.destination(), d, at, len, why);
+        }
+
+        // ---- SIP ----
+
+        private void message(Endpoint source, Endpoint destination, Transport transport, byte[] d, int at, int len) {
+            sipMessages++;
+            parsing.message(frame, timeNanos, source, destination, transport, d, at, len);
+        }
+
+        private void parsed(LadderEvent e) {
+            if (e instanceof CapturedMessage m) {
+                correlator.message(m);
+            } else {
+                correlator.unreachable((IcmpUnreachable) e, parser);
+            }
+        }
+
+        // ---- results ----
+
+        private void conversation(Conversation c) {
+            if (!filter.isEmpty() && !c.matches(filter)) {
+                return;
+            }
+            outcomes.merge(c.outcome(), 1L, Long::sum);
+            for (Finding f : c.findings()) {
+                count(f);
+            }
+            listener.conversation(c);
+        }
+
+        /** Findings outside any conversation concern no AOR or Call-ID, so a filter hides them. */
+        private void strayFinding(Finding f) {
+            if (filter.isEmpty()) {
+                report(f);
+            }
+        }
+
+        private void report(Finding f) {
+            count(f);
+            listener.finding(f);
+        }
+
+        private void count(Finding f) {
+            findingCodes.merge(f.code(), 1L, Long::sum);
+            severities.merge(f.severity(), 1L, Long::sum);
+        }
+
+        Summary finish(String format) {
+            parsing.flush();
+            correlator.finish();
+            var notes = new ArrayList<String>();
+            if (tcp.retransmittedSegments() + tcp.outOfOrderSegments() + tcp.gaps() > 0) {
+                notes.add("TCP: " + tcp.retransmittedSegments() + " retransmitted and " + tcp.outOfOrderSegments()
+                        + " out-of-order segments put back in order" + (tcp.gaps() > 0 ? "; " + tcp.gaps()
+                        + " holes the capture never filled (bytes lost)" : ""));
+            }
+            if (decoder.fragments().reassembled() + decoder.fragments().incomplete() > 0) {
+                notes.add("IP fragments: " + decoder.fragments().reassembled() + " datagrams reassembled"
+                        + (decoder.fragments().incomplete() > 0 ? ", " + decoder.fragments().incomplete()
+                        + " left incomplete" : ""));
+            }
+            if (correlator.otherMessages() > 0) {
+                notes.add(correlator.otherMessages() + " other SIP messages (not REGISTER or OPTIONS) were not diagnosed");
+            }
+            var summary = new Summary(file, format, frame, bytes, sipMessages, correlator.otherMessages(),
+                    Math.max(firstNanos, 0), timeNanos, outcomes, findingCodes, severities, damage,
+                    tcp.retransmittedSegments(), tcp.outOfOrderSegments(), tcp.gaps(),
+                    decoder.fragments().reassembled(), decoder.fragments().incomplete(), notes);
+            listener.end(summary);
+            return summary;
+        }
+    }
+}

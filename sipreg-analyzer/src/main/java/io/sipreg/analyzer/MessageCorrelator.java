@@ -1,0 +1,295 @@
+package io.sipreg.analyzer;
+
+import io.sipreg.message.ParseResult;
+import io.sipreg.message.SipParser;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Groups messages as they stream by: REGISTER transactions into {@link RegistrationAttempt}s by Call-ID, OPTIONS
+ * into {@link KeepaliveSeries} by address pair, responses to their request by transaction key (RFC 3261
+ * §17.1.3), ICMP errors to the request they quote. A group is concluded, diagnosed and handed on as soon as
+ * nothing more can belong to it, so memory holds only what is still open: a finished attempt lingers
+ * {@link #LINGER_NANOS} for late retransmissions, an open one is given up after {@link #IDLE_NANOS} of silence
+ * (Timer F, 64*T1 = 32 s, plus a margin).
+ */
+final class MessageCorrelator {
+    static final long LINGER_NANOS = 2_000_000_000L;
+    static final long IDLE_NANOS = 40_000_000_000L;
+    private static final long KEEPALIVE_IDLE_NANOS = 300_000_000_000L;
+    private static final int MAX_KEEPALIVES_PER_SERIES = 1000;
+    private static final long SWEEP_EVERY_NANOS = 1_000_000_000L;
+    private static final long CSEQ_MEMORY_NANOS = 3_600_000_000_000L;
+
+    private record Pair(Endpoint from, Endpoint to) {
+    }
+
+    private final Diagnosis diagnosis;
+    private final Consumer<Conversation> conversations;
+    private final Consumer<Finding> fileFindings;
+    /** Open attempts by Call-ID, least recently active first (access order: every message touches its attempt). */
+    private final Map<String, RegistrationAttempt> attempts = new LinkedHashMap<>(1024, 0.75f, true);
+    /** Attempts that got their final answer, in that order, waiting out the linger time. */
+    private final java.util.ArrayDeque<RegistrationAttempt> concluded = new java.util.ArrayDeque<>();
+    private final Map<String, Transaction> transactions = new HashMap<>();
+    private final Map<Pair, KeepaliveSeries> keepalives = new HashMap<>();
+    /** Per Call-ID: the highest CSeq of a REGISTER and when it was sent. */
+    private final Map<String, long[]> lastCseq = lru(100_000);
+    private final Map<Pair, Transaction> lastRequest = lru(4096);
+    private long lastSweep = Long.MIN_VALUE;
+    private long now;
+    private long otherMessages;
+
+    MessageCorrelator(Diagnosis diagnosis, Consumer<Conversation> conversations, Consumer<Finding> fileFindings) {
+        this.diagnosis = diagnosis;
+        this.conversations = conversations;
+        this.fileFindings = fileFindings;
+    }
+
+    /** Messages that are neither REGISTER nor OPTIONS (INVITE, SUBSCRIBE, ...): counted, not diagnosed. */
+    long otherMessages() {
+        return otherMessages;
+    }
+
+    void message(CapturedMessage m) {
+        advance(m.timeNanos());
+        MessageFacts f = m.facts();
+        if (!f.request()) {
+            // An answer belongs to its request's transaction, even when its CSeq method is wrong (a 400 to a
+            // REGISTER that said "CSeq: 2 INVITE" copies that CSeq, RFC 3261 §8.2.6.2).
+            Transaction tx = transactions.get(Transaction.keyOf(f));
+            if (tx != null) {
+                answered(tx, m);
+                return;
+            }
+        }
+        if (f.method().equalsIgnoreCase("REGISTER")) {
+            register(m, f);
+        } else if (f.method().equalsIgnoreCase("OPTIONS")) {
+            options(m, f);
+        } else {
+            otherMessages++;
+            if (!m.violations().isEmpty()) {
+                fileFindings.accept(diagnosis.malformed(m));
+            }
+        }
+    }
+
+    private void register(CapturedMessage m, MessageFacts f) {
+        String key = Transaction.keyOf(f);
+        if (!f.request()) {
+            Transaction tx = transactions.get(key);
+            if (tx != null) {
+                answered(tx, m);
+                return;
+            }
+            RegistrationAttempt a = attempts.computeIfAbsent(f.callId(), RegistrationAttempt::new);
+            if (a.aor.isEmpty()) {
+                a.aor = f.aor();
+            }
+            a.orphanResponses++;
+            a.add(m);
+            return;
+        }
+        Transaction tx = transactions.get(key);
+        if (tx != null && tx.owner instanceof RegistrationAttempt owner) {
+            tx.copies.add(m);       // a retransmission (§17.1.2.2, Timer E)
+            owner.add(m);
+            attempts.get(owner.callId);
+            return;
+        }
+        RegistrationAttempt a = attempts.get(f.callId());
+        if (a != null && a.concluded()) {
+            conclude(a);
+            a = null;
+        }
+        if (a == null) {
+            a = new RegistrationAttempt(f.callId());
+            attempts.put(f.callId(), a);
+        }
+        if (a.aor.isEmpty()) {
+            a.aor = f.aor();
+        }
+        long[] previous = lastCseq.get(f.callId());
+        // A registrar can hold a stale CSeq against a REGISTER only while it keeps the binding (§10.3 step 7),
+        // so a Call-ID that comes back after the longest usual binding lifetime starts afresh.
+        if (previous != null && m.timeNanos() - previous[1] > CSEQ_MEMORY_NANOS) {
+            previous = null;
+        }
+        if (previous != null && f.cseq() >= 0 && f.cseq() <= previous[0]) {
+            a.staleCseq.add(m);
+            a.staleCseqPrevious.add(previous[0]);
+        }
+        if (f.cseq() >= 0) {
+            lastCseq.put(f.callId(), new long[] {previous == null ? f.cseq() : Math.max(previous[0], f.cseq()),
+                    m.timeNanos()});
+        }
+        tx = new Transaction(key, m, a);
+        a.transactions.add(tx);
+        a.add(m);
+        transactions.put(key, tx);
+        lastRequest.put(new Pair(m.source(), m.destination()), tx);
+    }
+
+    private void options(CapturedMessage m, MessageFacts f) {
+        String key = Transaction.keyOf(f);
+        Transaction tx = transactions.get(key);
+        if (!f.request()) {
+            if (tx != null) {
+                answered(tx, m);
+            } else {
+                otherMessages++;        // the capture began after its OPTIONS
+            }
+            return;
+        }
+        if (tx != null) {
+            tx.copies.add(m);
+            tx.owner.add(m);
+            return;
+        }
+        var pair = new Pair(m.source(), m.destination());
+        KeepaliveSeries s = keepalives.get(pair);
+        if (s != null && s.transactions.size() >= MAX_KEEPALIVES_PER_SERIES) {
+            conclude(s);
+            s = null;
+        }
+        if (s == null) {
+            s = new KeepaliveSeries(m.source(), m.destination());
+            keepalives.put(pair, s);
+        }
+        tx = new Transaction(key, m, s);
+        s.transactions.add(tx);
+        s.add(m);
+        transactions.put(key, tx);
+        lastRequest.put(pair, tx);
+    }
+
+    /** An ICMP error: matched by the SIP message it quotes, else by the last request between the two addresses. */
+    void unreachable(IcmpUnreachable u, SipParser parser) {
+        advance(u.timeNanos());
+        Transaction tx = null;
+        boolean quotesResponse = false;
+        byte[] q = u.quotedPayload();
+        boolean quotesSip = SipDetector.startsMessage(q, 0, q.length);
+        if (quotesSip) {
+            ParseResult quoted = parser.parse(q);
+            MessageFacts f = quoted instanceof ParseResult.Parsed p ? MessageFacts.of(p.message())
+                    : MessageFacts.ofPartial(((ParseResult.Failed) quoted).isRequest(),
+                            ((ParseResult.Failed) quoted).method().orElse(""), ((ParseResult.Failed) quoted).partialHeaders());
+            tx = transactions.get(Transaction.keyOf(f));
+            quotesResponse = !f.request();
+        }
+        if (tx == null && !quotesResponse) {
+            tx = lastRequest.get(new Pair(u.quotedSource(), u.quotedDestination()));
+        }
+        if (tx == null) {
+            if (quotesSip) {
+                fileFindings.accept(diagnosis.unmatchedUnreachable(u));
+            }
+            return;
+        }
+        if (quotesResponse) {
+            if (tx.responseUnreachable == null) {
+                tx.responseUnreachable = u;
+            }
+        } else if (tx.unreachable == null) {
+            tx.unreachable = u;
+        }
+        tx.owner.add(u);
+    }
+
+    private void answered(Transaction tx, CapturedMessage m) {
+        tx.response(m);
+        tx.owner.add(m);
+        if (tx.owner instanceof RegistrationAttempt a) {
+            attempts.get(a.callId);
+            if (!a.lingering && a.concluded()) {
+                a.lingering = true;
+                a.concludedAt = m.timeNanos();
+                concluded.add(a);
+            }
+        }
+    }
+
+    /**
+     * Concludes what nothing more can belong to: attempts answered {@link #LINGER_NANOS} ago, attempts silent for
+     * {@link #IDLE_NANOS}, keepalive series silent for five minutes. Each check costs only what it concludes.
+     */
+    private void advance(long time) {
+        now = Math.max(now, time);
+        if (now - lastSweep < SWEEP_EVERY_NANOS && lastSweep != Long.MIN_VALUE) {
+            return;
+        }
+        lastSweep = now;
+        while (!concluded.isEmpty() && now - concluded.peek().concludedAt > LINGER_NANOS) {
+            RegistrationAttempt a = concluded.poll();
+            if (!a.done) {
+                conclude(a);
+            }
+        }
+        List<MessageGroup> idle = new ArrayList<>();
+        for (RegistrationAttempt a : attempts.values()) {
+            if (now - a.lastActivity <= IDLE_NANOS) {
+                break;      // the rest were active more recently
+            }
+            idle.add(a);
+        }
+        for (KeepaliveSeries s : keepalives.values()) {
+            if (now - s.lastActivity > KEEPALIVE_IDLE_NANOS) {
+                idle.add(s);
+            }
+        }
+        idle.sort(Comparator.comparingLong(g -> g.events.get(0).timeNanos()));
+        for (MessageGroup g : idle) {
+            conclude(g);
+        }
+    }
+
+    /** End of the capture: every open group is concluded, in the order they began. */
+    void finish() {
+        List<MessageGroup> open = new ArrayList<>(attempts.values());
+        open.addAll(keepalives.values());
+        open.sort(Comparator.comparingLong(g -> g.events.get(0).timeNanos()));
+        for (MessageGroup g : open) {
+            conclude(g);
+        }
+    }
+
+    private void conclude(MessageGroup g) {
+        if (g.done) {
+            return;
+        }
+        g.done = true;
+        for (Transaction tx : g.transactions) {
+            transactions.remove(tx.key, tx);
+            // Only open requests wait for an ICMP error; a concluded group must not be kept alive by this index.
+            lastRequest.remove(new Pair(tx.request.source(), tx.request.destination()), tx);
+        }
+        Conversation c;
+        if (g instanceof RegistrationAttempt a) {
+            attempts.remove(a.callId, a);
+            c = diagnosis.registration(a, now);
+        } else {
+            var s = (KeepaliveSeries) g;
+            keepalives.remove(new Pair(s.sender, s.receiver), s);
+            c = diagnosis.keepalives(s, now);
+        }
+        conversations.accept(c);
+    }
+
+    private static <K, V> Map<K, V> lru(int capacity) {
+        return new LinkedHashMap<>(256, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+}

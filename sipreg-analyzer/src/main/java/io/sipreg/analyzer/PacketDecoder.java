@@ -1,0 +1,265 @@
+package io.sipreg.analyzer;
+
+/**
+ * Link layer, then IPv4 (RFC 791) or IPv6 (RFC 8200, walking its extension headers), then UDP, TCP or an ICMP
+ * Destination Unreachable. Fragmented datagrams go through the {@link FragmentReassembler} first. Addresses are
+ * read into {@link Endpoint}s only for what the listener keeps. Malformed or truncated headers drop the packet
+ * quietly: a capture of a busy link always has some, and none of them is SIP.
+ */
+final class PacketDecoder {
+    static final int TCP_FIN = 0x01;
+    static final int TCP_SYN = 0x02;
+    static final int TCP_RST = 0x04;
+
+    private static final int PROTO_ICMP = 1;
+    private static final int PROTO_TCP = 6;
+    private static final int PROTO_UDP = 17;
+    private static final int PROTO_ICMPV6 = 58;
+
+    /** What the decoder found in one frame. */
+    interface Listener {
+        void udp(Addresses ip, int sourcePort, int destinationPort, byte[] d, int at, int len);
+
+        void tcp(Addresses ip, int sourcePort, int destinationPort, int sequence, int flags, byte[] d, int at, int len);
+
+        void unreachable(Endpoint reporter, String reason, boolean portUnreachable, Transport transport,
+                         Endpoint quotedSource, Endpoint quotedDestination, byte[] quotedPayload);
+
+        void unsupportedLinkType(int linkType);
+    }
+
+    /** The source and destination address of the packet being decoded; Endpoints are made on demand. */
+    static final class Addresses {
+        private boolean v6;
+        private byte[] d;
+        private int sourceAt;
+        private int destinationAt;
+
+        Endpoint source(int port) {
+            return v6 ? Endpoint.ipv6(d, sourceAt, port) : Endpoint.ipv4(d, sourceAt, port);
+        }
+
+        Endpoint destination(int port) {
+            return v6 ? Endpoint.ipv6(d, destinationAt, port) : Endpoint.ipv4(d, destinationAt, port);
+        }
+
+        private Addresses set(boolean isV6, byte[] data, int source, int destination) {
+            v6 = isV6;
+            d = data;
+            sourceAt = source;
+            destinationAt = destination;
+            return this;
+        }
+    }
+
+    private final Listener listener;
+    private final FragmentReassembler fragments = new FragmentReassembler();
+    private final Addresses addresses = new Addresses();
+    private long timeNanos;
+
+    PacketDecoder(Listener listener) {
+        this.listener = listener;
+    }
+
+    FragmentReassembler fragments() {
+        return fragments;
+    }
+
+    void decode(int linkType, long time, byte[] d, int off, int len) {
+        long network = LinkType.networkLayer(linkType, d, off, len);
+        if (network == LinkType.NONE) {
+            if (!LinkType.isSupported(linkType)) {
+                listener.unsupportedLinkType(linkType);
+            }
+            return;
+        }
+        timeNanos = time;
+        int at = (int) network;
+        int end = off + len;
+        if ((network >>> 32) == 4) {
+            ipv4(d, at, end);
+        } else {
+            ipv6(d, at, end);
+        }
+    }
+
+    private void ipv4(byte[] d, int at, int end) {
+        if (end - at < 20 || (d[at] >> 4 & 0xF) != 4) {
+            return;
+        }
+        int headerLength = (d[at] & 0xF) * 4;
+        int total = Bytes.u16(d, at + 2);
+        // A total length of 0 is TCP segmentation offload seen on the sending host: trust the capture.
+        int packetEnd = total == 0 ? end : Math.min(end, at + total);
+        if (headerLength < 20 || at + headerLength > packetEnd) {
+            return;
+        }
+        int protocol = d[at + 9] & 0xFF;
+        int flagsAndOffset = Bytes.u16(d, at + 6);
+        boolean more = (flagsAndOffset & 0x2000) != 0;
+        int fragmentOffset = (flagsAndOffset & 0x1FFF) * 8;
+        Addresses ip = addresses.set(false, d, at + 12, at + 16);
+        int payload = at + headerLength;
+        if (more || fragmentOffset != 0) {
+            byte[] whole = fragments.add(false, 0, Bytes.u32(d, at + 12), 0, Bytes.u32(d, at + 16),
+                    Bytes.u16(d, at + 4), protocol, fragmentOffset, more, d, payload, packetEnd - payload, timeNanos);
+            if (whole != null) {
+                transport(ip, protocol, whole, 0, whole.length);
+            }
+            return;
+        }
+        transport(ip, protocol, d, payload, packetEnd);
+    }
+
+    private void ipv6(byte[] d, int at, int end) {
+        if (end - at < 40 || (d[at] >> 4 & 0xF) != 6) {
+            return;
+        }
+        int payloadLength = Bytes.u16(d, at + 4);
+        int packetEnd = payloadLength == 0 ? end : Math.min(end, at + 40 + payloadLength);
+        int next = d[at + 6] & 0xFF;
+        int p = at + 40;
+        Addresses ip = addresses.set(true, d, at + 8, at + 24);
+        while (p < packetEnd) {
+            switch (next) {
+                case 0, 43, 60, 135, 139, 140 -> {
+                    // Hop-by-Hop, Routing, Destination Options, Mobility, HIP, Shim6: length in 8-octet units
+                    if (p + 2 > packetEnd) {
+                        return;
+                    }
+                    next = d[p] & 0xFF;
+                    p += ((d[p + 1] & 0xFF) + 1) * 8;
+                }
+                case 51 -> {
+                    // Authentication Header (RFC 4302 §2.2): length in 4-octet units, minus 2
+                    if (p + 2 > packetEnd) {
+                        return;
+                    }
+                    next = d[p] & 0xFF;
+                    p += ((d[p + 1] & 0xFF) + 2) * 4;
+                }
+                case 44 -> {
+                    // Fragment header (RFC 8200 §4.5)
+                    if (p + 8 > packetEnd) {
+                        return;
+                    }
+                    int protocol = d[p] & 0xFF;
+                    int word = Bytes.u16(d, p + 2);
+                    int offset = word & 0xFFF8;
+                    boolean more = (word & 1) != 0;
+                    long id = Bytes.u32(d, p + 4);
+                    p += 8;
+                    if (offset == 0 && !more) {
+                        next = protocol;     // an atomic fragment (RFC 6946): just a header
+                        continue;
+                    }
+                    byte[] whole = fragments.add(true, Bytes.u64(d, at + 8), Bytes.u64(d, at + 16),
+                            Bytes.u64(d, at + 24), Bytes.u64(d, at + 32), id, protocol, offset, more, d, p,
+                            packetEnd - p, timeNanos);
+                    if (whole != null) {
+                        transport(ip, protocol, whole, 0, whole.length);
+                    }
+                    return;
+                }
+                default -> {
+                    transport(ip, next, d, p, packetEnd);
+                    return;
+                }
+            }
+        }
+    }
+
+    private void transport(Addresses ip, int protocol, byte[] d, int at, int end) {
+        switch (protocol) {
+            case PROTO_UDP -> {
+                if (end - at < 8) {
+                    return;
+                }
+                int length = Bytes.u16(d, at + 4);
+                int payloadEnd = length >= 8 ? Math.min(end, at + length) : end;
+                listener.udp(ip, Bytes.u16(d, at), Bytes.u16(d, at + 2), d, at + 8, payloadEnd - at - 8);
+            }
+            case PROTO_TCP -> {
+                if (end - at < 20) {
+                    return;
+                }
+                int dataOffset = (d[at + 12] >> 4 & 0xF) * 4;
+                if (dataOffset < 20 || at + dataOffset > end) {
+                    return;
+                }
+                listener.tcp(ip, Bytes.u16(d, at), Bytes.u16(d, at + 2), Bytes.i32(d, at + 4), d[at + 13] & 0x3F,
+                        d, at + dataOffset, end - at - dataOffset);
+            }
+            case PROTO_ICMP -> icmp(ip, d, at, end);
+            case PROTO_ICMPV6 -> icmpv6(ip, d, at, end);
+            default -> {
+                // SCTP, ESP, GRE and the rest: SIP over them is out of scope.
+            }
+        }
+    }
+
+    /** RFC 792: type 3 quotes the IP header and at least 8 bytes of the datagram (Linux quotes up to 576 in all). */
+    private void icmp(Addresses ip, byte[] d, int at, int end) {
+        if (end - at < 8 + 20 + 8 || (d[at] & 0xFF) != 3) {
+            return;
+        }
+        int code = d[at + 1] & 0xFF;
+        String reason = switch (code) {
+            case 0 -> "network unreachable";
+            case 1 -> "host unreachable";
+            case 2 -> "protocol unreachable";
+            case 3 -> "port unreachable";
+            case 4 -> "fragmentation needed";
+            case 9, 10, 13 -> "administratively prohibited";
+            default -> "destination unreachable (code " + code + ")";
+        };
+        Endpoint reporter = ip.source(0);
+        int q = at + 8;
+        if ((d[q] >> 4 & 0xF) != 4) {
+            return;
+        }
+        int headerLength = (d[q] & 0xF) * 4;
+        int protocol = d[q + 9] & 0xFF;
+        int t = q + headerLength;
+        if (t + 8 > end || (protocol != PROTO_UDP && protocol != PROTO_TCP)) {
+            return;
+        }
+        // A quoted TCP segment is cut after 8 bytes of its header in general: only UDP payloads are kept.
+        int payload = protocol == PROTO_UDP ? t + 8 : end;
+        listener.unreachable(reporter, reason, code == 3, protocol == PROTO_UDP ? Transport.UDP : Transport.TCP,
+                Endpoint.ipv4(d, q + 12, Bytes.u16(d, t)), Endpoint.ipv4(d, q + 16, Bytes.u16(d, t + 2)),
+                java.util.Arrays.copyOfRange(d, payload, Math.max(payload, end)));
+    }
+
+    /** RFC 4443 §3.1: type 1 quotes as much of the invoking packet as fits in the minimum MTU. */
+    private void icmpv6(Addresses ip, byte[] d, int at, int end) {
+        if (end - at < 8 + 40 + 8 || (d[at] & 0xFF) != 1) {
+            return;
+        }
+        int code = d[at + 1] & 0xFF;
+        String reason = switch (code) {
+            case 0 -> "no route to destination";
+            case 1 -> "administratively prohibited";
+            case 3 -> "address unreachable";
+            case 4 -> "port unreachable";
+            case 5, 6 -> "rejected by policy";
+            default -> "destination unreachable (code " + code + ")";
+        };
+        Endpoint reporter = ip.source(0);
+        int q = at + 8;
+        int next = d[q + 6] & 0xFF;
+        int t = q + 40;
+        while ((next == 0 || next == 43 || next == 60 || next == 44) && t + 8 <= end) {
+            int length = next == 44 ? 8 : ((d[t + 1] & 0xFF) + 1) * 8;
+            next = d[t] & 0xFF;
+            t += length;
+        }
+        if (t + 8 > end || (next != PROTO_UDP && next != PROTO_TCP)) {
+            return;
+        }
+        int payload = next == PROTO_UDP ? t + 8 : end;
+        listener.unreachable(reporter, reason, code == 4, next == PROTO_UDP ? Transport.UDP : Transport.TCP,
+                Endpoint.ipv6(d, q + 8, Bytes.u16(d, t)), Endpoint.ipv6(d, q + 24, Bytes.u16(d, t + 2)),
+                java.util.Arrays.copyOfRange(d, payload, Math.max(payload, end)));
+    }
+}

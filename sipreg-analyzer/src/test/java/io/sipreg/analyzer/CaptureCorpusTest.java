@@ -1,0 +1,250 @@
+package io.sipreg.analyzer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One test per recorded capture (src/test/resources/captures/MANIFEST.md): what real programs did on the wire,
+ * and what the analyzer must conclude from it. Frame numbers are those of the committed files.
+ */
+class CaptureCorpusTest {
+
+    @Test // baresip -> sipreg over UDP on port 5080: 401, 200; on exit, expires 0: 401, 200
+    void registeredThenUnregistered() {
+        var r = Captures.analyze("baresip-sipreg-udp.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "unregistered");
+        assertThat(r.registrations()).extracting(Conversation::challenge).containsExactly(401, 401);
+        assertThat(r.codes()).containsExactly("registered", "unregistered");
+        Finding registered = r.finding("registered");
+        assertThat(registered.severity()).isEqualTo(Severity.INFO);
+        assertThat(registered.frames()).containsExactly(1L, 4L);
+        assertThat(registered.message()).contains("sip:alice@example.com registered after a 401 challenge",
+                "realm \"example.com\", MD5", "user \"alice\"", "binding for 600 s");
+        assertThat(r.finding("unregistered").frames()).containsExactly(7L, 8L);
+        assertThat(r.registrations().get(0).setupMs()).isPositive();
+    }
+
+    @Test // SIPp -> sipreg --challenge 407: Proxy-Authenticate / Proxy-Authorization
+    void registeredAfterA407() {
+        var r = Captures.analyze("sipp-sipreg-407.pcapng");
+        assertThat(r.outcomes()).containsExactly("registered");
+        assertThat(r.registrations().get(0).challenge()).isEqualTo(407);
+        assertThat(r.finding("registered").message()).contains("after a 407 challenge");
+    }
+
+    @Test // SIPp with a wrong password -> 401, credentials, 403 (Linux cooked v2)
+    void wrongCredentials() {
+        var r = Captures.analyze("sipp-sipreg-wrong-password-sll2.pcap");
+        assertThat(r.outcomes()).containsExactly("wrong-credentials");
+        assertThat(r.codes()).containsExactly("wrong-credentials");
+        Finding f = r.finding("wrong-credentials");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(3L, 4L);
+        assertThat(f.message()).contains("user \"alice\"", "403 Forbidden", "password");
+    }
+
+    @Test // baresip with an auth user Kamailio does not know: 401 after every set of credentials
+    void challengeLoop() {
+        var r = Captures.analyze("baresip-kamailio-challenge-loop.pcap");
+        assertThat(r.outcomes()).containsExactly("challenge-loop");
+        Finding f = r.finding("challenge-loop");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(3L, 4L);
+        assertThat(f.message()).contains("as user \"bob\"", "challenged again", "authentication username");
+    }
+
+    @Test // baresip asks 30 s, Kamailio 423 Min-Expires 60, baresip retries with 60 and registers
+    void intervalTooBriefAndRetried() {
+        var r = Captures.analyze("baresip-kamailio-423.pcap");
+        assertThat(r.outcomes()).containsExactly("registered");
+        Finding f = r.finding("interval-too-brief");
+        assertThat(f.severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.frames()).containsExactly(3L, 4L, 5L);
+        assertThat(f.message()).contains("asked for 30 s", "Min-Expires 60", "retried with 60 s", "registered");
+        assertThat(r.finding("registered").message()).contains("binding for 60 s");
+    }
+
+    @Test // SIPp asks 10 s, sipreg 423, no retry
+    void intervalTooBriefAndGivenUp() {
+        var r = Captures.analyze("sipp-sipreg-423.pcap");
+        assertThat(r.outcomes()).containsExactly("interval-too-brief");
+        Finding f = r.finding("interval-too-brief");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(3L, 4L);
+        assertThat(f.message()).contains("did not retry with Min-Expires", "60 s or more");
+    }
+
+    @Test // iptables DROP before the server: baresip re-sends REGISTER for 32 s (Timer F)
+    void noResponseBehindAFirewall() {
+        var r = Captures.analyze("baresip-firewall-no-response.pcap");
+        assertThat(r.outcomes()).containsExactly("no-response");
+        Finding f = r.finding("no-response");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).hasSize(11).startsWith(1L, 2L, 3L);
+        assertThat(f.message()).isEqualTo("The phone re-sent REGISTER 11 times over 31.5 s to udp 10.31.0.1:5060 and"
+                + " never got a 401: check the firewall between phone and server, or the server address.");
+        assertThat(r.finding("retransmissions").severity()).isEqualTo(Severity.WARNING);
+        assertThat(r.registrations().get(0).challenge()).isZero();
+    }
+
+    @Test // nothing listens on 127.0.0.1:5099: ICMP port unreachable quoting each REGISTER (Linux cooked v1)
+    void portUnreachable() {
+        var r = Captures.analyze("baresip-port-unreachable-sll.pcap");
+        assertThat(r.outcomes()).containsExactly("port-unreachable");
+        assertThat(r.summary.sipMessages()).isEqualTo(3);      // the loopback's outgoing copies are not counted twice
+        Finding f = r.finding("port-unreachable");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(1L, 2L);
+        assertThat(f.message()).contains("nothing listens on udp port 5099");
+        assertThat(r.registrations().get(0).events()).filteredOn(e -> e instanceof IcmpUnreachable).hasSize(3);
+    }
+
+    @Test // baresip behind iptables MASQUERADE, captured at the server: Via 192.168.77.2, source 10.20.0.1
+    void natSeenFromTheServer() {
+        var r = Captures.analyze("nat-server-side.pcap");
+        assertThat(r.outcomes()).containsExactly("registered");
+        Finding f = r.finding("nat-detected");
+        assertThat(f.severity()).isEqualTo(Severity.INFO);       // rport: the server copes
+        assertThat(f.frames()).containsExactly(1L);
+        assertThat(f.message()).contains("192.168.77.2:5062 (Via)", "comes from 10.20.0.1:",
+                "both the IP and the port differ", "rport");
+    }
+
+    @Test // the same registration captured at the phone: only the server's received/rport tell
+    void natSeenFromThePhone() {
+        var r = Captures.analyze("nat-phone-side.pcap");
+        Finding f = r.finding("nat-detected");
+        assertThat(f.frames()).containsExactly(1L, 2L);
+        assertThat(f.message()).contains("Via received/rport in the 401 Unauthorized", "10.20.0.1:");
+    }
+
+    @Test // SIPp without rport behind a port-changing NAT: Kamailio answers to the Via port (RFC 3261 §18.2.2)
+    void portMismatch() {
+        var r = Captures.analyze("nat-port-mismatch.pcap");
+        assertThat(r.outcomes()).containsExactly("port-mismatch");
+        Finding f = r.finding("port-mismatch");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(1L, 2L, 3L);
+        assertThat(f.message()).contains("went to 10.20.0.1:5070", "came from 10.20.0.1:", "no rport",
+                "same port both ways", "ICMP port unreachable");
+        assertThat(r.finding("nat-detected").severity()).isEqualTo(Severity.WARNING);
+        assertThat(r.codes()).contains("retransmissions").doesNotContain("challenge-unanswered");
+        assertThat(LadderPrinter.lanes(r.registrations().get(0).events())).hasSize(3);
+    }
+
+    @Test // SIPp sends OPTIONS every 2 s to baresip, which answers 200
+    void keepaliveAnswered() {
+        var r = Captures.analyze("keepalive-ok.pcap");
+        assertThat(r.keepalives()).singleElement().satisfies(c -> assertThat(c.outcome()).isEqualTo("keepalive-ok"));
+        Finding f = r.finding("keepalive-ok");
+        assertThat(f.severity()).isEqualTo(Severity.INFO);
+        assertThat(f.frames()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(f.message()).contains("every 2.0 s", "all 4 were answered (200 OK)");
+    }
+
+    @Test // the same, with baresip frozen (SIGSTOP) after the first answer
+    void keepaliveUnanswered() {
+        var r = Captures.analyze("keepalive-unanswered.pcap");
+        assertThat(r.keepalives()).extracting(Conversation::outcome).containsExactly("keepalive-unanswered");
+        Finding f = r.finding("keepalive-unanswered");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(f.message()).contains("2 of 4 OPTIONS", "answered until frame 2", "NAT binding will be lost");
+    }
+
+    @Test // SIPp cseq-order: CSeq 1, 2 (registered), then 1 again (500), then 3
+    void cseqNotIncremented() {
+        var r = Captures.analyze("sipp-sipreg-cseq-order.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "rejected", "queried");
+        Finding f = r.finding("cseq-not-incremented");
+        assertThat(f.severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.frames()).containsExactly(5L);
+        assertThat(f.message()).contains("CSeq 1, not above the previous 2");
+        assertThat(r.finding("rejected").message()).contains("500 Out of order CSeq");
+    }
+
+    @Test // SIPp malformed.xml (UDP) and a TCP REGISTER without Content-Length
+    void malformed() {
+        var r = Captures.analyze("sipp-sipreg-malformed.pcap");
+        assertThat(r.outcomes()).containsExactly("rejected", "rejected", "rejected");
+        List<Finding> malformed = r.findings().stream().filter(f -> f.code().equals("malformed")).toList();
+        assertThat(malformed).extracting(Finding::frames)
+                .contains(List.of(1L, 2L), List.of(3L, 4L), List.of(8L, 10L));
+        assertThat(malformed).allSatisfy(f -> assertThat(f.severity()).isEqualTo(Severity.ERROR));
+        assertThat(malformed.get(0).message()).contains("Missing From header (RFC 3261 §8.1.1.3)",
+                "The server answered 400 Missing From header");
+        assertThat(malformed).anySatisfy(f -> assertThat(f.message()).contains("CSeq method does not match"));
+        assertThat(malformed).anySatisfy(f -> assertThat(f.message())
+                .contains("cannot be read as SIP", "Missing Content-Length on a stream transport (RFC 3261 §18.3)"));
+    }
+
+    @Test // MTU 320 and 15% loss at a router: segments split, retransmitted and out of order
+    void tcpThroughALossyLinkWithASmallMss() {
+        var r = Captures.analyze("tcp-small-mss-lossy.pcap");
+        assertThat(r.summary.sipMessages()).isEqualTo(48);
+        assertThat(r.outcomes()).hasSize(12).containsOnly("registered");
+        assertThat(r.summary.tcpRetransmittedSegments()).isPositive();
+        assertThat(r.summary.tcpOutOfOrderSegments()).isPositive();
+        assertThat(r.codes()).containsExactly("registered");
+    }
+
+    @Test // 40 registrations on one TCP connection: several messages in one segment
+    void tcpWithSeveralMessagesPerSegment() {
+        var r = Captures.analyze("tcp-coalesced.pcap");
+        assertThat(r.summary.sipMessages()).isEqualTo(160).isGreaterThan(r.summary.packets());
+        assertThat(r.outcomes()).hasSize(40).containsOnly("registered");
+    }
+
+    @Test // a 2 KB REGISTER over MTU 576: IPv4 fragments
+    void ipv4Fragments() {
+        var r = Captures.analyze("ipv4-fragments.pcap");
+        assertThat(r.outcomes()).containsExactly("registered");
+        assertThat(r.summary.fragmentsReassembled()).isPositive();
+        assertThat(r.registrations().get(0).events()).allSatisfy(e -> assertThat(e.source().v6()).isFalse());
+    }
+
+    @Test // the same over IPv6 with MTU 1280: Fragment extension headers
+    void ipv6Fragments() {
+        var r = Captures.analyze("ipv6-fragments.pcap");
+        assertThat(r.outcomes()).containsExactly("registered");
+        assertThat(r.summary.fragmentsReassembled()).isEqualTo(2);
+        assertThat(r.registrations().get(0).events().get(0).source()).hasToString("[fd00:51::2]:5081");
+    }
+
+    @Test
+    void filtersByAddressOfRecordAndByCallId() {
+        var all = Captures.analyze("baresip-sipreg-udp.pcap");
+        String callId = all.registrations().get(0).callId();
+        assertThat(Captures.analyze("baresip-sipreg-udp.pcap",
+                new AnalyzerOptions("alice@example.com", java.util.Set.of(), false)).registrations()).hasSize(2);
+        assertThat(Captures.analyze("baresip-sipreg-udp.pcap",
+                new AnalyzerOptions(callId, java.util.Set.of(), false)).registrations()).hasSize(2);
+        assertThat(Captures.analyze("baresip-sipreg-udp.pcap",
+                new AnalyzerOptions("sip:bob@example.com", java.util.Set.of(), false)).registrations()).isEmpty();
+    }
+
+    @Test
+    void restrictsToTheGivenPorts() {
+        assertThat(Captures.analyze("baresip-sipreg-udp.pcap",
+                new AnalyzerOptions("", java.util.Set.of(5080), false)).summary.sipMessages()).isEqualTo(8);
+        assertThat(Captures.analyze("baresip-sipreg-udp.pcap",
+                new AnalyzerOptions("", java.util.Set.of(5060), false)).summary.sipMessages()).isZero();
+    }
+
+    @Test
+    void printsALadderAndADiagnosis() {
+        var out = new java.io.ByteArrayOutputStream();
+        try (var print = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            new CaptureAnalyzer(AnalyzerOptions.DEFAULT).analyze(Captures.path("baresip-firewall-no-response.pcap"),
+                    new TextReport(print));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).contains("10.31.0.2:5062", "10.31.0.1:5060", "|------ REGISTER ------>|",
+                "error   [no-response] The phone re-sent REGISTER 11 times",
+                "Summary of ", "Outcomes: no-response 1");
+    }
+}

@@ -1,0 +1,438 @@
+#!/usr/bin/env bash
+# Re-records the capture corpus of the analyzer's tests from real programs: sipreg serve, Kamailio, baresip
+# and SIPp, each scenario in network namespaces of its own (a private loopback, veth links, iptables NAT and
+# DROP rules), captured with tcpdump or dumpcap. Nothing leaves the machine; every namespace is removed at exit.
+#
+#   sipreg-analyzer/src/test/resources/captures/record.sh [SCENARIO...]     (as root; default: all)
+#
+# Needs: tcpdump, dumpcap (tshark), editcap/mergecap, iptables, sipp, baresip, kamailio, python3, a JDK.
+# MANIFEST.md beside this script says what each capture shows and which findings the tests expect.
+# Timings differ from run to run, so re-recorded files differ in detail (ports, Call-IDs, retransmission
+# counts); the tests assert what the scenario guarantees.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../../../.." && pwd)"
+sipp_dir="$root/sipreg-cli/src/test/resources/sipp"
+my_sipp="$here/sipp"
+work="$(mktemp -d /tmp/sipreg-captures.XXXXXX)"
+jar="$work/sipreg/sipreg-cli.jar"       # a snapshot: a rebuild during the run must not pull it away
+tag="sr$$"                      # namespace and interface names: unique to this run
+namespaces=()
+pids=()
+
+cleanup() {
+    local pid ns
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    sleep 0.5
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for ns in "${namespaces[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+[[ -n ${KEEP_WORK:-} ]] && trap - EXIT
+
+say() { printf '== %s\n' "$*" >&2; }
+
+# ---- building blocks ------------------------------------------------------------------------------
+
+# ns NAME: a namespace with its loopback up; its full name in NS
+ns() {
+    NS="$tag-$1"
+    ip netns add "$NS"
+    namespaces+=("$NS")
+    ip -n "$NS" link set lo up
+}
+
+# link NS1 IF1 ADDR1 NS2 IF2 ADDR2 [MTU]: a veth pair between two namespaces, addresses with prefix length
+link() {
+    local mtu="${7:-1500}"
+    ip link add "$2" netns "$1" mtu "$mtu" type veth peer name "$5" netns "$4" mtu "$mtu"
+    for side in "$1 $2 $3" "$4 $5 $6"; do
+        set -- $side
+        if [[ $3 == *:* ]]; then
+            ip -n "$1" addr add "$3" dev "$2" nodad
+        else
+            ip -n "$1" addr add "$3" dev "$2"
+        fi
+        ip -n "$1" link set "$2" up
+    done
+}
+
+in_ns() { local n="$1"; shift; ip netns exec "$n" "$@"; }
+
+# capture NS OUT.pcap ARGS...: tcpdump in the background (packet-buffered); its pid in LAST_PID
+capture() {
+    local n="$1" out="$2"; shift 2
+    ip netns exec "$n" tcpdump -U -s 0 -w "$out" "$@" >"$work/tcpdump-$(basename "$out").log" 2>&1 &
+    LAST_PID=$!
+    pids+=($LAST_PID)
+    sleep 2     # "-i any" takes a moment to attach
+}
+
+stop() { sleep 1; kill -INT "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# users DIR: the account every scenario uses
+users() {
+    java -jar "$jar" users add alice --domain example.com --password s3cret --data "$1" >/dev/null
+}
+
+# serve NS DIR ARGS...: sipreg serve in the namespace; waits until it listens
+serve() {
+    local n="$1" dir="$2"; shift 2
+    users "$dir"
+    ip netns exec "$n" java -jar "$jar" serve --data "$dir" --domain example.com "$@" >"$dir/serve.log" 2>&1 &
+    local pid=$!
+    pids+=($pid)
+    for _ in $(seq 100); do
+        [[ $(grep -c '^listening' "$dir/serve.log" || true) -ge 1 ]] && { sleep 0.3; return; }
+        sleep 0.2
+    done
+    cat "$dir/serve.log" >&2
+    return 1
+}
+
+# kamailio NS ADDR PORT DIR [407]: Kamailio as the registrar (as in sipreg-cli's Kamailio.java): alice/s3cret,
+# min_expires 60 with 423, 403 for a wrong password, a new challenge for an unknown user
+kamailio() {
+    local n="$1" addr="$2" port="$3" dir="$4" auth=www
+    [[ ${5:-401} == 407 ]] && auth=proxy
+    mkdir -p "$dir"
+    cat >"$dir/kamailio.cfg" <<EOF
+#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+tcp_children=2
+auto_aliases=no
+dns=no
+rev_dns=no
+listen=udp:$addr:$port
+listen=tcp:$addr:$port
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+loadmodule "htable.so"
+loadmodule "auth.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+modparam("usrloc", "db_mode", 0)
+modparam("registrar", "min_expires", 60)
+modparam("registrar", "min_expires_mode", 1)
+modparam("registrar", "max_expires", 3600)
+modparam("htable", "htable", "users=>size=4;")
+event_route[htable:mod-init] {
+    \$sht(users=>alice@example.com) = "s3cret";
+}
+request_route {
+    if (!t_newtran()) { sl_reply_error(); exit; }
+    if (is_method("OPTIONS")) { send_reply("200", "OK"); exit; }
+    if (!is_method("REGISTER")) { send_reply("405", "Method Not Allowed"); exit; }
+    if (!pv_${auth}_authenticate("\$td", "\$sht(users=>\$au@\$td)", "0")) {
+        if (\$rc == -2) { send_reply("403", "Forbidden"); exit; }
+        ${auth}_challenge("\$td", "0");
+        exit;
+    }
+    save("location");
+}
+EOF
+    in_ns "$n" /usr/sbin/kamailio -DD -E -f "$dir/kamailio.cfg" -m 64 -w "$dir" -P "$dir/kamailio.pid" \
+        >"$dir/kamailio.log" 2>&1 &
+    pids+=($!)
+    sleep 2
+}
+
+# baresip_phone NS DIR LISTEN ACCOUNT [REGINT]: a phone; ACCOUNT without regint; its pid in LAST_PID
+baresip_phone() {
+    local n="$1" dir="$2" listen="$3" account="$4" regint="${5:-600}"
+    mkdir -p "$dir"
+    printf 'poll_method epoll\nsip_listen %s\nnet_interface %s\nmodule_path /usr/lib/baresip/modules\nmodule_tmp account.so\n' \
+        "$listen" "${listen%:*}" >"$dir/config"
+    echo "$account;regint=$regint" >"$dir/accounts"
+    ip netns exec "$n" baresip -s -f "$dir" >"$dir/baresip.log" 2>&1 &
+    LAST_PID=$!
+    pids+=($LAST_PID)
+}
+
+# sipp NS DIR TARGET SCENARIO ARGS...: SIPp with alice's injection file; waits for it to end
+sipp_run() {
+    local n="$1" dir="$2" target="$3" scenario="$4"; shift 4
+    mkdir -p "$dir"
+    printf 'SEQUENTIAL\nalice;example.com;%s;[authentication username=alice password=%s]\n' \
+        "${PASSWORD:-s3cret}" "${PASSWORD:-s3cret}" >"$dir/users.csv"
+    (cd "$dir" && in_ns "$n" sipp "$target" -sf "$scenario" -inf users.csv -auth_uri example.com -nostdin \
+        -timeout 60s -timeout_error "$@" >"$dir/sipp.out" 2>&1) || true
+}
+
+# ---- scenarios ------------------------------------------------------------------------------------
+
+# baresip registers with sipreg over UDP on a loopback (port 5080, not 5060), then quits and unregisters.
+rec_baresip_sipreg() {
+    local n d
+    ns reg; n=$NS; d="$work/reg"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 --listen tcp:127.0.0.1:5080 >/dev/null
+    capture "$n" "$d/out.pcap" -i lo; local cap=$LAST_PID
+    baresip_phone "$n" "$d/bs" 127.0.0.1:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:127.0.0.1:5080;transport=udp"'; local bs=$LAST_PID
+    sleep 3
+    kill -TERM "$bs"; sleep 2
+    stop "$cap"
+    cp "$d/out.pcap" "$here/baresip-sipreg-udp.pcap"
+}
+
+# SIPp with a wrong password against sipreg: 401, then 403. Linux cooked v2 (tcpdump -i any -y LINUX_SLL2).
+rec_wrong_password() {
+    local n d
+    ns pw; n=$NS; d="$work/pw"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5070 >/dev/null
+    capture "$n" "$d/out.pcap" -i any -y LINUX_SLL2; local cap=$LAST_PID
+    PASSWORD=wrong sipp_run "$n" "$d/sipp" 127.0.0.1:5070 "$sipp_dir/register-403.xml" -i 127.0.0.1 -p 5071 -m 1
+    stop "$cap"
+    cp "$d/out.pcap" "$here/sipp-sipreg-wrong-password-sll2.pcap"
+}
+
+# SIPp against sipreg --challenge 407: Proxy-Authenticate, Proxy-Authorization, 200. Written by dumpcap: pcapng.
+rec_challenge_407() {
+    local n d
+    ns px; n=$NS; d="$work/px"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5090 --challenge 407 >/dev/null
+    ip netns exec "$n" dumpcap -q -i lo -w "$d/out.pcapng" >"$d/dumpcap.log" 2>&1 &
+    local cap=$!; pids+=($cap); sleep 2
+    sipp_run "$n" "$d/sipp" 127.0.0.1:5090 "$sipp_dir/register-407.xml" -i 127.0.0.1 -p 5091 -m 1
+    stop "$cap"
+    cp "$d/out.pcapng" "$here/sipp-sipreg-407.pcapng"
+}
+
+# baresip with an auth user Kamailio does not know: challenged again after its credentials.
+rec_challenge_loop() {
+    local n d
+    ns loop; n=$NS; d="$work/loop"; mkdir -p "$d"
+    kamailio "$n" 127.0.0.1 5060 "$d/kam"
+    capture "$n" "$d/out.pcap" -i lo; local cap=$LAST_PID
+    baresip_phone "$n" "$d/bs" 127.0.0.1:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_user=bob;auth_pass=s3cret;outbound="sip:127.0.0.1:5060;transport=udp"'; local bs=$LAST_PID
+    sleep 4
+    kill -TERM "$bs"; sleep 1
+    stop "$cap"
+    cp "$d/out.pcap" "$here/baresip-kamailio-challenge-loop.pcap"
+}
+
+# baresip asks for 30 s; Kamailio wants at least 60 (423 with Min-Expires); baresip retries with 60.
+rec_interval_too_brief_retried() {
+    local n d
+    ns itb; n=$NS; d="$work/itb"; mkdir -p "$d"
+    kamailio "$n" 127.0.0.1 5060 "$d/kam"
+    capture "$n" "$d/out.pcap" -i lo; local cap=$LAST_PID
+    baresip_phone "$n" "$d/bs" 127.0.0.1:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:127.0.0.1:5060;transport=udp"' 30; local bs=$LAST_PID
+    sleep 4
+    kill -9 "$bs"
+    stop "$cap"
+    cp "$d/out.pcap" "$here/baresip-kamailio-423.pcap"
+}
+
+# SIPp asks sipreg for 10 s and gets 423; the scenario does not retry.
+rec_interval_too_brief_given_up() {
+    local n d
+    ns itb2; n=$NS; d="$work/itb2"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 --min-expires 60 >/dev/null
+    capture "$n" "$d/out.pcap" -i lo; local cap=$LAST_PID
+    sipp_run "$n" "$d/sipp" 127.0.0.1:5080 "$sipp_dir/interval-too-brief.xml" -i 127.0.0.1 -p 5081 -m 1
+    stop "$cap"
+    cp "$d/out.pcap" "$here/sipp-sipreg-423.pcap"
+}
+
+# A firewall drops everything to the server (iptables DROP): baresip re-sends REGISTER until it gives up.
+rec_no_response() {
+    local p s d
+    ns fwp; p=$NS; ns fws; s=$NS; d="$work/fw"; mkdir -p "$d"
+    link "$p" "v$tag" 10.31.0.2/24 "$s" "w$tag" 10.31.0.1/24
+    serve "$s" "$d/data" --listen udp:10.31.0.1:5060 >/dev/null
+    in_ns "$s" iptables -A INPUT -p udp --dport 5060 -j DROP
+    capture "$p" "$d/out.pcap" -i "v$tag" udp or icmp; local cap=$LAST_PID
+    baresip_phone "$p" "$d/bs" 10.31.0.2:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.31.0.1:5060;transport=udp"'; local bs=$LAST_PID
+    sleep 36
+    kill -9 "$bs"
+    stop "$cap"
+    cp "$d/out.pcap" "$here/baresip-firewall-no-response.pcap"
+}
+
+# Nothing listens on the port the phone registers to: ICMP port unreachable. Linux cooked v1 (-i any -y LINUX_SLL).
+rec_port_unreachable() {
+    local n d
+    ns pu; n=$NS; d="$work/pu"; mkdir -p "$d"
+    capture "$n" "$d/out.pcap" -i any -y LINUX_SLL; local cap=$LAST_PID
+    baresip_phone "$n" "$d/bs" 127.0.0.1:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:127.0.0.1:5099;transport=udp"'; local bs=$LAST_PID
+    sleep 2
+    kill -9 "$bs"
+    stop "$cap"
+    cp "$d/out.pcap" "$here/baresip-port-unreachable-sll.pcap"
+}
+
+# phone -- NAT (iptables MASQUERADE) -- Kamailio. Captured on both sides of the NAT.
+#   nat-server-side:  baresip (rport) behind the NAT: Via says 192.168.77.2, packets come from 10.20.0.1
+#   nat-phone-side:   the same registration seen by the phone: only Via received/rport tell
+#   nat-port-mismatch: SIPp without rport behind a NAT that changes ports: Kamailio answers to the Via port
+rec_nat() {
+    local p r s d
+    ns natp; p=$NS; ns natr; r=$NS; ns nats; s=$NS; d="$work/nat"; mkdir -p "$d"
+    link "$p" "p$tag" 192.168.77.2/24 "$r" "i$tag" 192.168.77.1/24
+    link "$r" "o$tag" 10.20.0.1/24 "$s" "s$tag" 10.20.0.2/24
+    in_ns "$p" ip route add default via 192.168.77.1
+    in_ns "$r" sysctl -qw net.ipv4.ip_forward=1
+    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 40000-40999
+    kamailio "$s" 10.20.0.2 5060 "$d/kam"
+    local cs cp
+    capture "$s" "$d/server.pcap" -i "s$tag" udp or icmp; cs=$LAST_PID
+    capture "$p" "$d/phone.pcap" -i "p$tag" udp or icmp; cp=$LAST_PID
+    baresip_phone "$p" "$d/bs" 192.168.77.2:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.20.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    sleep 3
+    kill -9 "$bs"
+    stop "$cs"; stop "$cp"
+    cp "$d/server.pcap" "$here/nat-server-side.pcap"
+    cp "$d/phone.pcap" "$here/nat-phone-side.pcap"
+    capture "$s" "$d/mismatch.pcap" -i "s$tag" udp or icmp; cs=$LAST_PID
+    sipp_run "$p" "$d/sipp" 10.20.0.2:5060 "$sipp_dir/register-401.xml" -i 192.168.77.2 -p 5070 -m 1 \
+        -max_non_invite_retrans 3 -timeout 8s
+    stop "$cs"
+    cp "$d/mismatch.pcap" "$here/nat-port-mismatch.pcap"
+}
+
+# SIPp plays a server sending OPTIONS every 2 s to baresip: answered, then (kill -STOP) not answered.
+rec_keepalive() {
+    local n d
+    ns ka; n=$NS; d="$work/ka"; mkdir -p "$d"
+    baresip_phone "$n" "$d/bs" 127.0.0.1:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret' 0; local bs=$LAST_PID
+    sleep 1
+    capture "$n" "$d/ok.pcap" -i lo; local cap=$LAST_PID
+    sipp_run "$n" "$d/sipp-ok" 127.0.0.1:5062 "$my_sipp/keepalive-options.xml" -i 127.0.0.1 -p 5060 -s alice \
+        -m 4 -r 1 -rp 2000
+    stop "$cap"
+    cp "$d/ok.pcap" "$here/keepalive-ok.pcap"
+    capture "$n" "$d/frozen.pcap" -i lo; cap=$LAST_PID
+    ( sleep 3; kill -STOP "$bs" ) &
+    sipp_run "$n" "$d/sipp-frozen" 127.0.0.1:5062 "$my_sipp/keepalive-options.xml" -i 127.0.0.1 -p 5060 -s alice \
+        -m 4 -r 1 -rp 2000
+    sleep 3
+    stop "$cap"
+    kill -CONT "$bs"; kill -9 "$bs"
+    cp "$d/frozen.pcap" "$here/keepalive-unanswered.pcap"
+}
+
+# SIPp's cseq-order scenario against sipreg: a REGISTER whose CSeq went backwards is refused (500).
+rec_cseq() {
+    local n d
+    ns cs; n=$NS; d="$work/cs"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 >/dev/null
+    capture "$n" "$d/out.pcap" -i lo; local cap=$LAST_PID
+    sipp_run "$n" "$d/sipp" 127.0.0.1:5080 "$sipp_dir/cseq-order.xml" -i 127.0.0.1 -p 5081 -m 1
+    stop "$cap"
+    cp "$d/out.pcap" "$here/sipp-sipreg-cseq-order.pcap"
+}
+
+# Malformed REGISTERs: without From and with a CSeq method that does not match (UDP, answered 400),
+# and one over TCP without Content-Length (sipreg closes the connection).
+rec_malformed() {
+    local n d
+    ns mf; n=$NS; d="$work/mf"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 --listen tcp:127.0.0.1:5080 >/dev/null
+    capture "$n" "$d/out.pcap" -i lo; local cap=$LAST_PID
+    sipp_run "$n" "$d/sipp" 127.0.0.1:5080 "$sipp_dir/malformed.xml" -i 127.0.0.1 -p 5081 -m 1
+    sipp_run "$n" "$d/sipp-tcp" 127.0.0.1:5080 "$my_sipp/register-no-content-length.xml" -t t1 -i 127.0.0.1 \
+        -p 5082 -m 1
+    stop "$cap"
+    cp "$d/out.pcap" "$here/sipp-sipreg-malformed.pcap"
+}
+
+# TCP through links with MTU 320 (every message split over several segments) and a router between them that
+# loses 15% of the segments in each direction (iptables statistic DROP in FORWARD): at the server, where the
+# capture is taken, segments arrive after a hole (out of order) and again (retransmitted).
+rec_tcp_small_mss() {
+    local p r s d
+    ns tcpp; p=$NS; ns tcpr; r=$NS; ns tcps; s=$NS; d="$work/tcp"; mkdir -p "$d"
+    link "$p" "t$tag" 10.41.0.2/24 "$r" "x$tag" 10.41.0.1/24 320
+    link "$r" "y$tag" 10.42.0.1/24 "$s" "u$tag" 10.42.0.2/24 320
+    in_ns "$p" ip route add default via 10.41.0.1
+    in_ns "$s" ip route add default via 10.42.0.1
+    in_ns "$r" sysctl -qw net.ipv4.ip_forward=1
+    in_ns "$r" iptables -A FORWARD -p tcp -m statistic --mode random --probability 0.15 -j DROP
+    serve "$s" "$d/data" --listen tcp:10.42.0.2:5080 >/dev/null
+    capture "$s" "$d/out.pcap" -i "u$tag" tcp; local cap=$LAST_PID
+    sipp_run "$p" "$d/sipp" 10.42.0.2:5080 "$sipp_dir/register-401.xml" -t t1 -i 10.41.0.2 -p 5081 -m 12 -r 4
+    stop "$cap"
+    cp "$d/out.pcap" "$here/tcp-small-mss-lossy.pcap"
+}
+
+# Many REGISTERs on one TCP connection at a high rate: several SIP messages share a segment.
+rec_tcp_coalesced() {
+    local n d
+    ns tcpc; n=$NS; d="$work/tcpc"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen tcp:127.0.0.1:5080 >/dev/null
+    capture "$n" "$d/out.pcap" -i lo tcp; local cap=$LAST_PID
+    sipp_run "$n" "$d/sipp" 127.0.0.1:5080 "$sipp_dir/register-401.xml" -t t1 -i 127.0.0.1 -p 5081 -m 40 -r 400
+    stop "$cap"
+    cp "$d/out.pcap" "$here/tcp-coalesced.pcap"
+}
+
+# A 2 KB REGISTER over a link with MTU 576 (IPv4 fragments) and one with MTU 1280 over IPv6 (Fragment headers).
+rec_fragments() {
+    local p s d
+    ns frp; p=$NS; ns frs; s=$NS; d="$work/fr"; mkdir -p "$d"
+    link "$p" "f$tag" 10.51.0.2/24 "$s" "g$tag" 10.51.0.1/24 576
+    ip -n "$p" link add "h$tag" mtu 1280 type veth peer name "j$tag" netns "$s" mtu 1280
+    ip -n "$p" addr add fd00:51::2/64 dev "h$tag" nodad; ip -n "$p" link set "h$tag" up
+    ip -n "$s" addr add fd00:51::1/64 dev "j$tag" nodad; ip -n "$s" link set "j$tag" up
+    serve "$s" "$d/data" --listen udp:10.51.0.1:5080 --listen "udp:[fd00:51::1]:5080" >/dev/null
+    capture "$s" "$d/v4.pcap" -i "g$tag" udp; local cap=$LAST_PID
+    sipp_run "$p" "$d/sipp4" 10.51.0.1:5080 "$my_sipp/register-large.xml" -i 10.51.0.2 -p 5081 -m 1
+    stop "$cap"
+    capture "$s" "$d/v6.pcap" -i "j$tag" udp or icmp6; cap=$LAST_PID
+    sipp_run "$p" "$d/sipp6" "[fd00:51::1]:5080" "$my_sipp/register-large.xml" -i fd00:51::2 -p 5081 -m 1
+    stop "$cap"
+    cp "$d/v4.pcap" "$here/ipv4-fragments.pcap"
+    cp "$d/v6.pcap" "$here/ipv6-fragments.pcap"
+}
+
+# Format variants of real captures, for the reader tests: converted, never written by hand.
+rec_variants() {
+    local src="$here/baresip-sipreg-udp.pcap"
+    editcap -F nsecpcap "$src" "$here/variants/nanoseconds.pcap"
+    python3 "$here/convert.py" big-endian "$src" "$here/variants/big-endian.pcap"
+    python3 "$here/convert.py" big-endian "$here/variants/nanoseconds.pcap" "$here/variants/big-endian-nanoseconds.pcap"
+    python3 "$here/convert.py" bsd-loopback "$src" "$here/variants/bsd-loopback.pcap"
+    python3 "$here/convert.py" raw-ip "$src" "$here/variants/raw-ip.pcap"
+    python3 "$here/convert.py" vlan "$src" "$here/variants/vlan-qinq.pcap"
+    editcap -F pcapng "$src" "$work/a.pcapng"
+    editcap -F pcapng "$here/sipp-sipreg-407.pcapng" "$work/b.pcapng"
+    cat "$work/a.pcapng" "$work/b.pcapng" >"$here/variants/two-sections.pcapng"
+    mergecap -F pcapng -w "$here/variants/two-interfaces.pcapng" "$here/baresip-port-unreachable-sll.pcap" \
+        "$here/keepalive-ok.pcap"
+    local size; size=$(stat -c %s "$src")
+    head -c $((size - 100)) "$src" >"$here/variants/truncated.pcap"
+    python3 "$here/convert.py" corrupt-length "$src" "$here/variants/corrupt-record-length.pcap" 5
+    head -c $(( $(stat -c %s "$here/sipp-sipreg-407.pcapng") - 50 )) "$here/sipp-sipreg-407.pcapng" \
+        >"$here/variants/truncated.pcapng"
+}
+
+all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
+     interval_too_brief_given_up no_response port_unreachable nat keepalive cseq malformed tcp_small_mss
+     tcp_coalesced fragments variants)
+
+[[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
+mkdir -p "$work/sipreg"
+cp -r "$root/sipreg-cli/target/sipreg-cli.jar" "$root/sipreg-cli/target/lib" "$work/sipreg/"
+mkdir -p "$here/variants"
+for scenario in "${@:-${all[@]}}"; do
+    say "$scenario"
+    "rec_${scenario//-/_}"
+done
+chmod 644 "$here"/*.pcap* "$here"/variants/*
+ls -l "$here"/*.pcap* "$here"/variants/ >&2
