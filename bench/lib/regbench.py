@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""Helpers of bench/register-rate: the files it feeds to the registrars and SIPp, and the parsing of what comes
+back (SIPp statistics and error logs, packet captures, /proc). Every subcommand prints JSON or plain words for the
+bash driver; nothing here starts or stops a process."""
+
+import collections
+import datetime
+import glob
+import hashlib
+import json
+import os
+import re
+import secrets
+import struct
+import sys
+
+
+def cmd_users(n, w, domain, out):
+    """users.txt for `sipreg users import` (user,password), Kamailio's htable as a db_text table (user -> MD5 HA1),
+    and the SIPp pools: pool.txt (measured users) and warm.txt (warm-up users), 'user;domain;password;auth'."""
+    n, w = int(n), int(w)
+    os.makedirs(os.path.join(out, "kamailio-db"), exist_ok=True)
+    with open(os.path.join(out, "users.txt"), "w") as users, \
+            open(os.path.join(out, "kamailio-db", "htable"), "w") as ht, \
+            open(os.path.join(out, "pool.txt"), "w") as pool, \
+            open(os.path.join(out, "warm.txt"), "w") as warm:
+        ht.write("id(int,auto) key_name(string) key_type(int) value_type(int) key_value(string) expires(int) \n")
+        rows = [("u%07d" % i, pool) for i in range(1, n + 1)] + [("w%07d" % i, warm) for i in range(1, w + 1)]
+        for row_id, (user, sink) in enumerate(rows, 1):
+            password = secrets.token_hex(6)
+            users.write(f"{user},{password}\n")
+            ha1 = hashlib.md5(f"{user}:{domain}:{password}".encode()).hexdigest()
+            ht.write(f"{row_id}:{user}:0:0:{ha1}:0\n")
+            sink.write(f"{user};{domain};{password};[authentication username={user} password={password}]\n")
+
+
+def cmd_inj(pool, count, tag, out):
+    """A SIPp injection file of COUNT registrations taken from POOL in order. The 5th field goes into the Contact
+    (;b=TAG), so every REGISTER is a new binding; past the end of the pool it starts again with TAG.2, TAG.3 ..."""
+    count = int(count)
+    with open(pool) as f:
+        lines = f.read().splitlines()
+    with open(out, "w") as o:
+        o.write("SEQUENTIAL\n")
+        for i in range(count):
+            lap = i // len(lines)
+            o.write(f"{lines[i % len(lines)]};{tag if lap == 0 else f'{tag}.{lap + 1}'}\n")
+    print(min(count, len(lines)))  # distinct addresses-of-record
+
+
+def _stat_rows(path):
+    with open(path) as f:
+        rows = [r.rstrip(";\n").split(";") for r in f if r.strip()]
+    header, data = rows[0], rows[1:]
+    return header, [dict(zip(header, r)) for r in data]
+
+
+def _epoch(field):
+    # "2026-11-25\t16:34:05.714717\t1795624445.714717"
+    return float(field.split("\t")[-1])
+
+
+FAILURE_COLUMNS = ["FailedMaxUDPRetrans", "FailedUnexpectedMessage", "FailedCallRejected", "FailedCmdNotSent",
+                   "FailedTimeoutOnRecv", "FailedTimeoutOnSend", "FailedOutboundCongestion", "FailedCannotSendMessage",
+                   "FailedRegexpDoesntMatch", "FailedRegexpHdrNotFound"]
+
+
+def sipp_stats(path, count):
+    """The cumulative counters of SIPp's last statistics line, and the rate SIPp really created calls at: calls
+    created by the last sample taken while it was still creating, over the time since it started."""
+    count = int(count)
+    _, rows = _stat_rows(path)
+    last = rows[-1]
+    start = _epoch(last["StartTime"])
+    achieved = None
+    creating = [r for r in rows if int(r["TotalCallCreated"]) < count and _epoch(r["CurrentTime"]) - start >= 0.9]
+    if creating:
+        r = creating[-1]
+        achieved = int(r["TotalCallCreated"]) / (_epoch(r["CurrentTime"]) - start)
+    done = [r for r in rows if int(r["TotalCallCreated"]) >= count]
+    creation_seconds = (_epoch(done[0]["CurrentTime"]) - start) if done else None
+    if achieved is None:  # everything created before the first sample: only the cumulative rate is known
+        achieved = float(last["CallRate(C)"])
+    return {
+        "created": int(last["TotalCallCreated"]),
+        "successful": int(last["SuccessfulCall(C)"]),
+        "failed": int(last["FailedCall(C)"]),
+        "retransmissions": int(last["Retransmissions(C)"]),
+        "dead_call_msgs": int(last["DeadCallMsgs(C)"]),
+        "out_of_call_msgs": int(last["OutOfCallMsgs(C)"]),
+        "failures": {c: int(last[c + "(C)"]) for c in FAILURE_COLUMNS if int(last.get(c + "(C)", "0") or 0)},
+        "achieved_rate": round(achieved, 1),
+        "creation_seconds": round(creation_seconds, 2) if creation_seconds else None,
+        "elapsed_seconds": round(_epoch(last["CurrentTime"]) - start, 2),
+    }
+
+
+def sipp_errors(path):
+    """What SIPp's error log says went wrong: 'while expecting X, received Y' pairs and other events, counted."""
+    if not os.path.exists(path):
+        return {}
+    text = open(path, errors="replace").read()
+    kinds = collections.Counter()
+    for m in re.finditer(r"while expecting '(\d+)'[^,]*, received '([^\r\n']*)", text):
+        kinds[f"expected {m.group(1)}, received {m.group(2).strip()}"] += 1
+    for m in re.finditer(r"\d+\.\d+: ([^'\n]*?)(?: for Call-I[Dd]| in call|\n)", text):
+        msg = m.group(1).strip()
+        if msg and not msg.startswith("Aborting call on unexpected message"):
+            kinds[re.sub(r"\d+", "N", msg)[:120]] += 1
+    return dict(kinds.most_common(8))
+
+
+def sipp_rtt(directory):
+    """SIPp's own response times (-trace_rtt; whole milliseconds, so only the tail means much): per response-time
+    counter, 1 = REGISTER -> 401, 2 = REGISTER with credentials -> 200."""
+    values = collections.defaultdict(list)
+    for path in glob.glob(os.path.join(directory, "*_rtt.csv")):
+        with open(path) as f:
+            for line in f:
+                parts = line.strip().split(";")
+                if len(parts) == 3 and parts[2].isdigit():
+                    values[parts[2]].append(float(parts[1]))
+    out = {}
+    for rtd, v in sorted(values.items()):
+        v.sort()
+        out[rtd] = {"n": len(v), "p50": _quantile(v, 0.5), "p99": _quantile(v, 0.99), "max": v[-1]}
+    return out
+
+
+def cmd_step(stat, errors, count, rate, extra_json):
+    """One benchmark step as a JSON line: SIPp's counters plus what the driver measured (CPU, drops, ...), and the
+    verdict: pass, registrar (failed calls or retransmissions) or sipp (SIPp could not create the calls fast enough,
+    or SIPp itself was saturated when things went wrong, so the registrar cannot be blamed for sure)."""
+    rate = int(rate)
+    s = sipp_stats(stat, count)
+    extra = json.loads(extra_json)
+    s.update(extra)
+    s["target_rate"] = rate
+    s["sipp_errors"] = sipp_errors(errors)
+    s["sipp_response_ms"] = sipp_rtt(os.path.dirname(stat))
+    ok = s["successful"]
+    tck = os.sysconf("SC_CLK_TCK")
+    if ok:
+        s["registrar_cpu_us_per_reg"] = round(extra["registrar_cpu_ticks"] / tck * 1e6 / ok, 1)
+    # Utilisation while SIPp was creating calls (after that only stragglers and retransmissions are left).
+    window = s["creation_seconds"] or s["elapsed_seconds"]
+    sipp_s = extra["sipp_user_s"] + extra["sipp_sys_s"]
+    reg_s = extra["registrar_cpu_ticks"] / tck
+    s["sipp_cpu_pct"] = round(100 * sipp_s / window, 1) if window else None
+    s["registrar_cpu_pct"] = round(100 * reg_s / window, 1) if window else None
+    # CPU used by everything else on the machine during the step (other users' builds and tests).
+    other_s = max(0.0, extra["host_busy_ticks"] / tck - reg_s - sipp_s - extra.get("dumpcap_cpu_s", 0))
+    wall = extra.get("sipp_wall_s") or s["elapsed_seconds"]
+    s["other_cpu_pct"] = round(100 * other_s / wall, 1) if wall else None
+    sipp_busy = (s["sipp_cpu_pct"] or 0) >= 90
+    if s["failed"] or s["retransmissions"] or s["successful"] < s["created"] or s["created"] < int(count):
+        s["verdict"] = "sipp" if sipp_busy and not s["failed"] else "registrar"
+    elif s["achieved_rate"] < 0.95 * rate:
+        s["verdict"] = "sipp"
+    else:
+        s["verdict"] = "pass"
+    print(json.dumps(s))
+
+
+def cmd_proc_mem(*pids):
+    """RSS and PSS in KiB summed over PIDS (smaps_rollup). PSS shares shared pages out, so summing it over
+    Kamailio's processes counts its shared memory once; summed RSS counts it once per process."""
+    rss = pss = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+    print(json.dumps({"rss_kib": rss, "pss_kib": pss}))
+
+
+def cmd_heap(path):
+    """Java heap used (KiB), from `jcmd PID GC.heap_info` right after `jcmd PID GC.run`."""
+    used = 0
+    meta = None
+    for line in open(path):
+        m = re.match(r"\s*(PSYoungGen|ParOldGen|garbage-first heap|def new generation|tenured generation|"
+                     r"ZHeap|Shenandoah)\b.*?used (\d+)K", line)
+        if m:
+            used += int(m.group(2))
+        m = re.match(r"\s*Metaspace\s+used (\d+)K", line)
+        if m:
+            meta = int(m.group(1))
+    print(json.dumps({"heap_used_kib": used, "metaspace_used_kib": meta}))
+
+
+def cmd_udp_drops(port):
+    """Datagrams the kernel dropped on sockets bound to 127.0.0.1:PORT (receive buffer full), and the host's
+    UDP RcvbufErrors counter, as 'socket_drops host_rcvbuf_errors'."""
+    port = int(port)
+    drops = 0
+    with open("/proc/net/udp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port:
+                drops += int(fields[-1])
+    with open("/proc/net/snmp") as f:
+        udp = [line.split() for line in f if line.startswith("Udp:")]
+    host = int(dict(zip(udp[0][1:], udp[1][1:]))["RcvbufErrors"])
+    print(drops, host)
+
+
+def _pcap_packets(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    off = 24
+    while off + 16 <= len(data):
+        sec, frac, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        off += 16
+        pkt = data[off:off + incl]
+        off += incl
+        ts = sec + frac / (1e9 if nano else 1e6)
+        if linktype == 1:       # Ethernet (Linux loopback)
+            ip = pkt[14:]
+        elif linktype == 113:   # Linux cooked
+            ip = pkt[16:]
+        elif linktype == 276:   # Linux cooked v2
+            ip = pkt[20:]
+        else:
+            ip = pkt
+        if not ip or ip[0] >> 4 != 4:
+            continue
+        ihl = (ip[0] & 15) * 4
+        udp = ip[ihl:]
+        yield ts, struct.unpack(">H", udp[0:2])[0], struct.unpack(">H", udp[2:4])[0], udp[8:]
+
+
+def _quantile(sorted_values, q):
+    if not sorted_values:
+        return None
+    i = min(len(sorted_values) - 1, max(0, int(round(q * (len(sorted_values) - 1)))))
+    return sorted_values[i]
+
+
+def cmd_latency(path, port):
+    """Registrar response times from a capture on lo: first REGISTER of a transaction seen -> first response with
+    the same Call-ID and CSeq seen, in ms, per CSeq (1: the challenge, 2: the authenticated REGISTER -> 200)."""
+    port = int(port)
+    requests, responses = {}, {}
+    for ts, sport, dport, payload in _pcap_packets(path):
+        head = payload[:1200].decode("latin-1")
+        cid = re.search(r"\r\n(?:Call-ID|i)\s*:\s*([^\r\n]+)", head, re.I)
+        cseq = re.search(r"\r\nCSeq\s*:\s*(\d+)", head, re.I)
+        if not cid or not cseq:
+            continue
+        key = (cid.group(1).strip(), int(cseq.group(1)))
+        if dport == port and head.startswith("REGISTER "):
+            requests.setdefault(key, ts)
+        elif sport == port and head.startswith("SIP/2.0 "):
+            responses.setdefault(key, (ts, head[8:11]))
+    legs = collections.defaultdict(list)
+    statuses = collections.Counter()
+    for key, (ts, status) in responses.items():
+        statuses[status] += 1
+        if key in requests:
+            legs[key[1]].append((ts - requests[key]) * 1000)
+    out = {"responses": dict(statuses), "unanswered_in_capture": sum(1 for k in requests if k not in responses)}
+    for leg, values in sorted(legs.items()):
+        values.sort()
+        out[f"cseq{leg}"] = {"n": len(values), "p50_ms": round(_quantile(values, 0.5), 3),
+                             "p99_ms": round(_quantile(values, 0.99), 3), "max_ms": round(values[-1], 3)}
+    print(json.dumps(out))
+
+
+def _fmt(v, digits=0):
+    if v is None:
+        return "-"
+    return f"{v:,.{digits}f}"
+
+
+def _ratio(a, b, digits=2):
+    if a is None or b in (None, 0):
+        return "-"
+    return f"{a / b:.{digits}f}"
+
+
+def cmd_report(result_json):
+    """The table of a finished run, from its JSON."""
+    r = json.load(open(result_json))
+    regs = r["registrars"]
+    cols = ["max auth-reg/s", "limited by", "401 p50/p99 ms", "200 p50/p99 ms", "CPU us/reg",
+            "RSS B/binding", "PSS B/binding", "heap B/binding"]
+    rows = []
+    for name in ("sipreg", "kamailio"):
+        if name not in regs:
+            continue
+        g = regs[name]
+        lat = g.get("latency") or {}
+        l1, l2 = lat.get("cseq1") or {}, lat.get("cseq2") or {}
+        mem = g.get("memory") or {}
+        rows.append([name, _fmt(g.get("max_rate")), g.get("limited_by") or "-",
+                     f"{_fmt(l1.get('p50_ms'), 2)}/{_fmt(l1.get('p99_ms'), 2)}",
+                     f"{_fmt(l2.get('p50_ms'), 2)}/{_fmt(l2.get('p99_ms'), 2)}",
+                     _fmt(g.get("cpu_us_per_reg"), 0),
+                     _fmt(mem.get("rss_bytes_per_binding")), _fmt(mem.get("pss_bytes_per_binding")),
+                     _fmt(mem.get("heap_bytes_per_binding"))])
+    if "sipreg" in regs and "kamailio" in regs:
+        s, k = regs["sipreg"], regs["kamailio"]
+        sl, kl = s.get("latency") or {}, k.get("latency") or {}
+        sm, km = s.get("memory") or {}, k.get("memory") or {}
+
+        def lat_ratio(leg):
+            a, b = sl.get(leg) or {}, kl.get(leg) or {}
+            return f"{_ratio(a.get('p50_ms'), b.get('p50_ms'), 1)}/{_ratio(a.get('p99_ms'), b.get('p99_ms'), 1)}"
+        rows.append(["sipreg/kamailio", _ratio(s.get("max_rate"), k.get("max_rate")), "",
+                     lat_ratio("cseq1"), lat_ratio("cseq2"),
+                     _ratio(s.get("cpu_us_per_reg"), k.get("cpu_us_per_reg"), 1),
+                     _ratio(sm.get("rss_bytes_per_binding"), km.get("rss_bytes_per_binding"), 1),
+                     _ratio(sm.get("pss_bytes_per_binding"), km.get("pss_bytes_per_binding"), 1),
+                     _ratio(sm.get("heap_bytes_per_binding"), km.get("heap_bytes_per_binding"), 1)])
+    widths = [max(len(str(x)) for x in col) for col in zip(["registrar"] + cols, *rows)]
+    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    print(line(["registrar"] + cols))
+    for row in rows:
+        print(line(row))
+    print()
+    print("heap B/binding: Java heap after a full GC for sipreg; Kamailio's shared-memory allocator (real_used) for"
+          " Kamailio.")
+    print("RSS and PSS are summed over all processes of a registrar (Kamailio: main + workers + helpers; summed RSS"
+          " counts its shared memory once per process). Kamailio's shared memory was touched when it loaded the"
+          " users, so its RSS/PSS growth understates its bindings' size; its real_used does not.")
+    print(f"latency and memory at {r['config']['latency_rate_fraction']:.0%} of each registrar's max;"
+          " CPU us/reg at the max, all processes of the registrar.")
+    for name, g in regs.items():
+        for note in g.get("notes", []):
+            print(f"{name}: {note}")
+
+
+def cmd_summarize(name, steps_jsonl, fill_json, out_json):
+    """Fold a registrar's steps and its latency/memory phase into the run's JSON under registrars.NAME."""
+    steps = [json.loads(l) for l in open(steps_jsonl) if l.strip()]
+    passing = [s for s in steps if s["verdict"] == "pass"]
+    best = max(passing, key=lambda s: s["target_rate"]) if passing else None
+    above = sorted((s for s in steps if s["verdict"] != "pass" and (not best or s["target_rate"] > best["target_rate"])),
+                   key=lambda s: s["target_rate"])
+    g = {"steps": steps, "max_rate": best["target_rate"] if best else 0,
+         "cpu_us_per_reg": best.get("registrar_cpu_us_per_reg") if best else None,
+         "limited_by": above[0]["verdict"] if above else "not reached (search bound)", "notes": []}
+    if above and above[0]["verdict"] == "sipp":
+        a = above[0]
+        g["notes"].append(f"SIPp limit: at {a['target_rate']}/s SIPp achieved {a['achieved_rate']}/s "
+                          f"using {a['sipp_cpu_pct']}% of a core (failed {a['failed']}, retrans {a['retransmissions']})")
+    elif above:
+        a = above[0]
+        g["notes"].append(f"first failing step {a['target_rate']}/s: failed {a['failed']} {a['failures']}, "
+                          f"retransmissions {a['retransmissions']}, SIPp {a['sipp_cpu_pct']}% of a core, registrar "
+                          f"{a['registrar_cpu_pct']}% of a core, registrar socket drops {a.get('registrar_socket_drops')}")
+    noisy = [s for s in steps if (s.get("other_cpu_pct") or 0) > 15]
+    if noisy:
+        g["notes"].append("other processes on the machine used more than 15% of a core during steps at "
+                          + ", ".join(f"{s['target_rate']}/s ({s['other_cpu_pct']}%)" for s in noisy)
+                          + ": those results are not trustworthy")
+    if os.path.exists(fill_json) and os.path.getsize(fill_json):
+        f = json.load(open(fill_json))
+        g["latency_phase"] = f
+        g["latency"] = f.get("latency")
+        m0, m1 = f.get("mem_before") or {}, f.get("mem_after") or {}
+        n = f.get("successful") or 0
+        if n and m0 and m1:
+            mem = {"bindings": n,
+                   "rss_bytes_per_binding": round((m1["rss_kib"] - m0["rss_kib"]) * 1024 / n),
+                   "pss_bytes_per_binding": round((m1["pss_kib"] - m0["pss_kib"]) * 1024 / n)}
+            if "heap_used_kib" in m0:
+                mem["heap_bytes_per_binding"] = round((m1["heap_used_kib"] - m0["heap_used_kib"]) * 1024 / n)
+            if "shm_real_used" in m0:
+                mem["heap_bytes_per_binding"] = round((m1["shm_real_used"] - m0["shm_real_used"]) / n)
+            g["memory"] = mem
+        if f.get("verdict") != "pass":
+            g["notes"].append(f"latency/memory phase at {f['target_rate']}/s was not clean: failed {f['failed']}, "
+                              f"retransmissions {f['retransmissions']}")
+    r = json.load(open(out_json)) if os.path.exists(out_json) else {}
+    r.setdefault("registrars", {})[name] = g
+    json.dump(r, open(out_json, "w"), indent=1)
+
+
+def cmd_merge(out_json, key, value_json):
+    """Set KEY (dotted) in OUT_JSON to VALUE_JSON."""
+    r = json.load(open(out_json)) if os.path.exists(out_json) and os.path.getsize(out_json) else {}
+    node = r
+    parts = key.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = json.loads(value_json)
+    json.dump(r, open(out_json, "w"), indent=1)
+
+
+def cmd_get(json_file, key):
+    """Print KEY (dotted) of JSON_FILE, for the driver."""
+    node = json.load(open(json_file))
+    for p in key.split("."):
+        node = node.get(p) if isinstance(node, dict) else None
+    print("" if node is None else node)
+
+
+COMMANDS = {"users": cmd_users, "inj": cmd_inj, "step": cmd_step, "proc-mem": cmd_proc_mem, "heap": cmd_heap,
+            "udp-drops": cmd_udp_drops, "latency": cmd_latency, "report": cmd_report, "summarize": cmd_summarize,
+            "merge": cmd_merge, "get": cmd_get}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit("usage: regbench.py " + "|".join(COMMANDS) + " ARGS...")
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
