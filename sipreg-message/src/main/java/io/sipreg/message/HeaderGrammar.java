@@ -13,7 +13,46 @@ final class HeaderGrammar {
     /** delta-seconds values above this are out of range (RFC 3261 §20.19: "between 0 and (2**32)-1"). */
     static final long MAX_DELTA_SECONDS = 0xFFFF_FFFFL;
 
+    /** Transports of RFC 3261 §20.42 and RFC 7118, as a Via's transport() reports them. */
+    private static final String[] TRANSPORTS = {"UDP", "TCP", "TLS", "SCTP", "WS", "WSS", "TLS-SCTP"};
+
+    private static final ThreadLocal<Recent> RECENT = ThreadLocal.withInitial(Recent::new);
+
     private HeaderGrammar() {
+    }
+
+    /**
+     * The values this thread parsed last, by identity, and what they gave. One request's Via, CSeq, To and Contact
+     * are read by the parser's checks and then again, the very same String, by the transport (symmetric response
+     * routing), the transaction layer (its key) and the registrar, all on the thread that received it. Results are
+     * immutable, and only successes are kept, so a repeated parse returns what it would have built anew.
+     */
+    private static final class Recent {
+        private static final int NAME_ADDRESSES = 4;
+
+        String viaText;
+        Via via;
+        String cseqText;
+        CSeq cseq;
+        /** To, From and a Contact or two of the current request. */
+        private final String[] nameAddressTexts = new String[NAME_ADDRESSES];
+        private final NameAddress[] nameAddresses = new NameAddress[NAME_ADDRESSES];
+        private int next;
+
+        NameAddress nameAddress(String text) {
+            for (int i = 0; i < NAME_ADDRESSES; i++) {
+                if (nameAddressTexts[i] == text) {
+                    return nameAddresses[i];
+                }
+            }
+            return null;
+        }
+
+        void remember(String text, NameAddress parsed) {
+            nameAddressTexts[next] = text;
+            nameAddresses[next] = parsed;
+            next = (next + 1) % NAME_ADDRESSES;
+        }
     }
 
     // ------------------------------------------------------------------------------------------ name-addr
@@ -23,6 +62,17 @@ final class HeaderGrammar {
      * {@code violation}, so a bad URI inside a To header reads "Malformed To header".
      */
     static NameAddress parseNameAddress(String text, Violation violation) {
+        Recent recent = RECENT.get();
+        NameAddress known = recent.nameAddress(text);
+        if (known != null) {
+            return known;
+        }
+        NameAddress parsed = readNameAddress(text, violation);
+        recent.remember(text, parsed);
+        return parsed;
+    }
+
+    private static NameAddress readNameAddress(String text, Violation violation) {
         var s = new ValueScanner(text, violation);
         s.consumeSWS();
         String displayName = "";
@@ -112,7 +162,11 @@ final class HeaderGrammar {
     private static Parameters genericParams(ValueScanner s) {
         List<Parameters.Param> params = null;
         while (s.consumeSeparator(';')) {
-            String name = s.token();
+            int nameStart = s.pos();
+            if (s.skip(ByteClass.TOKEN) == 0) {
+                throw s.fail();
+            }
+            String name = Parameters.name(s.text(), nameStart, s.pos());
             String value = "";
             boolean hasValue = false;
             if (s.consumeSeparator('=')) {
@@ -144,19 +198,37 @@ final class HeaderGrammar {
      * LWS around them (RFC 4475 §3.1.1.1 folds a Via across three lines).
      */
     static Via parseVia(String text) {
+        Recent recent = RECENT.get();
+        if (recent.viaText == text) {
+            return recent.via;
+        }
+        Via parsed = readVia(text);
+        recent.viaText = text;
+        recent.via = parsed;
+        return parsed;
+    }
+
+    private static Via readVia(String text) {
         var s = new ValueScanner(text, Violation.BAD_VIA);
         s.consumeSWS();
         int protocolStart = s.pos();
-        if (!s.token().equalsIgnoreCase("SIP")) {
+        // The tokens are compared where they are, without a substring each (tokens are ASCII).
+        if (s.skip(ByteClass.TOKEN) == 0) {
+            throw s.fail();
+        }
+        if (s.pos() - protocolStart != 3 || !text.regionMatches(true, protocolStart, "SIP", 0, 3)) {
             throw s.failAt(protocolStart);
         }
         s.expectSeparator('/');
         int versionStart = s.pos();
-        if (!s.token().equals("2.0")) {
+        if (s.skip(ByteClass.TOKEN) == 0) {
+            throw s.fail();
+        }
+        if (s.pos() - versionStart != 3 || !text.startsWith("2.0", versionStart)) {
             throw s.failAt(versionStart);
         }
         s.expectSeparator('/');
-        String transport = s.token().toUpperCase(Locale.ROOT);
+        String transport = transport(s);
         if (!s.consumeSWS()) {
             throw s.fail();
         }
@@ -171,6 +243,22 @@ final class HeaderGrammar {
         Parameters params = genericParams(s);
         s.expectEnd();
         return new Via(transport, host, port, params);
+    }
+
+    /** The transport token in upper case; the usual ones are constants. */
+    private static String transport(ValueScanner s) {
+        int start = s.pos();
+        if (s.skip(ByteClass.TOKEN) == 0) {
+            throw s.fail();
+        }
+        String text = s.text();
+        int length = s.pos() - start;
+        for (String known : TRANSPORTS) {
+            if (known.length() == length && text.regionMatches(true, start, known, 0, length)) {
+                return known;
+            }
+        }
+        return text.substring(start, s.pos()).toUpperCase(Locale.ROOT);
     }
 
     static String formatVia(Via via) {
@@ -189,6 +277,17 @@ final class HeaderGrammar {
      * and MUST be less than 2**31" (§8.1.1.5).
      */
     static CSeq parseCSeq(String text) {
+        Recent recent = RECENT.get();
+        if (recent.cseqText == text) {
+            return recent.cseq;
+        }
+        CSeq parsed = readCSeq(text);
+        recent.cseqText = text;
+        recent.cseq = parsed;
+        return parsed;
+    }
+
+    private static CSeq readCSeq(String text) {
         var s = new ValueScanner(text, Violation.BAD_CSEQ);
         s.consumeSWS();
         long sequence = s.number(0x7FFF_FFFFL);

@@ -1,12 +1,16 @@
 package io.sipreg.message;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Header field names. Names compare case-insensitively (RFC 3261 §7.3.1) and the compact forms of §7.3.3
  * expand to their long form, so the rest of the stack only ever sees one spelling.
+ *
+ * <p>Every message passes through here once per header line (the parser) and again for every lookup
+ * ({@link Headers#first}), so known names are found without allocating: a case-insensitive hash of the bytes or
+ * chars probes a small open-addressing table of ids, and the id gives the canonical {@code String} constant. The
+ * parser keeps the id of each field, so later passes ({@link MessageValidator}) switch on ints, not strings.
  */
 public final class HeaderName {
     public static final String VIA = "Via";
@@ -38,70 +42,114 @@ public final class HeaderName {
     public static final String ACCEPT = "Accept";
     public static final String WARNING = "Warning";
 
-    /** RFC 3261 §7.3.3 compact forms, plus the ones later RFCs registered. */
-    private static final Map<String, String> COMPACT = Map.ofEntries(
-            Map.entry("v", VIA), Map.entry("f", FROM), Map.entry("t", TO), Map.entry("i", CALL_ID),
-            Map.entry("m", CONTACT), Map.entry("l", CONTENT_LENGTH), Map.entry("c", CONTENT_TYPE),
-            Map.entry("k", SUPPORTED), Map.entry("s", "Subject"), Map.entry("e", "Content-Encoding"),
-            Map.entry("o", "Event"), Map.entry("r", "Refer-To"), Map.entry("b", "Referred-By"),
-            Map.entry("u", "Allow-Events"), Map.entry("x", "Session-Expires"));
+    // Ids of the names MessageValidator checks; KNOWN lists them first, in this order.
+    static final int ID_VIA = 0;
+    static final int ID_FROM = 1;
+    static final int ID_TO = 2;
+    static final int ID_CALL_ID = 3;
+    static final int ID_CSEQ = 4;
+    static final int ID_CONTACT = 5;
+    static final int ID_EXPIRES = 6;
+    static final int ID_MAX_FORWARDS = 7;
+    static final int ID_CONTENT_LENGTH = 8;
+    /** The id of a name that is not in {@link #KNOWN}. */
+    static final int UNKNOWN = -1;
 
-    private static final Map<String, String> CANONICAL;
+    /** The names sipreg knows, in RFC case; a name's index is its id. */
+    private static final String[] KNOWN = {
+        VIA, FROM, TO, CALL_ID, CSEQ, CONTACT, EXPIRES, MAX_FORWARDS, CONTENT_LENGTH,
+        MIN_EXPIRES, CONTENT_TYPE, AUTHORIZATION, PROXY_AUTHORIZATION, WWW_AUTHENTICATE, PROXY_AUTHENTICATE,
+        USER_AGENT, SERVER, ALLOW, SUPPORTED, REQUIRE, UNSUPPORTED, DATE, RETRY_AFTER, ROUTE, RECORD_ROUTE, PATH,
+        ACCEPT, WARNING, "Subject", "Content-Encoding", "Event", "Refer-To", "Referred-By", "Allow-Events",
+        "Session-Expires", "Proxy-Require", "Organization", "Timestamp", "Accept-Encoding", "Accept-Language",
+        "Content-Disposition", "Content-Language", "In-Reply-To", "MIME-Version", "Priority", "Reply-To",
+        "Alert-Info", "Call-Info", "Error-Info", "Authentication-Info", "Flow-Timer", "Service-Route"};
 
-    /** The known names in an open-addressing table keyed by a case-insensitive hash, for the parser. */
-    private static final String[] BY_HASH = new String[256];
-
-    /** Compact forms by letter, both cases. */
-    private static final String[] BY_COMPACT_LETTER = new String[128];
-
-    static {
-        var known = new java.util.HashMap<String, String>();
-        for (String name : new String[] {VIA, FROM, TO, CALL_ID, CSEQ, CONTACT, EXPIRES, MIN_EXPIRES,
-                MAX_FORWARDS, CONTENT_LENGTH, CONTENT_TYPE, AUTHORIZATION, PROXY_AUTHORIZATION, WWW_AUTHENTICATE,
-                PROXY_AUTHENTICATE, USER_AGENT, SERVER, ALLOW, SUPPORTED, REQUIRE, UNSUPPORTED, DATE, RETRY_AFTER,
-                ROUTE, RECORD_ROUTE, PATH, ACCEPT, WARNING, "Subject", "Content-Encoding", "Event", "Refer-To",
-                "Referred-By", "Allow-Events", "Session-Expires", "Proxy-Require", "Organization", "Timestamp",
-                "Accept-Encoding", "Accept-Language", "Content-Disposition", "Content-Language", "In-Reply-To",
-                "MIME-Version", "Priority", "Reply-To", "Alert-Info", "Call-Info", "Error-Info",
-                "Authentication-Info", "Flow-Timer", "Service-Route"}) {
-            known.put(name.toLowerCase(Locale.ROOT), name);
-        }
-        CANONICAL = Map.copyOf(known);
-        for (String name : known.values()) {
-            int slot = hashIgnoreCase(name) & (BY_HASH.length - 1);
-            while (BY_HASH[slot] != null) {
-                slot = (slot + 1) & (BY_HASH.length - 1);
-            }
-            BY_HASH[slot] = name;
-        }
-        for (var e : COMPACT.entrySet()) {
-            char c = e.getKey().charAt(0);
-            BY_COMPACT_LETTER[c] = e.getValue();
-            BY_COMPACT_LETTER[Character.toUpperCase(c)] = e.getValue();
-        }
-    }
+    /** RFC 3261 §7.3.3 compact forms, plus the ones later RFCs registered: letter, long form. */
+    private static final String[][] COMPACT = {
+        {"v", VIA}, {"f", FROM}, {"t", TO}, {"i", CALL_ID}, {"m", CONTACT}, {"l", CONTENT_LENGTH},
+        {"c", CONTENT_TYPE}, {"k", SUPPORTED}, {"s", "Subject"}, {"e", "Content-Encoding"}, {"o", "Event"},
+        {"r", "Refer-To"}, {"b", "Referred-By"}, {"u", "Allow-Events"}, {"x", "Session-Expires"}};
 
     /**
      * Headers whose values are comma-separated lists (RFC 3261 §7.3.1) and are therefore split into one field
      * per element by the parser. The authentication headers are not: their commas separate parameters.
      */
-    private static final Set<String> LIST_VALUED = Set.of(VIA, CONTACT, ROUTE, RECORD_ROUTE, PATH, ACCEPT, ALLOW,
-            SUPPORTED, REQUIRE, "Proxy-Require", UNSUPPORTED, "Allow-Events", "Accept-Encoding", "Accept-Language",
-            "Service-Route");
+    private static final String[] LIST_VALUED_NAMES = {VIA, CONTACT, ROUTE, RECORD_ROUTE, PATH, ACCEPT, ALLOW,
+        SUPPORTED, REQUIRE, "Proxy-Require", UNSUPPORTED, "Allow-Events", "Accept-Encoding", "Accept-Language",
+        "Service-Route"};
+
+    /** KNOWN in lower case, for comparing wire bytes. */
+    private static final byte[][] KNOWN_LOWER = new byte[KNOWN.length][];
+
+    /**
+     * Ids of KNOWN in an open-addressing table keyed by a case-insensitive hash of the length and the first and last
+     * characters (which tell all known names apart but Refer-To and Reply-To); -1 marks an empty slot.
+     */
+    private static final byte[] BY_HASH = new byte[256];
+
+    /** Ids of the compact forms by letter, both cases; -1 for the other characters below 128. */
+    private static final byte[] BY_COMPACT_LETTER = new byte[128];
+
+    private static final boolean[] LIST_VALUED = new boolean[KNOWN.length];
+
+    /** {@code "Name: "} of each known name, as the writer puts it before the value. */
+    private static final byte[][] FIELD_PREFIX = new byte[KNOWN.length][];
+
+    static {
+        java.util.Arrays.fill(BY_HASH, (byte) UNKNOWN);
+        java.util.Arrays.fill(BY_COMPACT_LETTER, (byte) UNKNOWN);
+        for (int id = 0; id < KNOWN.length; id++) {
+            KNOWN_LOWER[id] = KNOWN[id].toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+            FIELD_PREFIX[id] = (KNOWN[id] + ": ").getBytes(StandardCharsets.US_ASCII);
+            String name = KNOWN[id];
+            int slot = hash(name.length(), name.charAt(0), name.charAt(name.length() - 1)) & (BY_HASH.length - 1);
+            while (BY_HASH[slot] != UNKNOWN) {
+                slot = (slot + 1) & (BY_HASH.length - 1);
+            }
+            BY_HASH[slot] = (byte) id;
+        }
+        for (String[] compact : COMPACT) {
+            char c = compact[0].charAt(0);
+            byte id = (byte) knownId(compact[1]);
+            BY_COMPACT_LETTER[c] = id;
+            BY_COMPACT_LETTER[Character.toUpperCase(c)] = id;
+        }
+        for (String name : LIST_VALUED_NAMES) {
+            LIST_VALUED[knownId(name)] = true;
+        }
+    }
 
     private HeaderName() {
     }
 
     /** The spelling used throughout sipreg for {@code name}: compact forms expanded, known names in RFC case. */
     public static String canonical(String name) {
-        if (name.length() == 1) {
-            String expanded = COMPACT.get(name.toLowerCase(Locale.ROOT));
-            if (expanded != null) {
-                return expanded;
+        int id = id(name);
+        if (id != UNKNOWN) {
+            return KNOWN[id];
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) >= 0x80) {
+                return canonicalNonAscii(name);
             }
         }
-        String known = CANONICAL.get(name.toLowerCase(Locale.ROOT));
-        return known != null ? known : name;
+        return name;
+    }
+
+    /**
+     * Outside ASCII, {@code toLowerCase(Locale.ROOT)} decides, as it always has: it can turn a character into
+     * ASCII (KELVIN SIGN into 'k').
+     */
+    private static String canonicalNonAscii(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (lower.length() == 1) {
+            char c = lower.charAt(0);
+            int id = name.length() == 1 && c < 0x80 ? BY_COMPACT_LETTER[c] : UNKNOWN;
+            return id != UNKNOWN ? KNOWN[id] : name;
+        }
+        int id = id(lower);
+        return id != UNKNOWN ? KNOWN[id] : name;
     }
 
     /**
@@ -109,49 +157,104 @@ public final class HeaderName {
      * tokens, so they are ASCII.
      */
     static String canonical(byte[] data, int offset, int length) {
+        int id = id(data, offset, length);
+        return id != UNKNOWN ? KNOWN[id] : new String(data, offset, length, StandardCharsets.ISO_8859_1);
+    }
+
+    /** {@code "Name: "} in bytes when {@code name} is a known name spelled canonically, else null. */
+    static byte[] fieldPrefix(String name) {
+        int id = id(name);
+        return id != UNKNOWN && KNOWN[id].equals(name) ? FIELD_PREFIX[id] : null;
+    }
+
+    /** The canonical name of a known id. */
+    static String name(int id) {
+        return KNOWN[id];
+    }
+
+    /** The id of a wire name (compact forms included), or {@link #UNKNOWN}. Names are tokens, so ASCII. */
+    static int id(byte[] data, int offset, int length) {
         if (length == 1) {
-            int c = data[offset] & 0x7F;
-            if (BY_COMPACT_LETTER[c] != null) {
-                return BY_COMPACT_LETTER[c];
+            int id = BY_COMPACT_LETTER[data[offset] & 0x7F];
+            if (id != UNKNOWN) {
+                return id;
             }
+        } else if (length == 0) {
+            return UNKNOWN;
         }
-        int h = 0;
-        for (int i = 0; i < length; i++) {
-            h = 31 * h + lower(data[offset + i] & 0xFF);
-        }
-        int slot = mix(h) & (BY_HASH.length - 1);
-        while (BY_HASH[slot] != null) {
-            String candidate = BY_HASH[slot];
-            if (equalsIgnoreCase(candidate, data, offset, length)) {
-                return candidate;
+        int slot = hash(length, data[offset] & 0xFF, data[offset + length - 1] & 0xFF) & (BY_HASH.length - 1);
+        int id;
+        while ((id = BY_HASH[slot]) != UNKNOWN) {
+            if (equalsIgnoreCase(KNOWN_LOWER[id], data, offset, length)) {
+                return id;
             }
             slot = (slot + 1) & (BY_HASH.length - 1);
         }
-        return new String(data, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return UNKNOWN;
     }
 
-    private static int hashIgnoreCase(String name) {
-        int h = 0;
-        for (int i = 0; i < name.length(); i++) {
-            h = 31 * h + lower(name.charAt(i));
+    /** The id of {@code name} in any ASCII case (compact forms included), or {@link #UNKNOWN}. */
+    static int id(String name) {
+        int length = name.length();
+        if (length == 1) {
+            char c = name.charAt(0);
+            int id = c < 0x80 ? BY_COMPACT_LETTER[c] : UNKNOWN;
+            if (id != UNKNOWN) {
+                return id;
+            }
+        } else if (length == 0) {
+            return UNKNOWN;
         }
-        return mix(h);
+        int slot = hash(length, name.charAt(0), name.charAt(length - 1)) & (BY_HASH.length - 1);
+        int id;
+        while ((id = BY_HASH[slot]) != UNKNOWN) {
+            // Callers mostly pass the constants themselves.
+            if (KNOWN[id] == name || equalsIgnoreCase(KNOWN_LOWER[id], name)) {
+                return id;
+            }
+            slot = (slot + 1) & (BY_HASH.length - 1);
+        }
+        return UNKNOWN;
     }
 
-    private static int mix(int h) {
-        return h ^ (h >>> 16) ^ (h >>> 8);
+    private static int knownId(String name) {
+        for (int id = 0; id < KNOWN.length; id++) {
+            if (KNOWN[id].equals(name)) {
+                return id;
+            }
+        }
+        throw new IllegalStateException(name);
+    }
+
+    private static int hash(int length, int first, int last) {
+        int h = (length * 31 + lower(first)) * 31 + lower(last);
+        return h ^ (h >>> 7);
     }
 
     private static int lower(int c) {
         return c >= 'A' && c <= 'Z' ? c + 32 : c;
     }
 
-    private static boolean equalsIgnoreCase(String name, byte[] data, int offset, int length) {
+    private static boolean equalsIgnoreCase(byte[] lowerCaseName, byte[] data, int offset, int length) {
+        if (lowerCaseName.length != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (lower(data[offset + i] & 0xFF) != lowerCaseName[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** ASCII case-insensitive; the known name is ASCII, so a non-ASCII char never matches. */
+    private static boolean equalsIgnoreCase(byte[] lowerCaseName, String name) {
+        int length = lowerCaseName.length;
         if (name.length() != length) {
             return false;
         }
         for (int i = 0; i < length; i++) {
-            if (lower(name.charAt(i)) != lower(data[offset + i] & 0xFF)) {
+            if (lower(name.charAt(i)) != lowerCaseName[i]) {
                 return false;
             }
         }
@@ -159,6 +262,12 @@ public final class HeaderName {
     }
 
     public static boolean isListValued(String canonicalName) {
-        return LIST_VALUED.contains(canonicalName);
+        int id = id(canonicalName);
+        return id != UNKNOWN && LIST_VALUED[id] && KNOWN[id].equals(canonicalName);
+    }
+
+    /** {@link #isListValued(String)} by id. */
+    static boolean isListValued(int id) {
+        return id != UNKNOWN && LIST_VALUED[id];
     }
 }

@@ -45,29 +45,65 @@ public final class Headers {
 
     /** The first value of {@code name}, if present. */
     public Optional<String> first(String name) {
-        String canonical = HeaderName.canonical(name);
-        for (HeaderField f : fields) {
-            if (f.name().equals(canonical)) {
-                return Optional.of(f.value());
-            }
-        }
-        return Optional.empty();
+        return Optional.ofNullable(firstOrNull(name));
     }
 
-    /** Every value of {@code name}, in order. */
-    public List<String> all(String name) {
+    /** The first value of {@code name}, or null: {@link #first} without the Optional, for this package. */
+    String firstOrNull(String name) {
         String canonical = HeaderName.canonical(name);
-        List<String> values = new ArrayList<>(2);
-        for (HeaderField f : fields) {
+        List<HeaderField> fields = this.fields;
+        for (int i = 0, n = fields.size(); i < n; i++) {
+            HeaderField f = fields.get(i);
             if (f.name().equals(canonical)) {
-                values.add(f.value());
+                return f.value();
             }
         }
-        return values;
+        return null;
+    }
+
+    /**
+     * Every value of {@code name}, in order, as an unmodifiable list. Allocates nothing when the header is absent and
+     * one small list otherwise.
+     */
+    public List<String> all(String name) {
+        String canonical = HeaderName.canonical(name);
+        List<HeaderField> fields = this.fields;
+        int n = fields.size();
+        int first = -1;
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (fields.get(i).name().equals(canonical)) {
+                if (count++ == 0) {
+                    first = i;
+                }
+            }
+        }
+        if (count == 0) {
+            return List.of();
+        }
+        if (count == 1) {
+            return List.of(fields.get(first).value());
+        }
+        if (count == 2) {
+            int second = first + 1;
+            while (!fields.get(second).name().equals(canonical)) {
+                second++;
+            }
+            return List.of(fields.get(first).value(), fields.get(second).value());
+        }
+        var values = new String[count];
+        int k = 0;
+        for (int i = first; k < count; i++) {
+            HeaderField f = fields.get(i);
+            if (f.name().equals(canonical)) {
+                values[k++] = f.value();
+            }
+        }
+        return List.of(values);
     }
 
     public boolean contains(String name) {
-        return first(name).isPresent();
+        return firstOrNull(name) != null;
     }
 
     /** A copy with {@code name: value} appended. */
@@ -145,23 +181,36 @@ public final class Headers {
 
     /** Accumulates fields in order; not thread-safe. */
     public static final class Builder {
-        private final List<HeaderField> fields = new ArrayList<>(12);
+        private ArrayList<HeaderField> fields = new ArrayList<>(12);
+        /** The last {@link #build()} handed {@link #fields} to a Headers: copy it before changing it again. */
+        private boolean shared;
 
         private Builder() {
         }
 
         public Builder add(String name, String value) {
+            unshare();
             fields.add(new HeaderField(HeaderName.canonical(name), value));
             return this;
         }
 
         public Builder addAll(Headers headers) {
+            unshare();
             fields.addAll(headers.fields);
             return this;
         }
 
         public Headers build() {
-            return new Headers(Collections.unmodifiableList(new ArrayList<>(fields)));
+            // The list goes to the Headers as it is; a later add() works on a copy (one builder, many builds is rare).
+            shared = true;
+            return new Headers(Collections.unmodifiableList(fields));
+        }
+
+        private void unshare() {
+            if (shared) {
+                fields = new ArrayList<>(fields);
+                shared = false;
+            }
         }
     }
 }

@@ -18,10 +18,28 @@ public final class Parameters {
     public record Param(String name, String value, boolean hasValue) {
     }
 
+    /**
+     * Parameter names every REGISTER carries (RFC 3261 §20.42 Via, §20.10 Contact, §19.1.1 URI, RFC 3581, RFC 5626),
+     * handed out instead of a copy when the wire spells them exactly so.
+     */
+    private static final String[] COMMON_NAMES = {"q", "lr", "ob", "tag", "user", "rport", "maddr", "branch",
+        "reg-id", "expires", "received", "transport", "+sip.instance"};
+
     private final List<Param> params;
 
     private Parameters(List<Param> params) {
         this.params = params;
+    }
+
+    /** {@code text[from, to)} as a name: a constant when it is one of the common names, else a substring. */
+    static String name(String text, int from, int to) {
+        int length = to - from;
+        for (String name : COMMON_NAMES) {
+            if (name.length() == length && text.startsWith(name, from)) {
+                return name;
+            }
+        }
+        return text.substring(from, to);
     }
 
     public static Parameters of(List<Param> params) {

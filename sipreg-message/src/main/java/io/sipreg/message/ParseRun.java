@@ -1,5 +1,8 @@
 package io.sipreg.message;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +19,11 @@ import java.util.Optional;
  */
 final class ParseRun implements MessageValidator.Sink {
     private enum State { SKIP_CONTROL_CHARS, READ_START_LINE, READ_HEADERS, VALIDATE, READ_BODY, BAD_MESSAGE }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
+    private static final long LFS = ONES * '\n';
 
     private static final byte CR = '\r';
     private static final byte LF = '\n';
@@ -42,9 +50,12 @@ final class ParseRun implements MessageValidator.Sink {
     private int status;
     private String reason;
 
-    private final ArrayList<HeaderField> fields = new ArrayList<>(16);
-    private int[] valueOffsets = new int[16];
-    private int[] lineOffsets = new int[16];
+    // Sized for a REGISTER with a split Allow list (baresip: 24 fields), so they rarely grow.
+    private final ArrayList<HeaderField> fields = new ArrayList<>(24);
+    /** Per field: its {@link HeaderName#id}, so later passes compare ints. */
+    private int[] ids = new int[24];
+    private int[] valueOffsets = new int[24];
+    private int[] lineOffsets = new int[24];
     private int headersEnd;
     private int bodyStart;
     private Body body = Body.EMPTY;
@@ -86,7 +97,7 @@ final class ParseRun implements MessageValidator.Sink {
                 case VALIDATE -> {
                     // Header checks come before framing: the header defect is the better 400 reason when both are
                     // wrong (RFC 4475 §3.3.8's Content-Length is 2 bytes too large, its point is the duplicates).
-                    new MessageValidator(this, fields, valueOffsets, lineOffsets, headersEnd)
+                    new MessageValidator(this, fields, ids, valueOffsets, lineOffsets, headersEnd)
                             .validate(isRequest, method);
                     state = failure == null ? State.READ_BODY : State.BAD_MESSAGE;
                 }
@@ -155,8 +166,21 @@ final class ParseRun implements MessageValidator.Sink {
 
     // ------------------------------------------------------------------------------------- lines
 
+    /**
+     * The next LF at or after {@code from}, or -1. Every byte of a message passes through here, so it looks at eight
+     * at a time: XOR with LFs turns an LF into a zero byte, and {@code (x - 0x01..) & ~x & 0x80..} sets the high bit
+     * of the lowest zero byte (bits above it may be false alarms, so only the lowest counts).
+     */
     private int indexOfLf(int from) {
-        for (int i = from; i < end; i++) {
+        int i = from;
+        for (int last = end - Long.BYTES; i <= last; i += Long.BYTES) {
+            long x = (long) LONGS.get(data, i) ^ LFS;
+            long found = (x - ONES) & ~x & HIGH_BITS;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        for (; i < end; i++) {
             if (data[i] == LF) {
                 return i;
             }
@@ -181,7 +205,17 @@ final class ParseRun implements MessageValidator.Sink {
     }
 
     private String text(int from, int to) {
-        return new String(data, from, to - from, StandardCharsets.UTF_8);
+        for (int i = from; i < to; i++) {
+            if (data[i] < 0) {
+                return new String(data, from, to - from, StandardCharsets.UTF_8);
+            }
+        }
+        return ascii(from, to);
+    }
+
+    /** {@code data[from, to)}, known to be ASCII: a plain copy, no UTF-8 decoding. */
+    private String ascii(int from, int to) {
+        return new String(data, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
     // ------------------------------------------------------------------------------------- start line
@@ -405,7 +439,9 @@ final class ParseRun implements MessageValidator.Sink {
             }
             return true;
         }
-        String name = HeaderName.canonical(data, lineStart, nameEnd - lineStart);
+        int id = HeaderName.id(data, lineStart, nameEnd - lineStart);
+        String name = id != HeaderName.UNKNOWN ? HeaderName.name(id)
+                : new String(data, lineStart, nameEnd - lineStart, StandardCharsets.ISO_8859_1);
         int valueStart = i + 1;
         int valueEnd = folded ? lastEnd : firstEnd;
         while (valueStart < valueEnd && isLwsByte(data[valueStart])) {
@@ -414,23 +450,42 @@ final class ParseRun implements MessageValidator.Sink {
         while (valueEnd > valueStart && isLwsByte(data[valueEnd - 1])) {
             valueEnd--;
         }
+        // One pass over the value: the lone-CR check, and what decides how the value becomes fields.
+        boolean crReported = false;
+        boolean comma = false;
+        boolean ascii = true;
         for (int k = valueStart; k < valueEnd; k++) {
-            if (data[k] == CR && data[k + 1] != LF) {
+            byte b = data[k];
+            if (b == CR && !crReported && data[k + 1] != LF) {
                 // RFC 3261 §7.3.1: CR appears only in CRLF; a lone one could end the line for another parser.
                 violation(Violation.BAD_HEADER_LINE, rel(k), name);
-                break;
+                crReported = true;
             }
+            comma |= b == ',';
+            ascii &= b >= 0;
         }
-        String value = folded ? unfold(valueStart, valueEnd) : text(valueStart, valueEnd);
+        int valueOffset = rel(valueStart);
+        boolean list = comma && HeaderName.isListValued(id);
+        if (list && ascii && !folded) {
+            // The elements straight from the bytes, without the whole value as a String first. ASCII only, so
+            // that offsets in chars and in bytes agree.
+            if (nameEnd - lineStart + 2 + (valueEnd - valueStart) > limits.maxHeaderLineBytes()) {
+                fatal(Violation.HEADER_TOO_LONG, rel(lineStart), name);
+                return true;
+            }
+            return addListElements(id, name, valueStart, valueEnd, rel(lineStart));
+        }
+        String value = folded ? unfold(valueStart, valueEnd)
+                : ascii ? ascii(valueStart, valueEnd) : text(valueStart, valueEnd);
         if (nameEnd - lineStart + 2 + value.length() > limits.maxHeaderLineBytes()) {
             fatal(Violation.HEADER_TOO_LONG, rel(lineStart), name);
             return true;
         }
-        int valueOffset = rel(valueStart);
-        if (HeaderName.isListValued(name) && value.indexOf(',') >= 0) {
-            return addListElements(name, value, valueOffset, rel(lineStart));
+        // An unfolded value gains no comma, and a folded value's commas were all in the lines scanned above.
+        if (list) {
+            return addListElements(id, name, value, valueOffset, rel(lineStart));
         }
-        return addField(name, value, valueOffset, rel(lineStart));
+        return addField(id, name, value, valueOffset, rel(lineStart));
     }
 
     private static boolean isLwsByte(byte b) {
@@ -471,7 +526,7 @@ final class ParseRun implements MessageValidator.Sink {
     }
 
     /** One field per element of a comma-separated list (§7.3.1); commas in quotes or brackets do not split. */
-    private boolean addListElements(String name, String value, int valueOffset, int lineOffset) {
+    private boolean addListElements(int id, String name, String value, int valueOffset, int lineOffset) {
         int from = 0;
         boolean added = false;
         while (from <= value.length()) {
@@ -485,26 +540,78 @@ final class ParseRun implements MessageValidator.Sink {
                 e--;
             }
             if (s < e) {
-                if (!addField(name, value.substring(s, e), valueOffset + s, lineOffset)) {
+                if (!addField(id, name, value.substring(s, e), valueOffset + s, lineOffset)) {
                     return false;
                 }
                 added = true;
             }
             from = elementEnd + 1;
         }
-        return added || addField(name, "", valueOffset, lineOffset);
+        return added || addField(id, name, "", valueOffset, lineOffset);
     }
 
-    private boolean addField(String name, String value, int valueOffset, int lineOffset) {
+    /** {@link #addListElements(int, String, String, int, int)} over the ASCII bytes {@code data[from, to)}. */
+    private boolean addListElements(int id, String name, int from, int to, int lineOffset) {
+        int start = from;
+        boolean added = false;
+        while (start <= to) {
+            int elementEnd = listElementEnd(start, to);
+            int s = start;
+            int e = elementEnd;
+            while (s < e && isLwsByte(data[s])) {
+                s++;
+            }
+            while (e > s && isLwsByte(data[e - 1])) {
+                e--;
+            }
+            if (s < e) {
+                if (!addField(id, name, ascii(s, e), rel(s), lineOffset)) {
+                    return false;
+                }
+                added = true;
+            }
+            start = elementEnd + 1;
+        }
+        return added || addField(id, name, "", rel(from), lineOffset);
+    }
+
+    /** {@link HeaderGrammar#listElementEnd} over {@code data[from, to)}. */
+    private int listElementEnd(int from, int to) {
+        boolean quoted = false;
+        boolean bracketed = false;
+        for (int i = from; i < to; i++) {
+            byte c = data[i];
+            if (bracketed) {
+                bracketed = c != '>';
+            } else if (quoted) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == '<') {
+                bracketed = true;
+            } else if (c == ',') {
+                return i;
+            }
+        }
+        return to;
+    }
+
+    private boolean addField(int id, String name, String value, int valueOffset, int lineOffset) {
         int n = fields.size();
         if (n >= limits.maxHeaders()) {
             fatal(Violation.TOO_MANY_HEADERS, lineOffset, name);
             return false;
         }
         if (n == valueOffsets.length) {
+            ids = java.util.Arrays.copyOf(ids, n * 2);
             valueOffsets = java.util.Arrays.copyOf(valueOffsets, n * 2);
             lineOffsets = java.util.Arrays.copyOf(lineOffsets, n * 2);
         }
+        ids[n] = id;
         valueOffsets[n] = valueOffset;
         lineOffsets[n] = lineOffset;
         fields.add(new HeaderField(name, value));
@@ -521,7 +628,7 @@ final class ParseRun implements MessageValidator.Sink {
         int available = end - bodyStart;
         int cl = -1;
         for (int i = 0; i < fields.size(); i++) {
-            if (fields.get(i).name().equals(HeaderName.CONTENT_LENGTH)) {
+            if (ids[i] == HeaderName.ID_CONTENT_LENGTH) {
                 cl = i;
                 break;
             }

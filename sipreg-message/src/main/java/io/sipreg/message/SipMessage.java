@@ -8,18 +8,25 @@ public sealed interface SipMessage permits SipRequest, SipResponse {
 
     /** The Call-ID header value; every message that passed strict parsing has one. */
     default String callId() {
-        return headers().first(HeaderName.CALL_ID).orElse("");
+        String callId = headers().firstOrNull(HeaderName.CALL_ID);
+        return callId != null ? callId : "";
     }
 
     /** The parsed CSeq header. */
     default CSeq cseq() {
-        return CSeq.parse(headers().first(HeaderName.CSEQ).orElseThrow(
-                () -> new SipParseException(Violation.MISSING_CSEQ, 0)));
+        String cseq = headers().firstOrNull(HeaderName.CSEQ);
+        if (cseq == null) {
+            throw new SipParseException(Violation.MISSING_CSEQ, 0);
+        }
+        return CSeq.parse(cseq);
     }
 
     /** The topmost Via (RFC 3261 §8.1.1.7), the one this hop's transaction belongs to. */
     default Via topVia() {
-        return Via.parse(headers().first(HeaderName.VIA).orElseThrow(
-                () -> new SipParseException(Violation.MISSING_VIA, 0)));
+        String via = headers().firstOrNull(HeaderName.VIA);
+        if (via == null) {
+            throw new SipParseException(Violation.MISSING_VIA, 0);
+        }
+        return Via.parse(via);
     }
 }

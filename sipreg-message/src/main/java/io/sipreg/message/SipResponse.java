@@ -23,15 +23,37 @@ public record SipResponse(int status, String reason, Headers headers, Body body)
 
     /** The same as {@link #to} from whatever headers a request had; used to answer a malformed one. */
     public static SipResponse forHeaders(Headers requestHeaders, int status, String reason) {
+        // One pass over the fields: every Via in order, and the first of each of the others.
         var builder = Headers.builder();
-        for (String via : requestHeaders.all(HeaderName.VIA)) {
-            builder.add(HeaderName.VIA, via);
+        String from = null;
+        String to = null;
+        String callId = null;
+        String cseq = null;
+        for (HeaderField f : requestHeaders.fields()) {
+            String name = f.name();
+            if (name.equals(HeaderName.VIA)) {
+                builder.add(HeaderName.VIA, f.value());
+            } else if (from == null && name.equals(HeaderName.FROM)) {
+                from = f.value();
+            } else if (to == null && name.equals(HeaderName.TO)) {
+                to = f.value();
+            } else if (callId == null && name.equals(HeaderName.CALL_ID)) {
+                callId = f.value();
+            } else if (cseq == null && name.equals(HeaderName.CSEQ)) {
+                cseq = f.value();
+            }
         }
-        requestHeaders.first(HeaderName.FROM).ifPresent(v -> builder.add(HeaderName.FROM, v));
-        requestHeaders.first(HeaderName.TO).ifPresent(v -> builder.add(HeaderName.TO, v));
-        requestHeaders.first(HeaderName.CALL_ID).ifPresent(v -> builder.add(HeaderName.CALL_ID, v));
-        requestHeaders.first(HeaderName.CSEQ).ifPresent(v -> builder.add(HeaderName.CSEQ, v));
+        addIfPresent(builder, HeaderName.FROM, from);
+        addIfPresent(builder, HeaderName.TO, to);
+        addIfPresent(builder, HeaderName.CALL_ID, callId);
+        addIfPresent(builder, HeaderName.CSEQ, cseq);
         return new SipResponse(status, reason, builder.build(), Body.EMPTY);
+    }
+
+    private static void addIfPresent(Headers.Builder builder, String name, String value) {
+        if (value != null) {
+            builder.add(name, value);
+        }
     }
 
     public SipResponse withHeaders(Headers newHeaders) {

@@ -41,7 +41,7 @@ final class UriGrammar {
         if (i >= end || t.charAt(i) != ':') {
             throw new SipParseException(v, i);
         }
-        String scheme = t.substring(start, i);
+        String scheme = scheme(t, start, i);
         i++;
         if (!isSipScheme(scheme)) {
             return opaqueUri(t, scheme, i, end, v);
@@ -98,7 +98,7 @@ final class UriGrammar {
             if (i == nameStart) {
                 throw new SipParseException(v, i);
             }
-            String name = t.substring(nameStart, i);
+            String name = Parameters.name(t, nameStart, i);
             String value = "";
             boolean hasValue = false;
             if (i < end && t.charAt(i) == '=') {
@@ -141,6 +141,17 @@ final class UriGrammar {
         }
         return new SipUri(scheme, user, password, host,
                 port, params == null ? Parameters.EMPTY : Parameters.of(params), headers);
+    }
+
+    /** {@code t[start, end)}; "sip" and "sips" as written most of the time are constants, not copies. */
+    private static String scheme(String t, int start, int end) {
+        if (end - start == 3 && t.startsWith("sip", start)) {
+            return "sip";
+        }
+        if (end - start == 4 && t.startsWith("sips", start)) {
+            return "sips";
+        }
+        return t.substring(start, end);
     }
 
     /** RFC 3261 §19.1: other schemes are absoluteURI; kept verbatim so they can be written back. */

@@ -58,16 +58,20 @@ final class ValueScanner {
 
     /** SWS = [LWS]; LWS = [*WSP CRLF] 1*WSP (§25.1). Returns whether anything was skipped. */
     boolean consumeSWS() {
+        String t = text;
+        int n = t.length();
         int start = pos;
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
+        int p = start;
+        while (p < n) {
+            char c = t.charAt(p);
             if (ByteClass.isWsp(c) || c == '\r' || c == '\n') {
-                pos++;
+                p++;
             } else {
                 break;
             }
         }
-        return pos > start;
+        pos = p;
+        return p > start;
     }
 
     /** SWS c SWS: the separators SEMI, EQUAL, COLON, SLASH, COMMA, LAQUOT of §25.1. */
@@ -91,11 +95,15 @@ final class ValueScanner {
 
     /** Skips characters of {@code mask}; returns how many. */
     int skip(int mask) {
+        String t = text;
+        int n = t.length();
         int start = pos;
-        while (pos < text.length() && ByteClass.is(text.charAt(pos), mask)) {
-            pos++;
+        int p = start;
+        while (p < n && ByteClass.is(t.charAt(p), mask)) {
+            p++;
         }
-        return pos - start;
+        pos = p;
+        return p - start;
     }
 
     /** 1*(characters of {@code mask}). */

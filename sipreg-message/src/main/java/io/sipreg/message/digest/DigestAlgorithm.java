@@ -8,6 +8,8 @@ public enum DigestAlgorithm {
     MD5("MD5", "MD5"),
     SHA_256("SHA-256", "SHA-256");
 
+    private static final DigestAlgorithm[] ALL = values();
+
     private final String wireName;
     private final String jcaName;
 
@@ -27,7 +29,7 @@ public enum DigestAlgorithm {
 
     public static Optional<DigestAlgorithm> fromWire(String token) {
         String t = token.toUpperCase(Locale.ROOT);
-        for (DigestAlgorithm a : values()) {
+        for (DigestAlgorithm a : ALL) {
             if (a.wireName.equals(t)) {
                 return Optional.of(a);
             }

@@ -2,9 +2,9 @@ package io.sipreg.message.digest;
 
 import io.sipreg.message.SipParseException;
 import io.sipreg.message.Violation;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Parsing and formatting of Digest challenge and credentials parameters (RFC 7616 §3.3, §3.4; RFC 3261 §25.1
@@ -13,15 +13,39 @@ import java.util.Map;
  * the parameter.
  */
 final class DigestGrammar {
+    /** The parameters sipreg reads, lower case; their indexes in what {@link #authParams} returns. */
+    private static final String[] PARAMS = {"username", "realm", "nonce", "uri", "response", "algorithm", "cnonce",
+        "nc", "qop", "opaque", "stale"};
+    private static final int USERNAME = 0;
+    private static final int REALM = 1;
+    private static final int NONCE = 2;
+    private static final int URI = 3;
+    private static final int RESPONSE = 4;
+    private static final int ALGORITHM = 5;
+    private static final int CNONCE = 6;
+    private static final int NC = 7;
+    private static final int QOP = 8;
+    private static final int OPAQUE = 9;
+    private static final int STALE = 10;
+
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            TOKEN[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-.!%*_+`'~".indexOf(c) >= 0;
+        }
+    }
+
     private DigestGrammar() {
     }
 
     static DigestChallenge parseChallenge(String value) {
         Violation v = Violation.BAD_CHALLENGE;
-        Map<String, String> params = authParams(value, v);
-        return new DigestChallenge(required(params, "realm", value, v), required(params, "nonce", value, v),
-                params.getOrDefault("opaque", ""), algorithm(params, value, v), params.getOrDefault("qop", ""),
-                params.getOrDefault("stale", "").equalsIgnoreCase("true"));
+        String[] params = authParams(value, v);
+        return new DigestChallenge(required(params, REALM, value, v), required(params, NONCE, value, v),
+                optional(params, OPAQUE), algorithm(params, value, v), optional(params, QOP),
+                optional(params, STALE).equalsIgnoreCase("true"));
     }
 
     /** {@code Digest realm="...", nonce="...", opaque="...", algorithm=MD5, qop="auth"[, stale=true]}. */
@@ -49,26 +73,26 @@ final class DigestGrammar {
 
     static DigestCredentials parseCredentials(String value) {
         Violation v = Violation.BAD_AUTHORIZATION;
-        Map<String, String> params = authParams(value, v);
-        String username = required(params, "username", value, v);
-        String realm = required(params, "realm", value, v);
-        String nonce = required(params, "nonce", value, v);
-        String uri = required(params, "uri", value, v);
-        String response = required(params, "response", value, v);
+        String[] params = authParams(value, v);
+        String username = required(params, USERNAME, value, v);
+        String realm = required(params, REALM, value, v);
+        String nonce = required(params, NONCE, value, v);
+        String uri = required(params, URI, value, v);
+        String response = required(params, RESPONSE, value, v);
         DigestAlgorithm algorithm = algorithm(params, value, v);
-        String qop = params.getOrDefault("qop", "");
-        String cnonce = params.getOrDefault("cnonce", "");
-        String nc = params.getOrDefault("nc", "");
+        String qop = optional(params, QOP);
+        String cnonce = optional(params, CNONCE);
+        String nc = optional(params, NC);
         if (!qop.isEmpty()) {
             // RFC 7616 §3.4: cnonce and nc "MUST be specified if a qop directive is sent"; nc-value = 8LHEX
-            required(params, "cnonce", value, v);
-            required(params, "nc", value, v);
+            required(params, CNONCE, value, v);
+            required(params, NC, value, v);
             if (nc.length() != 8 || !isHex(nc)) {
                 throw new SipParseException(v, value.length(), "nc");
             }
         }
         return new DigestCredentials(username, realm, nonce, uri, response, algorithm, cnonce, nc, qop,
-                params.getOrDefault("opaque", ""));
+                optional(params, OPAQUE));
     }
 
     /**
@@ -118,9 +142,11 @@ final class DigestGrammar {
 
     /**
      * {@code "Digest" LWS auth-param *(COMMA auth-param)}, auth-param = token EQUAL ( token / quoted-string ),
-     * names lower-cased, values unquoted. Empty list elements are skipped, a repeated parameter is an error.
+     * names case-insensitive, values unquoted. Empty list elements are skipped, a repeated parameter is an error.
+     * Returns the values of the {@link #PARAMS} by index, null when absent; the other parameters are checked and
+     * dropped, as no caller reads them. Error details name the parameter in lower case.
      */
-    private static Map<String, String> authParams(String value, Violation v) {
+    private static String[] authParams(String value, Violation v) {
         int n = value.length();
         int i = skipLws(value, 0);
         int schemeStart = i;
@@ -133,7 +159,8 @@ final class DigestGrammar {
         if (i < n && !isLws(value.charAt(i))) {
             throw new SipParseException(v, i, "scheme");
         }
-        var params = new LinkedHashMap<String, String>(16);
+        var params = new String[PARAMS.length];
+        List<String> others = null;
         while (true) {
             i = skipLws(value, i);
             while (i < n && value.charAt(i) == ',') {
@@ -146,36 +173,35 @@ final class DigestGrammar {
             while (i < n && isTokenChar(value.charAt(i))) {
                 i++;
             }
+            int nameEnd = i;
             if (i == nameStart) {
                 throw new SipParseException(v, i, "");
             }
-            String name = value.substring(nameStart, i).toLowerCase(Locale.ROOT);
             i = skipLws(value, i);
             if (i >= n || value.charAt(i) != '=') {
-                throw new SipParseException(v, i, name);
+                throw new SipParseException(v, i, lowerCase(value, nameStart, nameEnd));
             }
             i = skipLws(value, i + 1);
             String paramValue;
             if (i < n && value.charAt(i) == '"') {
                 int quoteStart = i;
-                var sb = new StringBuilder(48);
                 i++;
+                boolean escaped = false;
                 boolean closed = false;
                 while (i < n) {
                     char c = value.charAt(i++);
                     if (c == '\\' && i < n) {
-                        sb.append(value.charAt(i++));
+                        escaped = true;
+                        i++;
                     } else if (c == '"') {
                         closed = true;
                         break;
-                    } else {
-                        sb.append(c);
                     }
                 }
                 if (!closed) {
-                    throw new SipParseException(v, quoteStart, name);
+                    throw new SipParseException(v, quoteStart, lowerCase(value, nameStart, nameEnd));
                 }
-                paramValue = sb.toString();
+                paramValue = escaped ? unquote(value, quoteStart + 1, i - 1) : value.substring(quoteStart + 1, i - 1);
             } else {
                 // token per the ABNF; real clients also send unquoted URIs, so anything up to a comma or LWS
                 int valueStart = i;
@@ -183,30 +209,87 @@ final class DigestGrammar {
                     i++;
                 }
                 if (i == valueStart) {
-                    throw new SipParseException(v, i, name);
+                    throw new SipParseException(v, i, lowerCase(value, nameStart, nameEnd));
                 }
                 paramValue = value.substring(valueStart, i);
             }
-            if (params.putIfAbsent(name, paramValue) != null) {
-                throw new SipParseException(v, nameStart, name);
+            int index = paramIndex(value, nameStart, nameEnd);
+            if (index >= 0) {
+                if (params[index] != null) {
+                    throw new SipParseException(v, nameStart, PARAMS[index]);
+                }
+                params[index] = paramValue;
+            } else {
+                String name = lowerCase(value, nameStart, nameEnd);
+                if (others == null) {
+                    others = new ArrayList<>(2);
+                } else if (others.contains(name)) {
+                    throw new SipParseException(v, nameStart, name);
+                }
+                others.add(name);
             }
             i = skipLws(value, i);
             if (i < n && value.charAt(i) != ',') {
-                throw new SipParseException(v, i, name);
+                throw new SipParseException(v, i, lowerCase(value, nameStart, nameEnd));
             }
         }
     }
 
-    private static String required(Map<String, String> params, String name, String value, Violation v) {
-        String p = params.get(name);
+    /** The index in {@link #PARAMS} of the name {@code s[from, to)} in any case, or -1. */
+    private static int paramIndex(String s, int from, int to) {
+        int length = to - from;
+        for (int k = 0; k < PARAMS.length; k++) {
+            String name = PARAMS[k];
+            if (name.length() == length && asciiEqualsIgnoreCase(name, s, from)) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code lowerCaseName} against the token {@code s[from, from + length)}; tokens are ASCII. */
+    private static boolean asciiEqualsIgnoreCase(String lowerCaseName, String s, int from) {
+        for (int k = 0; k < lowerCaseName.length(); k++) {
+            char c = s.charAt(from + k);
+            if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != lowerCaseName.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String lowerCase(String s, int from, int to) {
+        return s.substring(from, to).toLowerCase(Locale.ROOT);
+    }
+
+    /** The inside of a quoted-string with its quoted-pairs resolved. */
+    private static String unquote(String s, int from, int to) {
+        var sb = new StringBuilder(to - from);
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                c = s.charAt(++i);
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    private static String required(String[] params, int index, String value, Violation v) {
+        String p = params[index];
         if (p == null || p.isEmpty()) {
-            throw new SipParseException(v, value.length(), name);
+            throw new SipParseException(v, value.length(), PARAMS[index]);
         }
         return p;
     }
 
-    private static DigestAlgorithm algorithm(Map<String, String> params, String value, Violation v) {
-        String name = params.get("algorithm");
+    private static String optional(String[] params, int index) {
+        String p = params[index];
+        return p != null ? p : "";
+    }
+
+    private static DigestAlgorithm algorithm(String[] params, String value, Violation v) {
+        String name = params[ALGORITHM];
         if (name == null) {
             return DigestAlgorithm.MD5;
         }
@@ -239,13 +322,13 @@ final class DigestGrammar {
 
     /** token (RFC 3261 §25.1). */
     private static boolean isTokenChar(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || "-.!%*_+`'~".indexOf(c) >= 0;
+        return c < 128 && TOKEN[c];
     }
 
     private static boolean isHex(String s) {
         for (int i = 0; i < s.length(); i++) {
-            if ("0123456789abcdefABCDEF".indexOf(s.charAt(i)) < 0) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
                 return false;
             }
         }
