@@ -97,6 +97,17 @@ final class InboundDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Tells the handler of a network error on a flow this side opened, such as an ICMP port unreachable. */
+    void flowError(Flow flow, Throwable cause) {
+        log.debug("{} flow error: {}", flow, cause.toString());
+        try {
+            handler.onFlowError(flow, cause);
+        } catch (RuntimeException e) {
+            counters.internalErrors.increment();
+            log.debug("{} flow-error handler failed: {}", flow, e.toString(), e);
+        }
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {

@@ -24,4 +24,12 @@ public interface InboundHandler {
      */
     default void onFlowClosed(Flow flow) {
     }
+
+    /**
+     * The network reported an error on a flow this side opened ({@link SipTransport#open}): over UDP an ICMP
+     * port unreachable (a {@link java.net.PortUnreachableException}: nothing listens at the remote address),
+     * which the kernel reports only to connected sockets.
+     */
+    default void onFlowError(Flow flow, Throwable cause) {
+    }
 }

@@ -6,12 +6,15 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.nio.channels.spi.SelectorProvider;
 import org.slf4j.Logger;
@@ -33,6 +36,11 @@ enum NetworkStack {
         @Override
         ServerSocketChannel serverChannel(SocketProtocolFamily family) {
             return new EpollServerSocketChannel(family);
+        }
+
+        @Override
+        SocketChannel socketChannel(SocketProtocolFamily family) {
+            return new EpollSocketChannel(family);
         }
 
         @Override
@@ -62,6 +70,11 @@ enum NetworkStack {
         }
 
         @Override
+        SocketChannel socketChannel(SocketProtocolFamily family) {
+            return new NioSocketChannel(SelectorProvider.provider(), family);
+        }
+
+        @Override
         boolean supportsReusePort() {
             return false;
         }
@@ -85,6 +98,9 @@ enum NetworkStack {
     abstract DatagramChannel datagramChannel(SocketProtocolFamily family);
 
     abstract ServerSocketChannel serverChannel(SocketProtocolFamily family);
+
+    /** An outbound TCP connection, for a client that opens the flow itself (RFC 5626 §4.2). */
+    abstract SocketChannel socketChannel(SocketProtocolFamily family);
 
     abstract boolean supportsReusePort();
 

@@ -7,6 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -58,6 +60,8 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile EventLoopGroup group;
+    private volatile InboundDispatcher dispatcher;
+    private volatile SipDatagramDecoder datagramDecoder;
 
     public SipTransport(TransportConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -81,6 +85,8 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 stack.ioHandlerFactory());
         var dispatcher = new InboundDispatcher(handler, counters);
         var decoder = new SipDatagramDecoder(parser, counters);
+        this.dispatcher = dispatcher;
+        this.datagramDecoder = decoder;
         var bound = new ArrayList<BoundListener>(listens.size());
         try {
             for (ListenAddress listen : listens) {
@@ -196,6 +202,121 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         };
     }
 
+    /**
+     * Opens a flow from this side, as a registering device does (RFC 5626 §4.2): over UDP a socket bound to
+     * {@code local} (port 0 for any) and connected to {@code remote}, so the kernel reports an ICMP port
+     * unreachable to {@link InboundHandler#onFlowError} and accepts datagrams only from the registrar; over TCP a
+     * connection. Requests and responses arriving on the flow go to the handler given to {@link #start}, which
+     * must have been called (with no listeners if the flows are all there is).
+     *
+     * @return completes with the flow, whose local address is the one the kernel chose; fails with the
+     *     connect error (e.g. {@link java.net.ConnectException} when nothing listens on a TCP port)
+     */
+    public CompletableFuture<Flow> open(Transport transport, InetSocketAddress local, InetSocketAddress remote) {
+        Objects.requireNonNull(local, "local");
+        Objects.requireNonNull(remote, "remote");
+        if (group == null || closed.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("transport not started or closed"));
+        }
+        if (remote.isUnresolved()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("unresolved address " + remote));
+        }
+        return switch (transport) {
+            case UDP -> openUdp(local, remote);
+            case TCP -> openTcp(local, remote);
+            case TLS -> CompletableFuture.failedFuture(new IllegalStateException("TLS is not implemented yet"));
+        };
+    }
+
+    private CompletableFuture<Flow> openUdp(InetSocketAddress local, InetSocketAddress remote) {
+        var result = new CompletableFuture<Flow>();
+        var errors = new OutboundFlowErrors(dispatcher);
+        var bootstrap = new Bootstrap()
+                .group(group)
+                .channelFactory(() -> stack.datagramChannel(familyOf(remote)))
+                .option(ChannelOption.SO_RCVBUF, config.udpReceiveBufferBytes())
+                .option(ChannelOption.RECVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(Math.min(config.limits().maxMessageBytes() + 1, 65_536)))
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel channel) {
+                        channel.pipeline().addLast(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true),
+                                datagramDecoder, errors, dispatcher);
+                    }
+                });
+        bootstrap.connect(remote, local).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                result.completeExceptionally(f.cause());
+                return;
+            }
+            Channel channel = f.channel();
+            InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
+            var flow = new Flow(Transport.UDP, bound, remote, 0);
+            errors.flow = flow;
+            udpSockets.put(bound, List.of(channel));
+            listeners.add(channel);
+            channel.closeFuture().addListener(c -> udpSockets.remove(bound));
+            log.debug("{} opened", flow);
+            result.complete(flow);
+        });
+        return result;
+    }
+
+    private CompletableFuture<Flow> openTcp(InetSocketAddress local, InetSocketAddress remote) {
+        var result = new CompletableFuture<Flow>();
+        var bootstrap = new Bootstrap()
+                .group(group)
+                .channelFactory(() -> stack.socketChannel(familyOf(remote)))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        // Handlers come once connected, when the flow (with its local port) is known.
+                    }
+                });
+        bootstrap.connect(remote, local).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                result.completeExceptionally(f.cause());
+                return;
+            }
+            SocketChannel channel = (SocketChannel) f.channel();
+            long id = connections.admit(channel);
+            if (id == 0) {
+                channel.close();
+                result.completeExceptionally(new IllegalStateException(
+                        config.maxTcpConnections() + " connections already open"));
+                return;
+            }
+            var flow = new Flow(Transport.TCP, channel.localAddress(), channel.remoteAddress(), id);
+            channel.closeFuture().addListener(c -> {
+                log.debug("{} closed", flow);
+                dispatcher.flowClosed(flow);
+            });
+            // No idle timeout: the device that opened the flow keeps it alive itself (RFC 5626 §4.4.1).
+            channel.pipeline().addLast(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true),
+                    new SipStreamFramer(parser, flow, counters), dispatcher);
+            log.debug("{} connected", flow);
+            result.complete(flow);
+        });
+        return result;
+    }
+
+    /** Closes a flow opened by {@link #open}: its UDP socket or TCP connection. */
+    public void close(Flow flow) {
+        switch (flow.transport()) {
+            case UDP -> {
+                List<Channel> sockets = udpSockets.get(flow.local());
+                if (sockets != null && sockets.size() == 1 && sockets.get(0).isActive()
+                        && flow.remote().equals(sockets.get(0).remoteAddress())) {
+                    listeners.remove(sockets.get(0));
+                    sockets.get(0).close().awaitUninterruptibly();
+                }
+            }
+            default -> connections.find(flow).ifPresent(c -> c.close().awaitUninterruptibly());
+        }
+    }
+
     private static Channel bind(ChannelFuture future, String transport, InetSocketAddress address) {
         future.awaitUninterruptibly();
         if (!future.isSuccess()) {
@@ -301,5 +422,26 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             running.shutdownGracefully(100, 3_000, TimeUnit.MILLISECONDS).awaitUninterruptibly();
         }
         log.debug("transport closed");
+    }
+
+    /** Turns errors on a connected UDP socket (ICMP port unreachable) into {@link InboundHandler#onFlowError}. */
+    @ChannelHandler.Sharable
+    private static final class OutboundFlowErrors extends ChannelInboundHandlerAdapter {
+        private final InboundDispatcher dispatcher;
+        volatile Flow flow;
+
+        OutboundFlowErrors(InboundDispatcher dispatcher) {
+            this.dispatcher = dispatcher;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Flow known = flow;
+            if (known != null) {
+                dispatcher.flowError(known, cause);
+            } else {
+                ctx.fireExceptionCaught(cause);
+            }
+        }
     }
 }

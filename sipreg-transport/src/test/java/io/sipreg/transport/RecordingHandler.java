@@ -8,7 +8,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** Records what the transport delivers; safe to read from the test thread while event loops write. */
-final class RecordingHandler implements InboundHandler {
+class RecordingHandler implements InboundHandler {
     record Event(Object message, Flow flow) {
     }
 
