@@ -154,6 +154,29 @@ public final class ClientTransactions implements ResponseListener {
         finish(tx, response, null);
     }
 
+    /**
+     * §17.1.4: the transport reported that {@code flow} failed (a connection closed, an ICMP port unreachable):
+     * every transaction waiting on it ends now with {@code cause} instead of retransmitting until Timer F.
+     *
+     * @return how many transactions ended
+     */
+    public int failFlow(Flow flow, Throwable cause) {
+        int failed = 0;
+        for (ClientTransaction tx : table.values()) {
+            if (sameFlow(tx.flow(), flow)) {
+                finish(tx, null, cause);
+                failed++;
+            }
+        }
+        return failed;
+    }
+
+    /** A UDP flow is its two addresses; a connection also has its id, 0 when the caller does not know it. */
+    private static boolean sameFlow(Flow a, Flow b) {
+        return a.transport() == b.transport() && a.local().equals(b.local()) && a.remote().equals(b.remote())
+                && (a.connectionId() == b.connectionId() || a.connectionId() == 0 || b.connectionId() == 0);
+    }
+
     /** A fresh branch: the magic cookie and 96 random bits, unique enough across space and time (§8.1.1.7). */
     public static String newBranch() {
         ThreadLocalRandom random = ThreadLocalRandom.current();

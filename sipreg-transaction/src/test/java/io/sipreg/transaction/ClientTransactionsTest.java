@@ -243,4 +243,19 @@ class ClientTransactionsTest {
         }
         assertThat(seen).allSatisfy(b -> assertThat(b).startsWith("z9hG4bK"));
     }
+
+    @Test // §17.1.4: a transport error ends the transaction at once, not after Timer F
+    void endsTheTransactionsOfAFailedFlowOnly() {
+        CompletableFuture<SipResponse> onFailed = send(options(), UDP, Duration.ofSeconds(30));
+        var other = new Flow(Transport.UDP, LOCAL, new InetSocketAddress("203.0.113.6", 5060), 0);
+        CompletableFuture<SipResponse> onOther = send(options(), other, Duration.ofSeconds(30));
+
+        var unreachable = new java.net.PortUnreachableException("ICMP port unreachable");
+        assertThat(transactions.failFlow(UDP, unreachable)).isEqualTo(1);
+
+        assertThat(onFailed).isCompletedExceptionally();
+        assertThat(onFailed.handle((r, e) -> e).join()).isSameAs(unreachable);
+        assertThat(onOther).isNotDone();
+        assertThat(transactions.size()).isEqualTo(1);
+    }
 }

@@ -1,0 +1,86 @@
+package io.sipreg.client.load;
+
+import io.sipreg.client.Account;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The accounts a load run registers, numbered from 0. */
+public interface AccountSource {
+    int size();
+
+    Account account(int index);
+
+    /**
+     * Accounts from templates in which {@code {n}} stands for the account number, {@code first} to
+     * {@code first + count - 1}: {@code user{n}@example.com} with password {@code secret{n}}.
+     *
+     * @param authUserTemplate null for the AOR's user part
+     */
+    static AccountSource templates(String aorTemplate, String authUserTemplate, String passwordTemplate, int first,
+                                   int count) {
+        if (!aorTemplate.contains("{n}")) {
+            throw new IllegalArgumentException("the AOR template " + aorTemplate + " needs {n}, e.g. user{n}@"
+                    + "example.com, so that each account differs");
+        }
+        Account.of(aorTemplate.replace("{n}", Integer.toString(first)), null, "");
+        return new AccountSource() {
+            @Override
+            public int size() {
+                return count;
+            }
+
+            @Override
+            public Account account(int index) {
+                String n = Integer.toString(first + index);
+                return Account.of(aorTemplate.replace("{n}", n),
+                        authUserTemplate == null ? null : authUserTemplate.replace("{n}", n),
+                        passwordTemplate.replace("{n}", n));
+            }
+        };
+    }
+
+    /**
+     * Accounts from a CSV file, one per line: {@code aor,password[,authuser]}; blank lines and lines starting with
+     * {@code #} are skipped.
+     *
+     * @throws IllegalArgumentException naming the file and line of a bad entry
+     */
+    static AccountSource csv(Path file) throws IOException {
+        var accounts = new ArrayList<Account>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String[] fields = line.split(",", -1);
+            if (fields.length < 2 || fields.length > 3 || fields[0].isBlank()) {
+                throw new IllegalArgumentException(file + ":" + (i + 1) + ": expected aor,password[,authuser]");
+            }
+            try {
+                accounts.add(Account.of(fields[0].strip(), fields.length == 3 ? fields[2].strip() : null,
+                        fields[1]));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ":" + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        if (accounts.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no accounts in the file");
+        }
+        return new AccountSource() {
+            @Override
+            public int size() {
+                return accounts.size();
+            }
+
+            @Override
+            public Account account(int index) {
+                return accounts.get(index);
+            }
+        };
+    }
+}

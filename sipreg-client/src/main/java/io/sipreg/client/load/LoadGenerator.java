@@ -1,0 +1,197 @@
+package io.sipreg.client.load;
+
+import io.sipreg.client.Registration;
+import io.sipreg.client.RegistrationOutcome;
+import io.sipreg.client.RegistrationResult;
+import io.sipreg.client.RetryBackoff;
+import io.sipreg.client.UserAgent;
+import io.sipreg.transport.Flow;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * Registers many accounts at a steady rate and keeps them registered, each as a {@link Registration} of its
+ * own (its Call-ID, CSeq and remembered challenge), the accounts spread over a few flows. Refreshes come at half
+ * the granted expiry with the remembered credentials; failures are retried with the RFC 5626 back-off, except 403
+ * and challenge loops. OPTIONS keepalives are answered by the user agent for all of them.
+ */
+public final class LoadGenerator {
+    /** Pacing granularity: new registrations are started in batches this far apart. */
+    private static final long TICK_MILLIS = 2;
+
+    private final UserAgent agent;
+    private final List<Flow> flows;
+    private final AccountSource accounts;
+    private final int expires;
+    private final double rate;
+    private final RetryBackoff backoff;
+    private final LoadStatistics statistics = new LoadStatistics();
+    private final Registration[] registrations;
+    private final AtomicIntegerArray failuresInARow;
+    private final AtomicInteger registered = new AtomicInteger();
+    private final AtomicInteger gaveUp = new AtomicInteger();
+    private final ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor(r -> {
+        var thread = new Thread(r, "sipreg-load-pacer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile boolean stopping;
+    private int launched;
+    private long startNanos;
+
+    public LoadGenerator(UserAgent agent, List<Flow> flows, AccountSource accounts, int expires, double rate,
+                         RetryBackoff backoff) {
+        this.agent = Objects.requireNonNull(agent, "agent");
+        this.flows = List.copyOf(flows);
+        this.accounts = Objects.requireNonNull(accounts, "accounts");
+        this.backoff = Objects.requireNonNull(backoff, "backoff");
+        if (this.flows.isEmpty()) {
+            throw new IllegalArgumentException("no flows to send over");
+        }
+        if (!(rate > 0)) {
+            throw new IllegalArgumentException("the rate must be > 0, was " + rate);
+        }
+        this.expires = expires;
+        this.rate = rate;
+        this.registrations = new Registration[accounts.size()];
+        this.failuresInARow = new AtomicIntegerArray(accounts.size());
+    }
+
+    public void start() {
+        startNanos = System.nanoTime();
+        pacer.scheduleAtFixedRate(this::pace, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    public LoadStatistics statistics() {
+        return statistics;
+    }
+
+    /** Accounts whose last exchange left them registered. */
+    public int registered() {
+        return registered.get();
+    }
+
+    /** Accounts given up for good (403, challenge loop). */
+    public int gaveUp() {
+        return gaveUp.get();
+    }
+
+    /** Accounts whose first REGISTER has gone out. */
+    public synchronized int launched() {
+        return launched;
+    }
+
+    public int size() {
+        return accounts.size();
+    }
+
+    /** Starts the registrations due by now at the configured rate. */
+    private void pace() {
+        int due;
+        synchronized (this) {
+            double elapsed = (System.nanoTime() - startNanos) / 1e9;
+            due = (int) Math.min(accounts.size(), Math.floor(elapsed * rate));
+        }
+        while (!stopping) {
+            int index;
+            synchronized (this) {
+                if (launched >= due) {
+                    break;
+                }
+                index = launched++;
+            }
+            registrations[index] = new Registration(agent, accounts.account(index), flows.get(index % flows.size()));
+            exchange(index);
+        }
+        synchronized (this) {
+            if (launched >= accounts.size()) {
+                pacer.shutdown();
+            }
+        }
+    }
+
+    private void exchange(int index) {
+        if (stopping) {
+            return;
+        }
+        statistics.started();
+        registrations[index].register(expires).whenComplete((result, error) -> {
+            if (result != null) {
+                finished(index, result);
+            }
+        });
+    }
+
+    private void finished(int index, RegistrationResult result) {
+        statistics.finished(result);
+        if (result.outcome() == RegistrationOutcome.REGISTERED) {
+            failuresInARow.set(index, 0);
+            registered.incrementAndGet();
+            // Refresh at half the granted time (RFC 3261 leaves the margin to the UA).
+            agent.timers().schedule(Duration.ofMillis(Math.max(1_000L, result.grantedExpires() * 500L)), () -> {
+                registered.decrementAndGet();
+                exchange(index);
+            });
+            return;
+        }
+        if (!result.isRetryable()) {
+            gaveUp.incrementAndGet();
+            return;
+        }
+        int failures = failuresInARow.incrementAndGet(index);
+        agent.timers().schedule(backoff.next(failures), () -> exchange(index));
+    }
+
+    /**
+     * Stops starting and refreshing; with {@code unregister}, then removes every account's binding at the
+     * configured rate, waiting up to {@code wait} for the answers.
+     *
+     * @return how many unregistrations were confirmed
+     */
+    public int stop(boolean unregister, Duration wait) throws InterruptedException {
+        stopping = true;
+        pacer.shutdownNow();
+        if (!unregister) {
+            return 0;
+        }
+        var removals = new java.util.ArrayList<CompletableFuture<RegistrationResult>>();
+        long intervalNanos = (long) (1e9 / rate);
+        long next = System.nanoTime();
+        int count;
+        synchronized (this) {
+            count = launched;
+        }
+        for (int i = 0; i < count; i++) {
+            Registration registration = registrations[i];
+            if (registration == null) {
+                continue;
+            }
+            removals.add(registration.unregister().toCompletableFuture());
+            next += intervalNanos;
+            long sleep = next - System.nanoTime();
+            if (sleep > 1_000_000) {
+                TimeUnit.NANOSECONDS.sleep(sleep);
+            }
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        int confirmed = 0;
+        for (CompletableFuture<RegistrationResult> removal : removals) {
+            try {
+                long left = Math.max(1, deadline - System.nanoTime());
+                if (removal.get(left, TimeUnit.NANOSECONDS).outcome() == RegistrationOutcome.UNREGISTERED) {
+                    confirmed++;
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // Counted as not confirmed.
+            }
+        }
+        return confirmed;
+    }
+}
