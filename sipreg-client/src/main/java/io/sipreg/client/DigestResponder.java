@@ -6,8 +6,6 @@ import io.sipreg.message.digest.Digest;
 import io.sipreg.message.digest.DigestAlgorithm;
 import io.sipreg.message.digest.DigestChallenge;
 import io.sipreg.message.digest.DigestCredentials;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -27,8 +25,6 @@ final class DigestResponder {
             super(message);
         }
     }
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String username;
     private final String password;
@@ -96,9 +92,7 @@ final class DigestResponder {
         if (!qop.isEmpty()) {
             // RFC 7616 §3.4: nc counts requests sent with this nonce, in 8 hex digits; cnonce is fresh each time.
             nc = String.format("%08x", ++nonceCount);
-            byte[] random = new byte[8];
-            RANDOM.nextBytes(random);
-            cnonce = HexFormat.of().formatHex(random);
+            cnonce = Tokens.hex(8);
         }
         String response = Digest.response(c.algorithm(), currentHa1, method, uri, c.nonce(), nc, cnonce, qop);
         var credentials = new DigestCredentials(username, c.realm(), c.nonce(), uri, response, c.algorithm(), cnonce,

@@ -16,9 +16,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.UnknownHostException;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,15 +33,14 @@ import java.util.concurrent.TimeoutException;
  * <p>One exchange at a time: {@link #register} and {@link #unregister} must not overlap.
  */
 public final class Registration {
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** Requests in one exchange, in case a registrar keeps challenging with stale=true or 423 forever. */
     private static final int MAX_REQUESTS_PER_EXCHANGE = 5;
 
     private final UserAgent agent;
     private final Account account;
     private final String requestUri;
-    private final String callId = randomHex(12) + "@sipreg";
-    private final String fromTag = randomHex(6);
+    private final String callId = Tokens.hex(12) + "@sipreg";
+    private final String fromTag = Tokens.hex(6);
     private final DigestResponder responder;
     private volatile Flow flow;
     private volatile SipUri contact;
@@ -283,12 +280,6 @@ public final class Registration {
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
-    }
-
-    static String randomHex(int bytes) {
-        byte[] random = new byte[bytes];
-        RANDOM.nextBytes(random);
-        return HexFormat.of().formatHex(random);
     }
 
     private static Throwable unwrap(Throwable error) {

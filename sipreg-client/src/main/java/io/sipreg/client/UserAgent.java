@@ -12,9 +12,7 @@ import io.sipreg.transport.InboundHandler;
 import io.sipreg.transport.MessageSender;
 import io.sipreg.transport.SipTransport;
 import java.net.InetSocketAddress;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +37,6 @@ public final class UserAgent implements AutoCloseable {
     static final String ALLOW = "REGISTER, OPTIONS";
 
     private static final Logger log = LoggerFactory.getLogger(UserAgent.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final UserAgentConfig config;
     private final SipTransport transport;
@@ -152,10 +149,7 @@ public final class UserAgent implements AutoCloseable {
         if (to == null || to.substring(Math.max(0, to.lastIndexOf('>'))).contains(";tag=")) {
             return response;
         }
-        byte[] tag = new byte[6];
-        RANDOM.nextBytes(tag);
-        return response.withHeaders(response.headers().replaceFirst(HeaderName.TO,
-                to + ";tag=" + HexFormat.of().formatHex(tag)));
+        return response.withHeaders(response.headers().replaceFirst(HeaderName.TO, to + ";tag=" + Tokens.hex(6)));
     }
 
     /** Everything inbound: traced, then to the server transactions (requests) or client transactions (responses). */
