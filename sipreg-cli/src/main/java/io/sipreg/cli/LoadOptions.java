@@ -38,6 +38,11 @@ final class LoadOptions {
             description = "New registrations per second (default ${DEFAULT-VALUE}).")
     double rate;
 
+    @Option(names = "--ramp", paramLabel = "SECONDS", defaultValue = "3",
+            description = "Grow the rate from 0 to R over this long, so the JVM's JIT is warm when the full rate"
+                    + " arrives (default ${DEFAULT-VALUE}; 0 starts at full rate).")
+    double rampSeconds;
+
     @Option(names = "--first", paramLabel = "N", defaultValue = "1",
             description = "The first account number {n} (default ${DEFAULT-VALUE}).")
     int first;
@@ -47,7 +52,8 @@ final class LoadOptions {
     String passwordTemplate;
 
     @Option(names = "--accounts", paramLabel = "FILE.csv",
-            description = "Accounts from a CSV file, one per line: aor,password[,authuser]; AOR is then ignored.")
+            description = "Accounts from a CSV file, one per line: aor,password[,authuser]; the first N are used and"
+                    + " the AOR argument is ignored.")
     Path accountsFile;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
@@ -64,8 +70,8 @@ final class LoadOptions {
 
     int run(RegisterCommand command, Optional<Transport> transport, RegisterCommand.HostPort where)
             throws InterruptedException {
-        if (accounts < 1 || !(rate > 0) || flowCount < 1 || durationSeconds < 0) {
-            throw new UserError("need --load >= 1, --rate > 0, --flows >= 1 and --duration >= 0");
+        if (accounts < 1 || !(rate > 0) || flowCount < 1 || durationSeconds < 0 || !(rampSeconds >= 0)) {
+            throw new UserError("need --load >= 1, --rate > 0, --flows >= 1, --duration >= 0 and --ramp >= 0");
         }
         AccountSource source = accountSource(command);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -92,9 +98,11 @@ final class LoadOptions {
                     return RegistrationOutcome.PORT_UNREACHABLE.exitCode();
                 }
             }
-            out.printf("load: %d accounts at %.0f/s to %s over %d %s flow(s), expires %d%n", source.size(), rate,
-                    target, flows.size(), target.transport().token(), command.expires);
-            var generator = new LoadGenerator(agent, flows, source, command.expires, rate, command.backoff());
+            out.printf("load: %d accounts at %.0f/s (ramp %.1f s) to %s over %d %s flow(s), expires %d%n",
+                    source.size(), rate, rampSeconds, target, flows.size(), target.transport().token(),
+                    command.expires);
+            var generator = new LoadGenerator(agent, flows, source, command.expires, rate,
+                    Duration.ofMillis((long) (rampSeconds * 1000)), command.backoff());
             return report(generator, agent, out);
         }
     }
@@ -106,7 +114,7 @@ final class LoadOptions {
                 if (all.size() < accounts) {
                     throw new UserError(accountsFile + ": " + all.size() + " accounts, --load asks for " + accounts);
                 }
-                return all;
+                return AccountSource.firstOf(all, accounts);
             }
             if (passwordTemplate == null) {
                 throw new UserError("load mode needs --password-template TEMPLATE or --accounts FILE.csv");

@@ -83,4 +83,22 @@ public interface AccountSource {
             }
         };
     }
+
+    /** The first {@code count} accounts of {@code source}. */
+    static AccountSource firstOf(AccountSource source, int count) {
+        if (count > source.size()) {
+            throw new IllegalArgumentException("only " + source.size() + " accounts, " + count + " asked for");
+        }
+        return new AccountSource() {
+            @Override
+            public int size() {
+                return count;
+            }
+
+            @Override
+            public Account account(int index) {
+                return source.account(index);
+            }
+        };
+    }
 }

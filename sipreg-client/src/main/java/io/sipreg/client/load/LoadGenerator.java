@@ -31,6 +31,7 @@ public final class LoadGenerator {
     private final AccountSource accounts;
     private final int expires;
     private final double rate;
+    private final double rampSeconds;
     private final RetryBackoff backoff;
     private final LoadStatistics statistics = new LoadStatistics();
     private final Registration[] registrations;
@@ -46,8 +47,12 @@ public final class LoadGenerator {
     private int launched;
     private long startNanos;
 
+    /**
+     * @param rate new registrations per second once ramped up
+     * @param ramp how long the rate takes to grow from 0 to {@code rate}; zero starts at full rate
+     */
     public LoadGenerator(UserAgent agent, List<Flow> flows, AccountSource accounts, int expires, double rate,
-                         RetryBackoff backoff) {
+                         Duration ramp, RetryBackoff backoff) {
         this.agent = Objects.requireNonNull(agent, "agent");
         this.flows = List.copyOf(flows);
         this.accounts = Objects.requireNonNull(accounts, "accounts");
@@ -60,6 +65,7 @@ public final class LoadGenerator {
         }
         this.expires = expires;
         this.rate = rate;
+        this.rampSeconds = Math.max(1e-9, ramp.toNanos() / 1e9);
         this.registrations = new Registration[accounts.size()];
         this.failuresInARow = new AtomicIntegerArray(accounts.size());
     }
@@ -97,7 +103,7 @@ public final class LoadGenerator {
         int due;
         synchronized (this) {
             double elapsed = (System.nanoTime() - startNanos) / 1e9;
-            due = (int) Math.min(accounts.size(), Math.floor(elapsed * rate));
+            due = (int) Math.min(accounts.size(), Math.floor(startedBy(elapsed)));
         }
         while (!stopping) {
             int index;
@@ -115,6 +121,18 @@ public final class LoadGenerator {
                 pacer.shutdown();
             }
         }
+    }
+
+    /**
+     * Registrations due {@code seconds} into the run: the rate grows linearly from 0 during the ramp, then holds.
+     * The ramp gives the JIT time to compile the hot path before the full rate arrives; without it a cold JVM
+     * falls behind, its requests are retransmitted, and the retransmissions add to the load.
+     */
+    private double startedBy(double seconds) {
+        if (seconds >= rampSeconds) {
+            return rate * (seconds - rampSeconds / 2);
+        }
+        return rate * seconds * seconds / (2 * rampSeconds);
     }
 
     private void exchange(int index) {
