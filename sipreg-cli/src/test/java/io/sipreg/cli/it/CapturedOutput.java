@@ -79,6 +79,28 @@ final class CapturedOutput {
         }
     }
 
+    /**
+     * Waits until {@code count} lines contain a match of {@code pattern}, counting from the first line. False if
+     * the timeout passes or the stream ends first.
+     */
+    synchronized boolean awaitLines(Pattern pattern, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int searched = 0;
+        int found = 0;
+        while (true) {
+            for (; searched < lines.size(); searched++) {
+                if (pattern.matcher(lines.get(searched)).find() && ++found >= count) {
+                    return true;
+                }
+            }
+            long remaining = deadline - System.nanoTime();
+            if (ended || remaining <= 0) {
+                return false;
+            }
+            wait(Math.max(1, remaining / 1_000_000));
+        }
+    }
+
     /** Waits up to {@code timeout} for the stream to end, so the last lines are in. */
     synchronized void awaitEnd(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -200,7 +200,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** The test JVM's own classpath: under Maven it holds sipreg-cli and all its dependencies. */
-    private static List<String> javaCommand(List<String> arguments) {
+    static List<String> javaCommand(List<String> arguments) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
