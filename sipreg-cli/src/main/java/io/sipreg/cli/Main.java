@@ -14,6 +14,11 @@ import picocli.CommandLine.Command;
 public final class Main {
 
     public static void main(String[] args) {
+        // Netty 4.2 emits JFR events for buffer allocation; loading them delays the first send of a fresh process
+        // by a few hundred milliseconds, which a registration client shows as a late first REGISTER.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         System.exit(run(args));
     }
 

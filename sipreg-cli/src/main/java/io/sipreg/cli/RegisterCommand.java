@@ -241,6 +241,10 @@ final class RegisterCommand implements Callable<Integer> {
             if (result.outcome() == RegistrationOutcome.REGISTERED && expires > 0) {
                 RegistrationResult removal = await(registration.unregister().toCompletableFuture());
                 ladder.outcome(account.aorText(), removal);
+                if (!removal.outcome().isSuccess()) {
+                    // The binding is still there until it expires: that is worth a non-zero status.
+                    return removal.outcome().exitCode();
+                }
             }
             if (!failover(result.outcome())) {
                 break;

@@ -14,6 +14,9 @@ import io.sipreg.transport.Flow;
 import java.io.PrintStream;
 import java.net.PortUnreachableException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,8 +30,9 @@ final class RegistrationLadder implements MessageTrace {
     private final SipParser parser = SipParser.lenient();
     /** The clock starts with the first message, so JVM start-up does not count. */
     private long startNanos = -1;
-    private byte[] lastSent;
-    private int retransmissions;
+    /** Requests sent lately, by identity: a retransmission is the same array again (RFC 3261 §17.1.2.2). */
+    private final Map<byte[], Integer> recentlySent = new IdentityHashMap<>();
+    private final ArrayDeque<byte[]> sendOrder = new ArrayDeque<>();
 
     RegistrationLadder(PrintStream out, boolean verbose) {
         this.out = out;
@@ -37,14 +41,21 @@ final class RegistrationLadder implements MessageTrace {
 
     @Override
     public synchronized void sent(Flow flow, byte[] wire) {
-        if (wire == lastSent) {
-            retransmissions++;
-            line(flow, true, "(retransmission " + retransmissions + ", no answer yet)");
+        Integer copies = recentlySent.get(wire);
+        ParseResult result = parser.parse(wire);
+        boolean request = result instanceof ParseResult.Parsed parsed && parsed.message() instanceof SipRequest;
+        if (copies != null) {
+            recentlySent.put(wire, copies + 1);
+            line(flow, true, request ? "(retransmission " + copies + " of CSeq "
+                    + ((ParseResult.Parsed) result).message().headers().first(HeaderName.CSEQ).orElse("?")
+                    + ", no answer yet)" : "(the same response again, for a retransmitted request)");
             return;
         }
-        lastSent = wire;
-        retransmissions = 0;
-        ParseResult result = parser.parse(wire);
+        recentlySent.put(wire, 1);
+        sendOrder.addLast(wire);
+        if (sendOrder.size() > 16) {
+            recentlySent.remove(sendOrder.removeFirst());
+        }
         line(flow, true, result instanceof ParseResult.Parsed parsed ? summary(parsed.message()) : "(unparsable)");
         if (verbose) {
             full(wire);

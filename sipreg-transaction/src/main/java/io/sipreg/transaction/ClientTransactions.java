@@ -121,11 +121,14 @@ public final class ClientTransactions implements ResponseListener {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        arm(tx);
         sender.sendBytes(flow, tx.wire()).whenComplete((ok, error) -> {
             if (error != null) {
                 // §17.1.4: a transport error ends the transaction at once, and the TU is told.
                 finish(tx, null, unwrap(error));
+            } else {
+                // §17.1.2.2: Timer E counts from when the request left, not from when it was handed over; the
+                // first send of a fresh process can take tens of milliseconds.
+                arm(tx);
             }
         });
         return tx.result();

@@ -36,6 +36,10 @@ public final class LoadGenerator {
     private final LoadStatistics statistics = new LoadStatistics();
     private final Registration[] registrations;
     private final AtomicIntegerArray failuresInARow;
+    /** 1 while the account's contact is bound: from its first 200 to a failed refresh. */
+    private final AtomicIntegerArray bound;
+    /** 1 while an exchange of the account is under way; a Registration does one at a time. */
+    private final AtomicIntegerArray busy;
     private final AtomicInteger registered = new AtomicInteger();
     private final AtomicInteger gaveUp = new AtomicInteger();
     private final ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -68,6 +72,8 @@ public final class LoadGenerator {
         this.rampSeconds = Math.max(1e-9, ramp.toNanos() / 1e9);
         this.registrations = new Registration[accounts.size()];
         this.failuresInARow = new AtomicIntegerArray(accounts.size());
+        this.bound = new AtomicIntegerArray(accounts.size());
+        this.busy = new AtomicIntegerArray(accounts.size());
     }
 
     public void start() {
@@ -136,11 +142,12 @@ public final class LoadGenerator {
     }
 
     private void exchange(int index) {
-        if (stopping) {
+        if (stopping || !busy.compareAndSet(index, 0, 1)) {
             return;
         }
         statistics.started();
         registrations[index].register(expires).whenComplete((result, error) -> {
+            busy.set(index, 0);
             if (result != null) {
                 finished(index, result);
             }
@@ -151,13 +158,16 @@ public final class LoadGenerator {
         statistics.finished(result);
         if (result.outcome() == RegistrationOutcome.REGISTERED) {
             failuresInARow.set(index, 0);
-            registered.incrementAndGet();
+            if (bound.getAndSet(index, 1) == 0) {
+                registered.incrementAndGet();
+            }
             // Refresh at half the granted time (RFC 3261 leaves the margin to the UA).
-            agent.timers().schedule(Duration.ofMillis(Math.max(1_000L, result.grantedExpires() * 500L)), () -> {
-                registered.decrementAndGet();
-                exchange(index);
-            });
+            agent.timers().schedule(Duration.ofMillis(Math.max(1_000L, result.grantedExpires() * 500L)),
+                    () -> exchange(index));
             return;
+        }
+        if (bound.getAndSet(index, 0) == 1) {
+            registered.decrementAndGet();
         }
         if (!result.isRetryable()) {
             gaveUp.incrementAndGet();
@@ -179,26 +189,32 @@ public final class LoadGenerator {
         if (!unregister) {
             return 0;
         }
-        var removals = new java.util.ArrayList<CompletableFuture<RegistrationResult>>();
-        long intervalNanos = (long) (1e9 / rate);
-        long next = System.nanoTime();
+        long deadline = System.nanoTime() + wait.toNanos();
         int count;
         synchronized (this) {
             count = launched;
         }
+        // Exchanges under way end first (a Registration does one at a time), bounded by the wait.
         for (int i = 0; i < count; i++) {
-            Registration registration = registrations[i];
-            if (registration == null) {
+            while (busy.get(i) == 1 && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(1);
+            }
+        }
+        var removals = new java.util.ArrayList<CompletableFuture<RegistrationResult>>();
+        long intervalNanos = (long) (1e9 / rate);
+        long next = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            if (bound.get(i) == 0 || busy.get(i) == 1) {
                 continue;
             }
-            removals.add(registration.unregister().toCompletableFuture());
+            removals.add(registrations[i].unregister().toCompletableFuture());
             next += intervalNanos;
             long sleep = next - System.nanoTime();
             if (sleep > 1_000_000) {
                 TimeUnit.NANOSECONDS.sleep(sleep);
             }
         }
-        long deadline = System.nanoTime() + wait.toNanos();
+        deadline = Math.max(deadline, System.nanoTime() + wait.toNanos() / 2);
         int confirmed = 0;
         for (CompletableFuture<RegistrationResult> removal : removals) {
             try {
