@@ -18,8 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -40,7 +39,6 @@ public final class UserAgent implements AutoCloseable {
 
     private final UserAgentConfig config;
     private final SipTransport transport;
-    private final ScheduledThreadPoolExecutor scheduler;
     private final TransactionTimers timers;
     private final ClientTransactions clientTransactions;
     private final ServerTransactions serverTransactions;
@@ -53,13 +51,9 @@ public final class UserAgent implements AutoCloseable {
     private UserAgent(UserAgentConfig config) {
         this.config = config;
         this.transport = new SipTransport(config.transportConfig());
-        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            var thread = new Thread(r, "sipreg-client-timers");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
-        this.timers = TransactionTimers.of(scheduler);
+        // Timers run on the event loops: a transaction's Timer E is set, cancelled and fired on the thread that
+        // reads its responses, with no lock and no hand-off between threads.
+        this.timers = TransactionTimers.of(() -> transport.scheduler());
         MessageSender sender = config.trace().enabled() ? new TracingSender(transport, config.trace()) : transport;
         this.clientTransactions = new ClientTransactions(sender, timers, config.transactionConfig(), "invalid");
         this.serverTransactions = new ServerTransactions(sender, this::answer, timers, config.transactionConfig());
@@ -115,16 +109,15 @@ public final class UserAgent implements AutoCloseable {
         return clientTransactions.timerF();
     }
 
+    /** The event loop serving {@code flow}: work scheduled there for the flow needs no hand-off. */
+    public ScheduledExecutorService executor(Flow flow) {
+        return transport.scheduler(flow);
+    }
+
     @Override
     public void close() {
         closing = true;
         transport.close();
-        scheduler.shutdownNow();
-        try {
-            scheduler.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** The UAS side (§8.2): OPTIONS gets 200 with what this device supports (§11.2), anything else 405. */

@@ -21,6 +21,7 @@ import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.sipreg.message.SipParser;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -31,6 +32,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -297,6 +299,30 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             result.complete(flow);
         });
         return result;
+    }
+
+    /**
+     * The event loop the caller runs on, or else the next one. A task scheduled from the loop that will run it
+     * takes no lock and wakes no other thread, which is what per-transaction timers (RFC 3261 §17 Timer E, F)
+     * need at thousands of transactions a second. Call after {@link #start}.
+     */
+    public ScheduledExecutorService scheduler() {
+        EventLoopGroup running = group;
+        if (running == null) {
+            throw new IllegalStateException("transport not started");
+        }
+        for (EventExecutor loop : running) {
+            if (loop.inEventLoop()) {
+                return loop;
+            }
+        }
+        return running.next();
+    }
+
+    /** The event loop that serves {@code flow}'s socket or connection, where work for that flow costs least. */
+    public ScheduledExecutorService scheduler(Flow flow) {
+        Optional<Channel> channel = flow.transport() == Transport.UDP ? udpSocketFor(flow) : connections.find(flow);
+        return channel.<ScheduledExecutorService>map(Channel::eventLoop).orElseGet(this::scheduler);
     }
 
     /** Closes a flow opened by {@link #open}: its UDP socket or TCP connection. */

@@ -7,11 +7,11 @@ import io.sipreg.client.RetryBackoff;
 import io.sipreg.client.UserAgent;
 import io.sipreg.transport.Flow;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -42,13 +42,9 @@ public final class LoadGenerator {
     private final AtomicIntegerArray busy;
     private final AtomicInteger registered = new AtomicInteger();
     private final AtomicInteger gaveUp = new AtomicInteger();
-    private final ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor(r -> {
-        var thread = new Thread(r, "sipreg-load-pacer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final List<ScheduledFuture<?>> pacers = new ArrayList<>();
+    private final int[] launchedPerFlow;
     private volatile boolean stopping;
-    private int launched;
     private long startNanos;
 
     /**
@@ -72,13 +68,22 @@ public final class LoadGenerator {
         this.rampSeconds = Math.max(1e-9, ramp.toNanos() / 1e9);
         this.registrations = new Registration[accounts.size()];
         this.failuresInARow = new AtomicIntegerArray(accounts.size());
+        this.launchedPerFlow = new int[this.flows.size()];
         this.bound = new AtomicIntegerArray(accounts.size());
         this.busy = new AtomicIntegerArray(accounts.size());
     }
 
+    /**
+     * Starts one pacer per flow, on the flow's own event loop, so that a new REGISTER is written by the thread
+     * that owns the socket: no hand-off between threads per request.
+     */
     public void start() {
         startNanos = System.nanoTime();
-        pacer.scheduleAtFixedRate(this::pace, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        for (int flow = 0; flow < flows.size(); flow++) {
+            int f = flow;
+            pacers.add(agent.executor(flows.get(f)).scheduleAtFixedRate(() -> pace(f), 0, TICK_MILLIS,
+                    TimeUnit.MILLISECONDS));
+        }
     }
 
     public LoadStatistics statistics() {
@@ -96,36 +101,44 @@ public final class LoadGenerator {
     }
 
     /** Accounts whose first REGISTER has gone out. */
-    public synchronized int launched() {
-        return launched;
+    public int launched() {
+        int sum = 0;
+        for (int flow = 0; flow < flows.size(); flow++) {
+            synchronized (launchedPerFlow) {
+                sum += launchedPerFlow[flow];
+            }
+        }
+        return sum;
     }
 
     public int size() {
         return accounts.size();
     }
 
-    /** Starts the registrations due by now at the configured rate. */
-    private void pace() {
-        int due;
-        synchronized (this) {
-            double elapsed = (System.nanoTime() - startNanos) / 1e9;
-            due = (int) Math.min(accounts.size(), Math.floor(startedBy(elapsed)));
+    /**
+     * Starts the registrations of flow {@code f} due by now: accounts f, f + flows, f + 2 * flows, ... at
+     * 1/flows of the rate. Runs on the flow's event loop only.
+     */
+    private void pace(int f) {
+        int flowCount = flows.size();
+        int accountsOfFlow = (accounts.size() - f + flowCount - 1) / flowCount;
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        int due = (int) Math.min(accountsOfFlow, Math.floor(startedBy(elapsed) / flowCount));
+        int started;
+        synchronized (launchedPerFlow) {
+            started = launchedPerFlow[f];
         }
-        while (!stopping) {
-            int index;
-            synchronized (this) {
-                if (launched >= due) {
-                    break;
-                }
-                index = launched++;
+        while (!stopping && started < due) {
+            int index = f + started * flowCount;
+            registrations[index] = new Registration(agent, accounts.account(index), flows.get(f));
+            started++;
+            synchronized (launchedPerFlow) {
+                launchedPerFlow[f] = started;
             }
-            registrations[index] = new Registration(agent, accounts.account(index), flows.get(index % flows.size()));
             exchange(index);
         }
-        synchronized (this) {
-            if (launched >= accounts.size()) {
-                pacer.shutdown();
-            }
+        if (started >= accountsOfFlow) {
+            pacers.get(f).cancel(false);
         }
     }
 
@@ -185,18 +198,16 @@ public final class LoadGenerator {
      */
     public int stop(boolean unregister, Duration wait) throws InterruptedException {
         stopping = true;
-        pacer.shutdownNow();
+        pacers.forEach(p -> p.cancel(false));
         if (!unregister) {
             return 0;
         }
         long deadline = System.nanoTime() + wait.toNanos();
-        int count;
-        synchronized (this) {
-            count = launched;
-        }
+        int count = accounts.size();
+        launched(); // synchronizes with the pacers, so every Registration they created is visible here
         // Exchanges under way end first (a Registration does one at a time), bounded by the wait.
         for (int i = 0; i < count; i++) {
-            while (busy.get(i) == 1 && System.nanoTime() < deadline) {
+            while (registrations[i] != null && busy.get(i) == 1 && System.nanoTime() < deadline) {
                 TimeUnit.MILLISECONDS.sleep(1);
             }
         }
@@ -204,7 +215,7 @@ public final class LoadGenerator {
         long intervalNanos = (long) (1e9 / rate);
         long next = System.nanoTime();
         for (int i = 0; i < count; i++) {
-            if (bound.get(i) == 0 || busy.get(i) == 1) {
+            if (registrations[i] == null || bound.get(i) == 0 || busy.get(i) == 1) {
                 continue;
             }
             removals.add(registrations[i].unregister().toCompletableFuture());
