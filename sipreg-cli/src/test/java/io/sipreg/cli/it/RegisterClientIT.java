@@ -209,6 +209,36 @@ class RegisterClientIT {
         }
     }
 
+    @Test // RFC 5626 §4.5: after failures a device waits a random 50-100 % of min(max, base * 2^failures)
+    void withoutOnceItBacksOffWhenNothingAnswers() {
+        try (SilentRegistrar silent = SilentRegistrar.start();
+             RegisterProcess phone = RegisterProcess.start(ALICE.user() + "@" + DOMAIN, "--registrar",
+                     "127.0.0.1:" + silent.port(), "--password-file", passwordFile(ALICE).toString(),
+                     "--timer-t1", "20", "--retry-base", "1", "--retry-max", "3")) {
+            // Timer F is 64 * 20 ms = 1.28 s; the waits are then 1-2 s, 2-3 s (capped at 3), 1.5-3 s ...
+            Pattern retry = Pattern.compile(
+                    "(?m)^retry in ([0-9.]+) s \\(failure (\\d+) in a row, RFC 5626 back-off\\)$");
+            assertThat(phone.awaitLines(retry, 3, Duration.ofSeconds(20))).as(phone::output).isTrue();
+            Matcher waits = retry.matcher(phone.output());
+            List<double[]> seen = new ArrayList<>();
+            while (waits.find()) {
+                seen.add(new double[] {Double.parseDouble(waits.group(1)), Integer.parseInt(waits.group(2))});
+            }
+            assertThat(seen.get(0)[1]).isEqualTo(1);
+            assertThat(seen.get(0)[0]).as(phone::output).isBetween(1.0, 2.0);
+            assertThat(seen.get(1)[1]).isEqualTo(2);
+            assertThat(seen.get(1)[0]).as(phone::output).isBetween(1.5, 3.0);
+            assertThat(seen.get(2)[0]).as(phone::output).isBetween(1.5, 3.0);
+            assertThat(phone.output()).contains("no response: a firewall drops the packets");
+            // Each attempt is one transaction (Timer E copies of one REGISTER), then silence until the next.
+            List<SilentRegistrar.Arrival> arrivals = silent.arrivals();
+            long distinctAttempts = arrivals.stream().map(a -> a.text().lines()
+                    .filter(l -> l.startsWith("CSeq:")).findFirst().orElse("")).distinct().count();
+            assertThat(distinctAttempts).as("CSeq values seen: %s", arrivals.size()).isGreaterThanOrEqualTo(3);
+            assertThat(phone.isAlive()).as("a device keeps trying after no response").isTrue();
+        }
+    }
+
     @Test // RFC 3261 §11.2 (OPTIONS answered on the flow, keeping it open), §10.2.2 on SIGTERM
     void withoutOnceItStaysRegisteredAnswersKeepalivesAndUnregistersOnSigterm() throws Exception {
         int port = server.udpPort();
