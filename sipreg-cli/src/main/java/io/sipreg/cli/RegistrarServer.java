@@ -103,7 +103,10 @@ final class RegistrarServer implements AutoCloseable {
             var registrar = new AtomicReference<RequestHandler>((request, flow) ->
                     CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
             var transport = new SipTransport(TransportConfig.defaults());
-            TransactionTimers timers = TransactionTimers.of(scheduler);
+            // Transaction timers live on the event loops: each 401 and 200 over UDP keeps its transaction for Timer J
+            // (32 s), so at thousands of registrations a second hundreds of thousands are pending; set and cancelled
+            // on the loop that handles the request they cost no lock and wake no other thread.
+            TransactionTimers timers = TransactionTimers.of(() -> transport.scheduler());
             var transactions = new ServerTransactions(transport,
                     new TransactionLog((request, flow) -> registrar.get().handle(request, flow)), timers);
             // Keepalive OPTIONS are client transactions; their answers come in through the server side's seam.
