@@ -18,6 +18,7 @@ import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Prints the messages of a registration as a ladder, one line each: time since start, direction, the two
@@ -169,19 +170,18 @@ final class RegistrationLadder implements MessageTrace {
     }
 
     private static Optional<DigestChallenge> challenge(SipMessage message, String header) {
-        return message.headers().first(header).flatMap(v -> {
-            try {
-                return Optional.of(DigestChallenge.parse(v));
-            } catch (RuntimeException e) {
-                return Optional.empty();
-            }
-        });
+        return parsed(message, header, DigestChallenge::parse);
     }
 
     private static Optional<DigestCredentials> credentials(SipMessage message, String header) {
-        return message.headers().first(header).flatMap(v -> {
+        return parsed(message, header, DigestCredentials::parse);
+    }
+
+    /** The header's value as {@code parser} reads it; empty when absent or unreadable (the ladder shows less). */
+    private static <T> Optional<T> parsed(SipMessage message, String header, Function<String, T> parser) {
+        return message.headers().first(header).flatMap(value -> {
             try {
-                return Optional.of(DigestCredentials.parse(v));
+                return Optional.of(parser.apply(value));
             } catch (RuntimeException e) {
                 return Optional.empty();
             }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** The accounts a load run registers, numbered from 0. */
 public interface AccountSource {
@@ -27,20 +28,12 @@ public interface AccountSource {
                     + "example.com, so that each account differs");
         }
         Account.of(aorTemplate.replace("{n}", Integer.toString(first)), null, "");
-        return new AccountSource() {
-            @Override
-            public int size() {
-                return count;
-            }
-
-            @Override
-            public Account account(int index) {
-                String n = Integer.toString(first + index);
-                return Account.of(aorTemplate.replace("{n}", n),
-                        authUserTemplate == null ? null : authUserTemplate.replace("{n}", n),
-                        passwordTemplate.replace("{n}", n));
-            }
-        };
+        return of(count, index -> {
+            String n = Integer.toString(first + index);
+            return Account.of(aorTemplate.replace("{n}", n),
+                    authUserTemplate == null ? null : authUserTemplate.replace("{n}", n),
+                    passwordTemplate.replace("{n}", n));
+        });
     }
 
     /**
@@ -71,17 +64,7 @@ public interface AccountSource {
         if (accounts.isEmpty()) {
             throw new IllegalArgumentException(file + ": no accounts in the file");
         }
-        return new AccountSource() {
-            @Override
-            public int size() {
-                return accounts.size();
-            }
-
-            @Override
-            public Account account(int index) {
-                return accounts.get(index);
-            }
-        };
+        return of(accounts.size(), accounts::get);
     }
 
     /** The first {@code count} accounts of {@code source}. */
@@ -89,15 +72,20 @@ public interface AccountSource {
         if (count > source.size()) {
             throw new IllegalArgumentException("only " + source.size() + " accounts, " + count + " asked for");
         }
+        return of(count, source::account);
+    }
+
+    /** {@code size} accounts made by {@code accounts} from their index. */
+    static AccountSource of(int size, IntFunction<Account> accounts) {
         return new AccountSource() {
             @Override
             public int size() {
-                return count;
+                return size;
             }
 
             @Override
             public Account account(int index) {
-                return source.account(index);
+                return accounts.apply(index);
             }
         };
     }
