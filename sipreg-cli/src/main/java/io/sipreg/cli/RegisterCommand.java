@@ -96,6 +96,11 @@ final class RegisterCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print every message in full.")
     boolean verbose;
 
+    @Option(names = "--outbound", description = "Register with RFC 5626 outbound (+sip.instance, reg-id=1): when"
+            + " the registrar supports it, keep the flow alive with CRLF (TCP) or STUN (UDP) keepalives at its"
+            + " Flow-Timer, and register over a new flow when one goes unanswered.")
+    boolean outbound;
+
     @Option(names = "--dns", paramLabel = "HOST:PORT", description = "Ask this DNS server instead of the"
             + " system's resolvers.")
     String dnsServer;
@@ -235,7 +240,7 @@ final class RegisterCommand implements Callable<Integer> {
                 ladder.outcome(account.aorText(), result);
                 continue;
             }
-            var registration = new Registration(agent, account, flow);
+            var registration = new Registration(agent, account, flow, outbound ? instanceId(account) : null);
             result = await(registration.register(expires).toCompletableFuture());
             ladder.outcome(account.aorText(), result);
             if (result.outcome() == RegistrationOutcome.REGISTERED && expires > 0) {
@@ -292,9 +297,16 @@ final class RegisterCommand implements Callable<Integer> {
 
                     @Override
                     public void flowFailed(Flow flow, Throwable cause) {
-                        out.println("the flow " + flow + " failed; registering over a new one");
+                        out.println("the flow " + flow + " failed (" + cause.getMessage()
+                                + "); registering over a new one");
                     }
-                });
+
+                    @Override
+                    public void keepingAlive(Flow flow, Duration interval) {
+                        out.printf("outbound: the registrar keeps this flow (RFC 5626); keepalive every %.1f s%n",
+                                interval.toMillis() / 1000.0);
+                    }
+                }, outbound ? instanceId(account) : null);
         session.start().thenAccept(result -> {
             gaveUp.set(result);
             stop.countDown();
@@ -307,6 +319,21 @@ final class RegisterCommand implements Callable<Integer> {
         out.println("stopping: unregistering");
         session.stop(Duration.ofSeconds(5)).ifPresent(result -> ladder.outcome(account.aorText(), result));
         return 0;
+    }
+
+    /**
+     * RFC 5626 §4.1: the instance id stays the same for this device across restarts; derived from the AOR and the
+     * host name, so two runs on one machine are one device and two machines are two.
+     */
+    static String instanceId(Account account) {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        return "urn:uuid:" + java.util.UUID.nameUUIDFromBytes((account.aorText() + "@" + host)
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     private static RegistrationResult openFailure(Throwable cause, RegistrarTarget target) {

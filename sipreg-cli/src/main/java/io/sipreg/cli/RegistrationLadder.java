@@ -72,6 +72,18 @@ final class RegistrationLadder implements MessageTrace {
     }
 
     @Override
+    public synchronized void keepaliveSent(Flow flow) {
+        line(flow, true, flow.transport().isStream() ? "keepalive: double CRLF (RFC 5626 ping)"
+                : "keepalive: STUN Binding request (RFC 5626)");
+    }
+
+    @Override
+    public synchronized void keepaliveAnswered(Flow flow) {
+        line(flow, false, flow.transport().isStream() ? "keepalive answered: CRLF (pong)"
+                : "keepalive answered: STUN Binding success");
+    }
+
+    @Override
     public synchronized void flowFailed(Flow flow, Throwable cause) {
         String what = cause instanceof PortUnreachableException ? "ICMP port unreachable"
                 : flow.transport().isStream() ? "connection closed" : cause.toString();

@@ -18,6 +18,14 @@ public interface MessageTrace {
     default void received(Flow flow, SipMessage message) {
     }
 
+    /** An RFC 5626 keepalive left over the flow: a double CRLF (TCP) or a STUN Binding request (UDP). */
+    default void keepaliveSent(Flow flow) {
+    }
+
+    /** A keepalive of ours was answered: a CRLF pong, a STUN Binding success response (RFC 5626 §4.4.1). */
+    default void keepaliveAnswered(Flow flow) {
+    }
+
     /** The network reported an error on the flow, such as an ICMP port unreachable. */
     default void flowFailed(Flow flow, Throwable cause) {
     }

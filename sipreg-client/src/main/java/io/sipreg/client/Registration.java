@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -42,12 +43,22 @@ public final class Registration {
     private final String callId = Tokens.hex(12) + "@sipreg";
     private final String fromTag = Tokens.hex(6);
     private final DigestResponder responder;
+    private final String instanceId;
     private volatile Flow flow;
     private volatile SipUri contact;
     private int cseq;
 
     public Registration(UserAgent agent, Account account, Flow flow) {
+        this(agent, account, flow, null);
+    }
+
+    /**
+     * @param instanceId with RFC 5626 outbound, the device's instance id ({@code urn:uuid:...}, the same across
+     *     restarts, §4.1); the contact then carries it with {@code reg-id=1}. Null for a plain registration.
+     */
+    public Registration(UserAgent agent, Account account, Flow flow, String instanceId) {
         this.agent = Objects.requireNonNull(agent, "agent");
+        this.instanceId = instanceId;
         this.account = Objects.requireNonNull(account, "account");
         this.flow = Objects.requireNonNull(flow, "flow");
         this.contact = contactFor(flow);
@@ -102,10 +113,15 @@ public final class Registration {
                 .add(HeaderName.TO, aor)
                 .add(HeaderName.CALL_ID, callId)
                 .add(HeaderName.CSEQ, ++cseq + " REGISTER")
-                .add(HeaderName.CONTACT, "<" + contactUri() + ">")
+                .add(HeaderName.CONTACT, "<" + contactUri() + ">" + (instanceId == null ? ""
+                        : ";+sip.instance=\"<" + instanceId + ">\";reg-id=1"))
                 .add(HeaderName.EXPIRES, Integer.toString(expires))
                 .add(HeaderName.ALLOW, UserAgent.ALLOW)
                 .add(HeaderName.USER_AGENT, agent.config().userAgent());
+        if (instanceId != null) {
+            // RFC 5626 §4.2.1: the registrar learns that this device does outbound.
+            headers.add(HeaderName.SUPPORTED, "outbound");
+        }
         credentials.ifPresent(c -> headers.add(c.headerName(), c.value()));
         return new SipRequest("REGISTER", SipUri.parse(requestUri), headers.build(), Body.EMPTY);
     }
@@ -224,16 +240,24 @@ public final class Registration {
 
         private void finish(RegistrationOutcome outcome, int status, String reason, SipResponse response) {
             int granted = -1;
+            boolean outbound = false;
+            int flowTimer = 0;
             Optional<InetSocketAddress> seenFrom = Optional.empty();
             if (response != null) {
                 seenFrom = seenFrom(response);
                 if (outcome == RegistrationOutcome.REGISTERED) {
                     granted = grantedExpires(response);
+                    // RFC 5626 §4.2.1: Require: outbound in the 200 says the registrar keeps our flow.
+                    outbound = instanceId != null && response.headers().all(HeaderName.REQUIRE).stream()
+                            .anyMatch(v -> Arrays.stream(v.split(",")).anyMatch(t -> t.trim()
+                                    .equalsIgnoreCase("outbound")));
+                    flowTimer = response.headers().first("Flow-Timer").map(String::trim)
+                            .filter(v -> v.matches("\\d{1,6}")).map(Integer::parseInt).orElse(0);
                 }
             }
             Duration elapsed = Duration.ofNanos(agent.timers().nanoTime() - startNanos);
             result.complete(new RegistrationResult(outcome, status, reason, challengeStatus, granted,
-                    flow.local(), seenFrom, requests, elapsed));
+                    flow.local(), seenFrom, requests, elapsed, outbound, flowTimer));
         }
 
         /**

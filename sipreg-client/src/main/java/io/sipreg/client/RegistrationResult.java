@@ -17,15 +17,26 @@ import java.util.Optional;
  * @param seenFrom the address the registrar saw, from the Via's received and rport (RFC 3581 §4), when it said
  * @param requestsSent REGISTER requests in the exchange, retransmissions not counted
  * @param elapsed from the first REGISTER to the end
+ * @param outbound the registrar answered {@code Require: outbound} (RFC 5626 §4.2.1): the device keeps the flow
+ *     alive with its own keepalives
+ * @param flowTimerSeconds the registrar's Flow-Timer (RFC 5626 §4.4.1), 0 when it gave none
  */
 public record RegistrationResult(RegistrationOutcome outcome, int status, String reason, int challengeStatus,
                                  int grantedExpires, InetSocketAddress local, Optional<InetSocketAddress> seenFrom,
-                                 int requestsSent, Duration elapsed) {
+                                 int requestsSent, Duration elapsed, boolean outbound, int flowTimerSeconds) {
     public RegistrationResult {
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(seenFrom, "seenFrom");
         Objects.requireNonNull(elapsed, "elapsed");
+    }
+
+    /** A result without RFC 5626 outbound, for failures and registrars that do not support it. */
+    public RegistrationResult(RegistrationOutcome outcome, int status, String reason, int challengeStatus,
+                              int grantedExpires, InetSocketAddress local, Optional<InetSocketAddress> seenFrom,
+                              int requestsSent, Duration elapsed) {
+        this(outcome, status, reason, challengeStatus, grantedExpires, local, seenFrom, requestsSent, elapsed, false,
+                0);
     }
 
     /** True when the registrar saw another address than ours: a NAT sits between (the seed's public vs private). */

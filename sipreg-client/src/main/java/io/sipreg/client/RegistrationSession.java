@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Keeps one account registered, as a phone does: registers, refreshes at half the granted expiry, re-registers
@@ -21,6 +22,9 @@ import java.util.function.Supplier;
  * call back into the session.
  */
 public final class RegistrationSession {
+    /** RFC 5626 §4.4.1: how long a keepalive may go unanswered before the flow counts as failed. */
+    static final Duration PONG_TIMEOUT = Duration.ofSeconds(10);
+
     /** What the session did, for a ladder or a log. */
     public interface Listener {
         /** One REGISTER exchange ended. */
@@ -33,6 +37,10 @@ public final class RegistrationSession {
         /** The flow to the registrar failed while registered; a new one is being opened. */
         default void flowFailed(Flow flow, Throwable cause) {
         }
+
+        /** RFC 5626 outbound is in effect: keepalives go out about every {@code interval}. */
+        default void keepingAlive(Flow flow, Duration interval) {
+        }
     }
 
     private final UserAgent agent;
@@ -42,6 +50,8 @@ public final class RegistrationSession {
     private final int expires;
     private final RetryBackoff backoff;
     private final Listener listener;
+    private final String instanceId;
+    private final RandomGenerator random = RandomGenerator.getDefault();
     private final CompletableFuture<RegistrationResult> gaveUp = new CompletableFuture<>();
     private Registration registration;
     private boolean flowUsable;
@@ -50,6 +60,8 @@ public final class RegistrationSession {
     private boolean stopped;
     private int consecutiveFailures;
     private TransactionTimers.Timer next;
+    private TransactionTimers.Timer keepalive;
+    private TransactionTimers.Timer pongDeadline;
 
     /**
      * @param target where the registrar is, asked again before every new flow (DNS may have changed); may throw
@@ -58,6 +70,17 @@ public final class RegistrationSession {
      */
     public RegistrationSession(UserAgent agent, Account account, Supplier<RegistrarTarget> target,
                                InetSocketAddress local, int expires, RetryBackoff backoff, Listener listener) {
+        this(agent, account, target, local, expires, backoff, listener, null);
+    }
+
+    /**
+     * @param instanceId the device's RFC 5626 instance id ({@code urn:uuid:...}) to register with outbound; null
+     *     for a plain registration
+     */
+    public RegistrationSession(UserAgent agent, Account account, Supplier<RegistrarTarget> target,
+                               InetSocketAddress local, int expires, RetryBackoff backoff, Listener listener,
+                               String instanceId) {
+        this.instanceId = instanceId;
         this.agent = Objects.requireNonNull(agent, "agent");
         this.account = Objects.requireNonNull(account, "account");
         this.target = Objects.requireNonNull(target, "target");
@@ -88,6 +111,7 @@ public final class RegistrationSession {
         synchronized (this) {
             stopped = true;
             cancelNext();
+            cancelKeepalive();
             current = registered && flowUsable ? registration : null;
             registered = false;
         }
@@ -136,7 +160,7 @@ public final class RegistrationSession {
         return agent.open(where, local, this::onFlowFailure).thenApply(flow -> {
             synchronized (this) {
                 if (registration == null) {
-                    registration = new Registration(agent, account, flow);
+                    registration = new Registration(agent, account, flow, instanceId);
                 } else {
                     registration.useFlow(flow);
                 }
@@ -156,9 +180,15 @@ public final class RegistrationSession {
             consecutiveFailures = 0;
             // Refresh at half the granted time, leaving the other half for retransmissions and a retry.
             schedule(Duration.ofMillis(Math.max(1_000L, result.grantedExpires() * 500L)));
+            if (result.outbound()) {
+                Duration interval = keepaliveInterval(result.flowTimerSeconds());
+                listener.keepingAlive(registration.flow(), interval);
+                scheduleKeepalive(interval);
+            }
             return;
         }
         registered = false;
+        cancelKeepalive();
         if (!result.isRetryable()) {
             stopped = true;
             gaveUp.complete(result);
@@ -174,11 +204,66 @@ public final class RegistrationSession {
         schedule(wait);
     }
 
+    /**
+     * RFC 5626 §4.4.1: with a Flow-Timer, a random time between 80 and 100 % of it; without one, 95-120 s on a
+     * connection and 24-29 s over UDP, where NAT mappings are shorter lived.
+     */
+    private Duration keepaliveInterval(int flowTimerSeconds) {
+        double seconds;
+        if (flowTimerSeconds > 0) {
+            seconds = flowTimerSeconds * (0.8 + 0.2 * random.nextDouble());
+        } else if (registration.flow().transport().isStream()) {
+            seconds = 95 + 25 * random.nextDouble();
+        } else {
+            seconds = 24 + 5 * random.nextDouble();
+        }
+        return Duration.ofMillis((long) (seconds * 1000));
+    }
+
+    private void scheduleKeepalive(Duration interval) {
+        cancelKeepalive();
+        keepalive = agent.timers().schedule(interval, () -> ping(interval));
+    }
+
+    /** One keepalive; RFC 5626 §4.4.1: no answer within 10 s and the flow has failed. */
+    private synchronized void ping(Duration interval) {
+        keepalive = null;
+        if (stopped || !registered || !flowUsable) {
+            return;
+        }
+        Flow flow = registration.flow();
+        pongDeadline = agent.timers().schedule(PONG_TIMEOUT, () -> onFlowFailure(flow,
+                new java.util.concurrent.TimeoutException("no answer to the keepalive within "
+                        + PONG_TIMEOUT.toSeconds() + " s")));
+        agent.sendKeepalive(flow, () -> pong(flow, interval));
+    }
+
+    private synchronized void pong(Flow flow, Duration interval) {
+        if (pongDeadline == null || registration == null || !flow.equals(registration.flow())) {
+            return;
+        }
+        pongDeadline.cancel();
+        pongDeadline = null;
+        scheduleKeepalive(interval);
+    }
+
+    private void cancelKeepalive() {
+        if (keepalive != null) {
+            keepalive.cancel();
+            keepalive = null;
+        }
+        if (pongDeadline != null) {
+            pongDeadline.cancel();
+            pongDeadline = null;
+        }
+    }
+
     /** RFC 5626 §4.4.1: a failed flow is replaced at once; failures to do so back off as usual. */
     private synchronized void onFlowFailure(Flow flow, Throwable cause) {
         if (stopped || registration == null || !flow.equals(registration.flow())) {
             return;
         }
+        cancelKeepalive();
         flowUsable = false;
         if (registered && !exchanging) {
             listener.flowFailed(flow, cause);

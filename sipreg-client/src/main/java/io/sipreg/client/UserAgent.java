@@ -43,6 +43,7 @@ public final class UserAgent implements AutoCloseable {
     private final ClientTransactions clientTransactions;
     private final ServerTransactions serverTransactions;
     private final ConcurrentHashMap<Flow, BiConsumer<Flow, Throwable>> failureListeners = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Flow, Runnable> keepaliveListeners = new ConcurrentHashMap<>();
     private final LongAdder optionsAnswered = new LongAdder();
     /** Flows this side closed: their end is no failure and is not reported. */
     private final java.util.Set<Flow> closedHere = ConcurrentHashMap.newKeySet();
@@ -79,8 +80,19 @@ public final class UserAgent implements AutoCloseable {
         });
     }
 
+    /**
+     * Sends an RFC 5626 keepalive over {@code flow} (a double CRLF over TCP, a STUN Binding request over UDP);
+     * {@code onAnswer} runs when its answer comes.
+     */
+    public CompletableFuture<Void> sendKeepalive(Flow flow, Runnable onAnswer) {
+        keepaliveListeners.put(flow, onAnswer);
+        config.trace().keepaliveSent(flow);
+        return transport.sendKeepalive(flow);
+    }
+
     public void close(Flow flow) {
         failureListeners.remove(flow);
+        keepaliveListeners.remove(flow);
         closedHere.add(flow);
         transport.close(flow);
         closedHere.remove(flow);
@@ -163,6 +175,15 @@ public final class UserAgent implements AutoCloseable {
         public void onMalformed(ParseResult.Failed failure, Flow flow) {
             log.debug("{} malformed message: {}", flow, failure.error().getMessage());
             serverTransactions.onMalformed(failure, flow);
+        }
+
+        @Override
+        public void onKeepaliveAnswer(Flow flow) {
+            config.trace().keepaliveAnswered(flow);
+            Runnable listener = keepaliveListeners.get(flow);
+            if (listener != null) {
+                listener.run();
+            }
         }
 
         @Override

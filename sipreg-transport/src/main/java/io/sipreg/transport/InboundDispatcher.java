@@ -33,6 +33,15 @@ final class InboundDispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof KeepaliveAnswer answer) {
+            try {
+                handler.onKeepaliveAnswer(answer.flow());
+            } catch (RuntimeException e) {
+                counters.internalErrors.increment();
+                log.debug("{} keepalive handler failed: {}", answer.flow(), e.toString(), e);
+            }
+            return;
+        }
         if (!(msg instanceof ReceivedMessage received)) {
             ReferenceCountUtil.release(msg);
             return;

@@ -32,4 +32,11 @@ public interface InboundHandler {
      */
     default void onFlowError(Flow flow, Throwable cause) {
     }
+
+    /**
+     * A keepalive sent with {@link SipTransport#sendKeepalive} was answered (RFC 5626 §4.4.1): a CRLF pong over
+     * TCP, a STUN Binding success response over UDP. The flow is alive.
+     */
+    default void onKeepaliveAnswer(Flow flow) {
+    }
 }

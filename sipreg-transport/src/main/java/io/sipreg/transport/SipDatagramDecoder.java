@@ -43,11 +43,16 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
             }
             // The parser gets an array of its own: it may keep slices of it in the message it returns.
             byte[] bytes = ByteBufUtil.getBytes(content);
+            flow = new Flow(Transport.UDP, packet.recipient(), packet.sender(), 0);
+            if (StunBinding.isBindingSuccess(bytes)) {
+                // The answer to our own keepalive (RFC 5626 §4.4.2), on a flow this side opened.
+                out.add(new KeepaliveAnswer(flow));
+                return;
+            }
             if (StunBinding.looksLikeStun(bytes)) {
                 answerStun(ctx, bytes, packet.sender());
                 return;
             }
-            flow = new Flow(Transport.UDP, packet.recipient(), packet.sender(), 0);
             out.add(new ReceivedMessage(parser.parse(bytes, 0, bytes.length), flow));
         } catch (RuntimeException e) {
             counters.internalErrors.increment();

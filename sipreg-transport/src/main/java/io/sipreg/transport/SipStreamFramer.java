@@ -59,14 +59,24 @@ final class SipStreamFramer extends ByteToMessageDecoder {
     private final SipParser parser;
     private final Flow flow;
     private final Counters counters;
+    private final boolean openedHere;
     private State state = State.READ_MESSAGE;
     /** Bytes of the pending message already searched for the end of the header block. */
     private int scanned;
 
     SipStreamFramer(SipParser parser, Flow flow, Counters counters) {
+        this(parser, flow, counters, false);
+    }
+
+    /**
+     * @param openedHere the connection was opened from this side, as a device opens its flow: then a CRLF is the
+     *     registrar's pong to our ping (RFC 5626 §3.5.1), since only the side that opened a flow pings
+     */
+    SipStreamFramer(SipParser parser, Flow flow, Counters counters, boolean openedHere) {
         this.parser = parser;
         this.flow = flow;
         this.counters = counters;
+        this.openedHere = openedHere;
         setCumulator(HEAP_CUMULATOR);
     }
 
@@ -76,7 +86,7 @@ final class SipStreamFramer extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (!skipKeepalives(ctx, in) || !in.isReadable()) {
+        if (!skipKeepalives(ctx, in, out) || !in.isReadable()) {
             return;
         }
         int length = in.readableBytes();
@@ -132,10 +142,11 @@ final class SipStreamFramer extends ByteToMessageDecoder {
     }
 
     /**
-     * RFC 5626 §3.5.1: a double CRLF is a ping, answered with a single CRLF. Other CR/LF bytes before a start line
-     * are skipped (RFC 3261 §7.5). Returns false when the buffer holds only the beginning of a ping.
+     * RFC 5626 §3.5.1: a double CRLF is a ping, answered with a single CRLF; on a flow opened here a CRLF is the pong
+     * to our ping. Other CR/LF bytes before a start line are skipped (RFC 3261 §7.5). Returns false when the buffer
+     * holds only the beginning of a ping.
      */
-    private boolean skipKeepalives(ChannelHandlerContext ctx, ByteBuf in) {
+    private boolean skipKeepalives(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
             int start = in.readerIndex();
             byte first = in.getByte(start);
@@ -143,6 +154,18 @@ final class SipStreamFramer extends ByteToMessageDecoder {
                 return true;
             }
             int available = in.readableBytes();
+            if (openedHere && first == CR) {
+                if (available < PONG.length) {
+                    return false;
+                }
+                if (in.getByte(start + 1) == LF) {
+                    in.skipBytes(PONG.length);
+                    counters.keepalives.increment();
+                    out.add(new KeepaliveAnswer(flow));
+                    scanned = 0;
+                    continue;
+                }
+            }
             if (available >= PING.length && matchesPing(in, start, PING.length)) {
                 in.skipBytes(PING.length);
                 counters.keepalives.increment();

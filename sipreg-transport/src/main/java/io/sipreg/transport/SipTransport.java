@@ -50,6 +50,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
 
     /** Responses written from another thread are flushed together, at most this many writes apart. */
     private static final int FLUSH_AFTER_WRITES = 64;
+    private static final byte[] DOUBLE_CRLF = {'\r', '\n', '\r', '\n'};
 
     private final TransportConfig config;
     private final NetworkStack stack;
@@ -294,7 +295,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             });
             // No idle timeout: the device that opened the flow keeps it alive itself (RFC 5626 §4.4.1).
             channel.pipeline().addLast(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true),
-                    new SipStreamFramer(parser, flow, counters), dispatcher);
+                    new SipStreamFramer(parser, flow, counters, true), dispatcher);
             log.debug("{} connected", flow);
             result.complete(flow);
         });
@@ -323,6 +324,14 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     public ScheduledExecutorService scheduler(Flow flow) {
         Optional<Channel> channel = flow.transport() == Transport.UDP ? udpSocketFor(flow) : connections.find(flow);
         return channel.<ScheduledExecutorService>map(Channel::eventLoop).orElseGet(this::scheduler);
+    }
+
+    /**
+     * Sends a keepalive over a flow opened here (RFC 5626 §4.4): a double CRLF over TCP, a STUN Binding request
+     * over UDP. The answer comes to {@link InboundHandler#onKeepaliveAnswer}.
+     */
+    public CompletableFuture<Void> sendKeepalive(Flow flow) {
+        return sendBytes(flow, flow.transport() == Transport.UDP ? StunBinding.bindingRequest() : DOUBLE_CRLF.clone());
     }
 
     /** Closes a flow opened by {@link #open}: its UDP socket or TCP connection. */

@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
 
 /**
@@ -67,6 +68,25 @@ final class StunBinding {
      * the message length; otherwise whether the request carried a FINGERPRINT, which the answer then carries too
      * (RFC 5389 §7.3: a server includes FINGERPRINT when the request did).
      */
+    /**
+     * A Binding request as a device sends it for keepalive (RFC 5626 §4.4.2, RFC 5389 §6): the header only, with a
+     * fresh 96-bit transaction id; no attributes, so no credentials and no FINGERPRINT.
+     */
+    static byte[] bindingRequest() {
+        byte[] request = new byte[HEADER_BYTES];
+        writeShort(request, 0, BINDING_REQUEST);
+        writeInt(request, 4, MAGIC_COOKIE);
+        byte[] transaction = new byte[12];
+        ThreadLocalRandom.current().nextBytes(transaction);
+        System.arraycopy(transaction, 0, request, 8, 12);
+        return request;
+    }
+
+    /** Whether {@code datagram} is a Binding success response, the answer to {@link #bindingRequest()}. */
+    static boolean isBindingSuccess(byte[] datagram) {
+        return looksLikeStun(datagram) && readShort(datagram, 0) == BINDING_SUCCESS;
+    }
+
     private static Optional<Boolean> scanAttributes(byte[] datagram, int length) {
         int at = HEADER_BYTES;
         int end = HEADER_BYTES + length;

@@ -214,6 +214,18 @@ class SipStreamFramerTest {
         assertThat(outbound(channel)).containsExactly("\r\n", "\r\n", "\r\n");
     }
 
+    @Test // RFC 5626 §3.5.1: on a flow this side opened, a CRLF is the pong to our ping
+    void reportsAPongOnAConnectionOpenedHere() {
+        var opened = new EmbeddedChannel(new SipStreamFramer(SipParser.strict(), FLOW, counters, true));
+
+        opened.writeInbound(Unpooled.wrappedBuffer(new byte[] {'\r'}));
+        assertThat((Object) opened.readInbound()).isNull();          // half a pong: wait for the rest
+        opened.writeInbound(Unpooled.wrappedBuffer(new byte[] {'\n'}));
+
+        assertThat((Object) opened.readInbound()).isEqualTo(new KeepaliveAnswer(FLOW));
+        assertThat((Object) opened.readOutbound()).isNull();         // a pong is never answered
+    }
+
     @Test // RFC 3261 §7.5: CRLFs before a start line are ignored
     void skipsASingleLeadingCrlfWithoutAnswering() {
         EmbeddedChannel channel = channel();

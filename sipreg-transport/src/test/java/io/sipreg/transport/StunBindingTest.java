@@ -96,4 +96,17 @@ class StunBindingTest {
         assertThat(StunBinding.looksLikeStun(KEEPALIVE)).isTrue();
         assertThat(StunBinding.looksLikeStun(SipText.bytes(SipText.register("UDP", "z9hG4bK1")))).isFalse();
     }
+
+    @Test // RFC 5626 §4.4.2: the device's keepalive, and the answer it recognizes
+    void buildsABindingRequestThatAServerAnswers() {
+        byte[] request = StunBinding.bindingRequest();
+        assertThat(StunBinding.looksLikeStun(request)).isTrue();
+        assertThat(StunBinding.isBindingSuccess(request)).isFalse();
+        assertThat(StunBinding.bindingRequest()).isNotEqualTo(request);   // a fresh transaction id each time
+
+        byte[] answer = StunBinding.answer(request, new InetSocketAddress("192.0.2.1", 32853)).orElseThrow();
+
+        assertThat(StunBinding.isBindingSuccess(answer)).isTrue();
+        assertThat(Arrays.copyOfRange(answer, 8, 20)).isEqualTo(Arrays.copyOfRange(request, 8, 20));
+    }
 }

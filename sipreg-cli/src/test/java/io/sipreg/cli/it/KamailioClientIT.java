@@ -98,6 +98,21 @@ class KamailioClientIT {
                 line("^  403 Forbidden \\(after a " + status + " challenge\\)$"));
     }
 
+    @Test // RFC 3261 §22.2: credentials for an authentication user the registrar does not know get a new challenge
+    void aChallengeAfterCredentialsIsAChallengeLoopAndExits4() {
+        int port = registrars.get(Challenge.WWW_AUTHENTICATE).udpPort();
+
+        CommandResult result = register(ALICE, Transport.UDP, port, "--once", "--user", "nobody");
+
+        assertThat(result.exitCode()).as(result::toString).isEqualTo(4);
+        assertInOrder(result.stdout(),
+                received(Transport.UDP, port, "401 .*CSeq 1 REGISTER"),
+                sent(Transport.UDP, port, "REGISTER .*CSeq 2 REGISTER  credentials username=\"nobody\""),
+                received(Transport.UDP, port, "401 .*CSeq 2 REGISTER"),
+                line("^challenged again after sending credentials: wrong realm or authentication username$"));
+        assertThat(result.stdout()).doesNotContain("CSeq 3 REGISTER");
+    }
+
     @Test // RFC 3261 §10.3 step 8: the 200 lists every binding of the AOR, here in Kamailio's way of writing them
     void theLadderCountsEveryBindingKamailioLists() {
         Kamailio kamailio = registrars.get(Challenge.WWW_AUTHENTICATE);

@@ -54,7 +54,7 @@ class RegisterClientIT {
     @BeforeAll
     static void start() {
         data = WorkDirectory.create("register-client");
-        var users = new ArrayList<>(List.of(ALICE, BOB, CAROL, DAVE));
+        var users = new ArrayList<>(List.of(ALICE, BOB, CAROL, DAVE, ERIN));
         users.addAll(LOAD);
         RegistrarIT.importUsers(data, users);
         // Every UDP binding is pinged each second, so a client that stays registered has OPTIONS to answer.
@@ -267,6 +267,34 @@ class RegisterClientIT {
                     received(Transport.UDP, port, "200 OK  CSeq \\d+ REGISTER"),
                     line("^unregistered " + DAVE.addressOfRecord() + "$"));
             assertThat(RegistrarIT.bindingsJson(data, DAVE.addressOfRecord())).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}") // RFC 5626 §4.4.1: with outbound the device keeps its flow alive itself
+    @EnumSource(Transport.class)
+    void withOutboundItSendsKeepalivesAtTheFlowTimerAndGetsThemAnswered(Transport transport) {
+        int port = server.port(transport);
+        boolean stream = transport == Transport.TCP;
+        List<String> arguments = new ArrayList<>(List.of(ERIN.user() + "@" + DOMAIN, "--registrar",
+                "127.0.0.1:" + port, "--password-file", passwordFile(ERIN).toString(), "--outbound"));
+        if (stream) {
+            arguments.addAll(List.of("--transport", "tcp"));
+        }
+        try (RegisterProcess phone = RegisterProcess.start(arguments.toArray(String[]::new))) {
+            // serve runs with --keepalive-interval 1: its 200 says Require: outbound and Flow-Timer: 1.
+            assertThat(phone.awaitOutput(line("^outbound: the registrar keeps this flow \\(RFC 5626\\); keepalive"
+                    + " every 0\\.[89]\\d* s$|^outbound: .* every 1\\.0 s$"), Duration.ofSeconds(20)))
+                    .as(phone::output).isPresent();
+            String ping = stream ? "keepalive: double CRLF \\(RFC 5626 ping\\)$"
+                    : "keepalive: STUN Binding request \\(RFC 5626\\)$";
+            String pong = stream ? "keepalive answered: CRLF \\(pong\\)$" : "keepalive answered: STUN Binding success$";
+            assertThat(phone.awaitLines(sent(transport, port, ping), 3, Duration.ofSeconds(10)))
+                    .as(phone::output).isTrue();
+            assertThat(phone.awaitLines(received(transport, port, pong), 3, Duration.ofSeconds(5)))
+                    .as(phone::output).isTrue();
+            assertThat(phone.output()).contains(";+sip.instance=\"<urn:uuid:").contains(";reg-id=1")
+                    .doesNotContain("failed");
+            assertThat(phone.stop()).as(phone::output).isZero();
         }
     }
 
