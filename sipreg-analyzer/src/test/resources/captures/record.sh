@@ -275,6 +275,19 @@ rec_port_unreachable() {
     cp "$d/out.pcap" "$here/baresip-port-unreachable-sll.pcap"
 }
 
+# The same over IPv6: sipreg register sends to [::1]:5099, where nothing listens; the kernel answers with an
+# ICMPv6 Destination Unreachable, port unreachable (RFC 4443 §3.1), quoting the REGISTER. Ethernet-less raw loopback.
+rec_port_unreachable_v6() {
+    local n d
+    ns pu6; n=$NS; d="$work/pu6"; mkdir -p "$d"
+    printf 's3cret\n' >"$d/password"
+    capture "$n" "$d/out.pcap" -i lo ip6; local cap=$LAST_PID
+    in_ns "$n" java -jar "$jar" register alice@example.com --registrar '[::1]:5099' --password-file "$d/password" \
+        --once >"$d/register.log" 2>&1 || true
+    stop "$cap"
+    cp "$d/out.pcap" "$here/register-port-unreachable-ipv6.pcap"
+}
+
 # phone -- NAT (iptables MASQUERADE) -- Kamailio. Captured on both sides of the NAT.
 #   nat-server-side:  baresip (rport) behind the NAT: Via says 192.168.77.2, packets come from 10.20.0.1
 #   nat-phone-side:   the same registration seen by the phone: only Via received/rport tell
@@ -423,7 +436,7 @@ rec_variants() {
 }
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
-     interval_too_brief_given_up no_response port_unreachable nat keepalive cseq malformed tcp_small_mss
+     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
      tcp_coalesced fragments variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)

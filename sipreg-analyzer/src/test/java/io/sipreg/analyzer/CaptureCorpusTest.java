@@ -101,6 +101,17 @@ class CaptureCorpusTest {
         assertThat(r.registrations().get(0).events()).filteredOn(e -> e instanceof IcmpUnreachable).hasSize(3);
     }
 
+    @Test // RFC 4443 §3.1: the same over IPv6, an ICMPv6 Destination Unreachable (port) quoting the REGISTER
+    void portUnreachableOverIpv6() {
+        var r = Captures.analyze("register-port-unreachable-ipv6.pcap");
+        assertThat(r.outcomes()).containsExactly("port-unreachable");
+        Finding f = r.finding("port-unreachable");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(1L, 2L);
+        assertThat(f.message()).contains("::1 answered the REGISTER").contains("nothing listens on udp port 5099");
+        assertThat(r.registrations().get(0).events()).filteredOn(e -> e instanceof IcmpUnreachable).hasSize(1);
+    }
+
     @Test // baresip behind iptables MASQUERADE, captured at the server: Via 192.168.77.2, source 10.20.0.1
     void natSeenFromTheServer() {
         var r = Captures.analyze("nat-server-side.pcap");
