@@ -1,5 +1,6 @@
 package io.sipreg.registrar;
 
+import io.sipreg.transaction.ManualTimers;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;

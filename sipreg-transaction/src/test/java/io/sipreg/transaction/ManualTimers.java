@@ -3,8 +3,11 @@ package io.sipreg.transaction;
 import java.time.Duration;
 import java.util.PriorityQueue;
 
-/** Transaction timers on a clock that moves only when the test says so; due timers fire in deadline order. */
-final class ManualTimers implements TransactionTimers {
+/**
+ * Transaction timers on a clock that moves only when the test says so; due timers fire in deadline order. Shared
+ * with the registrar's tests through this module's test-jar.
+ */
+public final class ManualTimers implements TransactionTimers {
     private static final class Pending implements Comparable<Pending> {
         final long due;
         final long order;
@@ -45,7 +48,7 @@ final class ManualTimers implements TransactionTimers {
     }
 
     /** Moves the clock forward, firing every timer that falls due on the way. */
-    void advance(Duration by) {
+    public void advance(Duration by) {
         long target;
         synchronized (this) {
             target = now + by.toNanos();
@@ -69,7 +72,7 @@ final class ManualTimers implements TransactionTimers {
     }
 
     /** Timers scheduled and neither fired nor cancelled. */
-    synchronized long pending() {
+    public synchronized long pending() {
         return queue.stream().filter(p -> !p.cancelled).count();
     }
 }

@@ -3,23 +3,17 @@ package io.sipreg.transaction;
 import io.sipreg.message.ParseResult;
 import io.sipreg.message.SipParser;
 import io.sipreg.message.SipRequest;
-import java.nio.charset.StandardCharsets;
 
-/** Test messages as text blocks: bare LF becomes CRLF, nothing else changes (Content-Length least of all). */
+/**
+ * Test messages as text blocks: bare LF becomes CRLF, nothing else changes (Content-Length least of all). The line
+ * ending work is the message module's {@link io.sipreg.message.SipText}; what is here is this module's own.
+ */
 final class SipText {
     private SipText() {
     }
 
     static byte[] bytes(String text) {
-        var sb = new StringBuilder(text.length() + 32);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\n' && (i == 0 || text.charAt(i - 1) != '\r')) {
-                sb.append('\r');
-            }
-            sb.append(c);
-        }
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return io.sipreg.message.SipText.bytes(text);
     }
 
     static ParseResult parse(String text) {
