@@ -12,7 +12,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 
 /** Builds every response the registrar sends (cf. Kamailio's reply.c). */
 final class Responses {
@@ -108,7 +107,7 @@ final class Responses {
             builder.add(HeaderName.FROM, from);
         }
         if (to != null) {
-            builder.add(HeaderName.TO, withTag(to));
+            builder.add(HeaderName.TO, withTag(to, request));
         }
         if (callId != null) {
             builder.add(HeaderName.CALL_ID, callId);
@@ -121,14 +120,22 @@ final class Responses {
 
     /**
      * §8.2.6.2: the UAS adds a To tag. Parameters written after the name-addr (or after an addr-spec, §20.10) are
-     * header parameters, so appending is correct for both forms. The tag only has to differ between responses;
-     * it guards nothing, so a fast non-cryptographic random is enough.
+     * header parameters, so appending is correct for both forms. §8.2.7: challenges are sent without transaction
+     * state, so the tag is derived from the request (Call-ID, CSeq, top Via): a retransmission gets the same one.
+     * It guards nothing, so a fast non-cryptographic hash is enough.
      */
-    static String withTag(String to) {
+    static String withTag(String to, SipRequest request) {
         if (hasTag(to)) {
             return to;
         }
-        return to + ";tag=" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        long hash = 0xcbf29ce484222325L;
+        for (String part : new String[] {request.callId(), request.headers().first(HeaderName.CSEQ).orElse(""),
+                request.headers().first(HeaderName.VIA).orElse("")}) {
+            for (int i = 0; i < part.length(); i++) {
+                hash = (hash ^ part.charAt(i)) * 0x100000001b3L;  // FNV-1a, 64 bits
+            }
+        }
+        return to + ";tag=" + Long.toHexString(hash | Long.MIN_VALUE);
     }
 
     private static boolean hasTag(String to) {

@@ -168,11 +168,18 @@ public final class ServerTransactions implements InboundHandler {
                 (timers.nanoTime() - tx.startNanos()) / 1_000);
         sendLogged(tx.flow(), tx.callId(), wire);
         // §17.2.2: Timer J is 64*T1 for unreliable transports, zero for reliable ones, which never retransmit.
-        if (tx.flow().transport() == Transport.UDP) {
+        // §8.2.7: a challenge is answered statelessly. Keeping every 401 for Timer J would let a flood of
+        // unauthenticated requests pile up state (§26.1.5), and at thousands of registrations a second it is half of
+        // all retained responses; a retransmitted request simply gets a fresh challenge.
+        if (tx.flow().transport() == Transport.UDP && !isChallenge(answer)) {
             tx.arm(ServerTransaction.State.COMPLETED, timers.schedule(timerJ, () -> terminate(tx)));
         } else {
             terminate(tx);
         }
+    }
+
+    private static boolean isChallenge(SipResponse response) {
+        return response.status() == 401 || response.status() == 407;
     }
 
     private void abandon(ServerTransaction tx) {

@@ -72,7 +72,7 @@ class ServerTransactionsTest {
     void resendsTheIdenticalFinalResponseInCompleted() {
         SipRequest register = SipText.register(VIA);
         transactions.onRequest(register, UDP);
-        answerWith(0, challenge(register));
+        answerWith(0, SipResponse.to(register, 200, "OK"));
 
         transactions.onRequest(register, UDP);
         timers.advance(Duration.ofSeconds(4));
@@ -84,6 +84,18 @@ class ServerTransactionsTest {
             assertThat(sent.wire()).isEqualTo(sender.sent.get(0).wire());
             assertThat(sent.flow()).isEqualTo(UDP);
         });
+    }
+
+    @Test // RFC 3261 §8.2.7: a challenge leaves no state behind; a retransmission is a new request
+    void answersAChallengeWithoutKeepingTheTransaction() {
+        SipRequest register = SipText.register(VIA);
+        transactions.onRequest(register, UDP);
+        answerWith(0, challenge(register));
+
+        assertThat(transactions.size()).isZero();
+        assertThat(timers.pending()).isZero();
+        transactions.onRequest(register, UDP);
+        assertThat(seen).hasSize(2);
     }
 
     @Test // RFC 3261 §17.2.2: Timer J = 64*T1 over UDP
