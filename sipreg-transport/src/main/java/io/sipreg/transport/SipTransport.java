@@ -120,18 +120,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                                       InboundDispatcher dispatcher) {
         SocketProtocolFamily family = familyOf(address);
         int sockets = stack.supportsReusePort() ? config.udpSocketsPerListener() : 1;
-        var bootstrap = new Bootstrap()
-                .group(group)
-                .channelFactory(() -> stack.datagramChannel(family))
-                .option(ChannelOption.SO_RCVBUF, config.udpReceiveBufferBytes())
-                .option(ChannelOption.RECVBUF_ALLOCATOR, drainingDatagramReads(config))
-                .handler(new ChannelInitializer<DatagramChannel>() {
-                    @Override
-                    protected void initChannel(DatagramChannel channel) {
-                        channel.pipeline().addLast(
-                                new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true), decoder, dispatcher);
-                    }
-                });
+        var bootstrap = datagramBootstrap(family, decoder, dispatcher);
         if (sockets > 1) {
             bootstrap.option(UnixChannelOption.SO_REUSEPORT, true);
         }
@@ -204,6 +193,19 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     }
 
     /**
+     * The pipeline of a connection opened from this side: no idle timeout, since the device that opened the flow
+     * keeps it alive itself (RFC 5626 §4.4.1), and a framer that takes a CRLF for the pong to its ping.
+     */
+    static ChannelHandler[] openedConnectionHandlers(SipParser parser, Flow flow, Counters counters,
+                                                     InboundDispatcher dispatcher) {
+        return new ChannelHandler[] {
+            new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true),
+            new SipStreamFramer(parser, flow, counters, true),
+            dispatcher
+        };
+    }
+
+    /**
      * Opens a flow from this side, as a registering device does (RFC 5626 §4.2): over UDP a socket bound to
      * {@code local} (port 0 for any) and connected to {@code remote}, so the kernel reports an ICMP port
      * unreachable to {@link InboundHandler#onFlowError} and accepts datagrams only from the registrar; over TCP a
@@ -232,18 +234,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     private CompletableFuture<Flow> openUdp(InetSocketAddress local, InetSocketAddress remote) {
         var result = new CompletableFuture<Flow>();
         var errors = new OutboundFlowErrors(dispatcher);
-        var bootstrap = new Bootstrap()
-                .group(group)
-                .channelFactory(() -> stack.datagramChannel(familyOf(remote)))
-                .option(ChannelOption.SO_RCVBUF, config.udpReceiveBufferBytes())
-                .option(ChannelOption.RECVBUF_ALLOCATOR, drainingDatagramReads(config))
-                .handler(new ChannelInitializer<DatagramChannel>() {
-                    @Override
-                    protected void initChannel(DatagramChannel channel) {
-                        channel.pipeline().addLast(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true),
-                                datagramDecoder, errors, dispatcher);
-                    }
-                });
+        var bootstrap = datagramBootstrap(familyOf(remote), datagramDecoder, errors, dispatcher);
         bootstrap.connect(remote, local).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 result.completeExceptionally(f.cause());
@@ -293,9 +284,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 log.debug("{} closed", flow);
                 dispatcher.flowClosed(flow);
             });
-            // No idle timeout: the device that opened the flow keeps it alive itself (RFC 5626 §4.4.1).
-            channel.pipeline().addLast(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true),
-                    new SipStreamFramer(parser, flow, counters, true), dispatcher);
+            channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
             log.debug("{} connected", flow);
             result.complete(flow);
         });
@@ -347,6 +336,22 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             }
             default -> connections.find(flow).ifPresent(c -> c.close().awaitUninterruptibly());
         }
+    }
+
+    /** A UDP socket's set-up, listening or opened from here: its buffers, reads, and the shared handlers. */
+    private Bootstrap datagramBootstrap(SocketProtocolFamily family, ChannelHandler... handlers) {
+        return new Bootstrap()
+                .group(group)
+                .channelFactory(() -> stack.datagramChannel(family))
+                .option(ChannelOption.SO_RCVBUF, config.udpReceiveBufferBytes())
+                .option(ChannelOption.RECVBUF_ALLOCATOR, drainingDatagramReads(config))
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel channel) {
+                        channel.pipeline().addLast(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
+                        channel.pipeline().addLast(handlers);
+                    }
+                });
     }
 
     /**
