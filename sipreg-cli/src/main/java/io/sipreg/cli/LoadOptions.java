@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
@@ -129,14 +128,7 @@ final class LoadOptions {
 
     /** One line per second until the duration ends or Ctrl-C, then the totals. */
     private int report(LoadGenerator generator, UserAgent agent, PrintStream out) throws InterruptedException {
-        var stop = new CountDownLatch(1);
-        for (String name : new String[] {"INT", "TERM"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
-            } catch (IllegalArgumentException e) {
-                // Not available; the default handling ends the process.
-            }
-        }
+        var stop = StopSignals.latch();
         out.println("    time  attempts/s   ok/s  failed/s  p50 ms  p99 ms  registered  OPTIONS answered  failures");
         generator.start();
         long start = System.nanoTime();

@@ -16,7 +16,6 @@ import io.sipreg.transport.Flow;
 import io.sipreg.transport.Transport;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ConnectException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -236,7 +234,7 @@ final class RegisterCommand implements Callable<Integer> {
                 flow = agent.open(target, localAddress(target), (f, cause) -> { }).get(15, TimeUnit.SECONDS);
             } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
-                result = openFailure(cause, target);
+                result = RegistrationResult.flowNotOpened(cause, target, new InetSocketAddress(0));
                 ladder.outcome(account.aorText(), result);
                 continue;
             }
@@ -266,14 +264,7 @@ final class RegisterCommand implements Callable<Integer> {
 
     private int stayRegistered(UserAgent agent, Account account, List<RegistrarTarget> targets,
                                RegistrationLadder ladder, PrintStream out) throws InterruptedException {
-        var stop = new CountDownLatch(1);
-        for (String name : new String[] {"INT", "TERM"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
-            } catch (IllegalArgumentException e) {
-                // Not available here; the default handling ends the process without unregistering.
-            }
-        }
+        var stop = StopSignals.latch();
         var nextTarget = new AtomicInteger();
         RegistrarTarget first = targets.get(0);
         out.println("register " + account.aorText() + " at " + first + ", staying registered (Ctrl-C unregisters)");
@@ -334,14 +325,6 @@ final class RegisterCommand implements Callable<Integer> {
         }
         return "urn:uuid:" + java.util.UUID.nameUUIDFromBytes((account.aorText() + "@" + host)
                 .getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static RegistrationResult openFailure(Throwable cause, RegistrarTarget target) {
-        boolean refused = cause instanceof ConnectException;
-        return new RegistrationResult(refused ? RegistrationOutcome.PORT_UNREACHABLE
-                : RegistrationOutcome.TRANSPORT_ERROR, 0, (refused ? "connection refused by " : "cannot reach ")
-                + target + (refused ? "" : ": " + cause.getMessage()), 0, -1, new InetSocketAddress(0),
-                Optional.empty(), 0, Duration.ZERO);
     }
 
     private static RegistrationResult await(java.util.concurrent.CompletableFuture<RegistrationResult> exchange)

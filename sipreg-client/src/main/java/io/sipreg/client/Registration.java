@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -205,8 +206,7 @@ public final class Registration {
 
         /** §10.2.8: 423 carries the shortest expiry the registrar accepts; ask for that once. */
         private void tooBrief(SipResponse response) {
-            int minExpires = response.headers().first(HeaderName.MIN_EXPIRES)
-                    .map(String::trim).filter(s -> s.matches("\\d{1,9}")).map(Integer::parseInt).orElse(-1);
+            int minExpires = seconds(response.headers().first(HeaderName.MIN_EXPIRES), 9).orElse(-1);
             if (briefRetried || minExpires <= expires || requests >= MAX_REQUESTS_PER_EXCHANGE) {
                 finish(RegistrationOutcome.INTERVAL_TOO_BRIEF, 423, response.reason()
                         + (minExpires > 0 ? " (Min-Expires: " + minExpires + ")" : " without Min-Expires"), response);
@@ -251,8 +251,7 @@ public final class Registration {
                     outbound = instanceId != null && response.headers().all(HeaderName.REQUIRE).stream()
                             .anyMatch(v -> Arrays.stream(v.split(",")).anyMatch(t -> t.trim()
                                     .equalsIgnoreCase("outbound")));
-                    flowTimer = response.headers().first("Flow-Timer").map(String::trim)
-                            .filter(v -> v.matches("\\d{1,6}")).map(Integer::parseInt).orElse(0);
+                    flowTimer = seconds(response.headers().first("Flow-Timer"), 6).orElse(0);
                 }
             }
             Duration elapsed = Duration.ofNanos(agent.timers().nanoTime() - startNanos);
@@ -270,9 +269,9 @@ public final class Registration {
                 if (ContactSet.of(response.headers()) instanceof ContactSet.Contacts contacts) {
                     for (NameAddress contact : contacts.addresses()) {
                         if (contact.uri().equivalentTo(ours)) {
-                            Optional<String> value = contact.params().get("expires");
-                            if (value.isPresent() && value.get().matches("\\d{1,9}")) {
-                                return Integer.parseInt(value.get());
+                            OptionalInt value = seconds(contact.params().get("expires"), 9);
+                            if (value.isPresent()) {
+                                return value.getAsInt();
                             }
                         }
                     }
@@ -280,9 +279,15 @@ public final class Registration {
             } catch (RuntimeException e) {
                 // A Contact we cannot read: fall back to Expires.
             }
-            return response.headers().first(HeaderName.EXPIRES).map(String::trim)
-                    .filter(s -> s.matches("\\d{1,9}")).map(Integer::parseInt).orElse(expires);
+            return seconds(response.headers().first(HeaderName.EXPIRES), 9).orElse(expires);
         }
+    }
+
+    /** A delta-seconds value (RFC 3261 §25.1) of at most {@code maxDigits} digits; empty when absent or not one. */
+    private static OptionalInt seconds(Optional<String> value, int maxDigits) {
+        return value.map(String::trim).filter(v -> !v.isEmpty() && v.length() <= maxDigits
+                        && v.chars().allMatch(c -> c >= '0' && c <= '9'))
+                .map(v -> OptionalInt.of(Integer.parseInt(v))).orElse(OptionalInt.empty());
     }
 
     /** RFC 3581 §4: received and rport in the response's Via say where our request came from, as seen there. */
@@ -306,7 +311,8 @@ public final class Registration {
         }
     }
 
-    private static Throwable unwrap(Throwable error) {
+    /** The cause a CompletableFuture wrapped, as the code that failed threw it. */
+    static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }

@@ -39,6 +39,29 @@ public record RegistrationResult(RegistrationOutcome outcome, int status, String
                 0);
     }
 
+    /**
+     * No REGISTER could be sent: the registrar's name did not resolve, or the flow to {@code target} could not be
+     * opened (a refused TCP connection is the "nothing listens there" of RFC 3261 §18.4).
+     *
+     * @param target where the flow was to go; null when the failure came before there was one (DNS)
+     */
+    public static RegistrationResult flowNotOpened(Throwable cause, RegistrarTarget target, InetSocketAddress local) {
+        RegistrationOutcome outcome;
+        String reason;
+        if (cause instanceof RegistrarNotFoundException) {
+            outcome = RegistrationOutcome.DNS_FAILURE;
+            reason = cause.getMessage();
+        } else if (cause instanceof java.net.ConnectException) {
+            outcome = RegistrationOutcome.PORT_UNREACHABLE;
+            reason = "connection refused by " + target;
+        } else {
+            outcome = RegistrationOutcome.TRANSPORT_ERROR;
+            reason = "cannot reach " + target + ": "
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName());
+        }
+        return new RegistrationResult(outcome, 0, reason, 0, -1, local, Optional.empty(), 0, Duration.ZERO);
+    }
+
     /** True when the registrar saw another address than ours: a NAT sits between (the seed's public vs private). */
     public boolean behindNat() {
         return seenFrom.isPresent() && !seenFrom.get().equals(local);

@@ -2,13 +2,11 @@ package io.sipreg.client;
 
 import io.sipreg.transaction.TransactionTimers;
 import io.sipreg.transport.Flow;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -60,6 +58,8 @@ public final class RegistrationSession {
     private boolean stopped;
     private int consecutiveFailures;
     private TransactionTimers.Timer next;
+    /** Where the last flow was opened to, for the result when opening it fails. */
+    private RegistrarTarget lastTarget;
     private TransactionTimers.Timer keepalive;
     private TransactionTimers.Timer pongDeadline;
 
@@ -138,7 +138,9 @@ public final class RegistrationSession {
                 .whenComplete((result, error) -> {
                     synchronized (this) {
                         exchanging = false;
-                        exchanged(result != null ? result : openFailed(unwrap(error)));
+                        exchanged(result != null ? result
+                                : RegistrationResult.flowNotOpened(Registration.unwrap(error), lastTarget,
+                                        local));
                     }
                 });
     }
@@ -157,6 +159,7 @@ public final class RegistrationSession {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        lastTarget = where;
         return agent.open(where, local, this::onFlowFailure).thenApply(flow -> {
             synchronized (this) {
                 if (registration == null) {
@@ -273,22 +276,6 @@ public final class RegistrationSession {
         }
     }
 
-    private RegistrationResult openFailed(Throwable error) {
-        RegistrationOutcome outcome;
-        String reason;
-        if (error instanceof RegistrarNotFoundException) {
-            outcome = RegistrationOutcome.DNS_FAILURE;
-            reason = error.getMessage();
-        } else if (error instanceof ConnectException) {
-            outcome = RegistrationOutcome.PORT_UNREACHABLE;
-            reason = "connection refused: " + error.getMessage();
-        } else {
-            outcome = RegistrationOutcome.TRANSPORT_ERROR;
-            reason = error.getMessage() != null ? error.getMessage() : error.getClass().getSimpleName();
-        }
-        return new RegistrationResult(outcome, 0, reason, 0, -1, local, Optional.empty(), 0, Duration.ZERO);
-    }
-
     private void schedule(Duration delay) {
         cancelNext();
         next = agent.timers().schedule(delay, () -> {
@@ -304,9 +291,5 @@ public final class RegistrationSession {
             next.cancel();
             next = null;
         }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }

@@ -6,6 +6,7 @@ import io.sipreg.message.SipRequest;
 import io.sipreg.message.SipResponse;
 import io.sipreg.transaction.ClientTransactions;
 import io.sipreg.transaction.ServerTransactions;
+import io.sipreg.transaction.ToTag;
 import io.sipreg.transaction.TransactionTimers;
 import io.sipreg.transport.Flow;
 import io.sipreg.transport.InboundHandler;
@@ -145,16 +146,8 @@ public final class UserAgent implements AutoCloseable {
             // §8.2.1: a method this device does not support.
             response = SipResponse.to(request, 405, "Method Not Allowed").with(HeaderName.ALLOW, ALLOW);
         }
-        return CompletableFuture.completedFuture(withToTag(response));
-    }
-
-    /** §8.2.6.2: the UAS adds a To tag when the request had none. */
-    private static SipResponse withToTag(SipResponse response) {
-        String to = response.headers().first(HeaderName.TO).orElse(null);
-        if (to == null || to.substring(Math.max(0, to.lastIndexOf('>'))).contains(";tag=")) {
-            return response;
-        }
-        return response.withHeaders(response.headers().replaceFirst(HeaderName.TO, to + ";tag=" + Tokens.hex(6)));
+        // §8.2.6.2: the UAS adds a To tag when the request had none.
+        return CompletableFuture.completedFuture(ToTag.ensure(response));
     }
 
     /** Everything inbound: traced, then to the server transactions (requests) or client transactions (responses). */

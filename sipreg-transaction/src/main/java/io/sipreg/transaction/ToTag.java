@@ -7,8 +7,8 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 
-/** To tags for the responses the transaction layer makes itself (400, 500, 503). */
-final class ToTag {
+/** To tags for the responses the transaction layer makes itself (400, 500, 503), and for simple UASs. */
+public final class ToTag {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private ToTag() {
@@ -19,7 +19,7 @@ final class ToTag {
      * byte for byte and the tag appended, which is a header parameter in both the name-addr and the addr-spec
      * form (§20.10).
      */
-    static SipResponse ensure(SipResponse response) {
+    public static SipResponse ensure(SipResponse response) {
         Optional<String> to = response.headers().first(HeaderName.TO);
         if (to.isEmpty() || hasTag(to.get())) {
             return response;
