@@ -1,6 +1,8 @@
 package io.sipreg.registrar;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -31,11 +33,14 @@ import java.util.Objects;
  * @param path         Path header values (RFC 3327); empty, since Path is not supported yet
  * @param registeredAt epoch milliseconds of the first REGISTER of this Call-ID for this contact
  * @param lastUpdated  epoch milliseconds of the last REGISTER that refreshed it
+ *
+ * <p>A registrar holds every binding in memory (so a REGISTER never waits for the disk), so a binding is kept
+ * compact: the per-device text (AOR, contact URI, Contact value, Call-ID, source) lives in one array, the
+ * Contact value only when it is more than the URI in angle brackets, and the text many bindings share
+ * (transport, listener, User-Agent) is canonical. Accessors rebuild the strings on demand. Immutable; equal when
+ * every component is equal, like a record.
  */
-public record Binding(String aor, String contactUri, String contact, long expiresAt, int q, String callId,
-                      long cseq, String source, String transport, String localSocket, long connectionId,
-                      boolean nat, String userAgent, String instanceId, int regId, List<String> path, long registeredAt,
-                      long lastUpdated) {
+public final class Binding {
 
     /** The q-value of a Contact without a {@code q} parameter. Such a binding sorts as q=1.0 (RFC 3261 §20.10). */
     public static final int Q_ABSENT = -1;
@@ -45,7 +50,41 @@ public record Binding(String aor, String contactUri, String contact, long expire
             .thenComparing(Comparator.comparingLong(Binding::lastUpdated).reversed())
             .thenComparing(Binding::contactUri);
 
-    public Binding {
+    // The packed text: aor, contactUri, contact (absent when it is "<" + contactUri + ">"), callId, source, each
+    // ending where the next begins. One byte per char when every char fits (the usual case), else two.
+    private static final int AOR = 0;
+    private static final int CONTACT_URI = 1;
+    private static final int CONTACT = 2;
+    private static final int CALL_ID = 3;
+    private static final int SOURCE = 4;
+    private static final int FIELDS = 5;
+
+    private final byte[] text;
+    private final boolean wide;
+    /** Where each packed field ends (chars); five fields rather than an array, which would cost a header more. */
+    private final char aorEnd;
+    private final char contactUriEnd;
+    private final char contactEnd;
+    private final char callIdEnd;
+    private final char sourceEnd;
+    private final long expiresAt;
+    private final int q;
+    private final long cseq;
+    private final String transport;
+    private final String localSocket;
+    private final long connectionId;
+    private final boolean nat;
+    private final String userAgent;
+    private final String instanceId;
+    private final int regId;
+    private final List<String> path;
+    private final long registeredAt;
+    private final long lastUpdated;
+
+    public Binding(String aor, String contactUri, String contact, long expiresAt, int q, String callId,
+                   long cseq, String source, String transport, String localSocket, long connectionId,
+                   boolean nat, String userAgent, String instanceId, int regId, List<String> path, long registeredAt,
+                   long lastUpdated) {
         Objects.requireNonNull(aor, "aor");
         Objects.requireNonNull(contactUri, "contactUri");
         Objects.requireNonNull(contact, "contact");
@@ -55,10 +94,208 @@ public record Binding(String aor, String contactUri, String contact, long expire
         Objects.requireNonNull(localSocket, "localSocket");
         Objects.requireNonNull(userAgent, "userAgent");
         Objects.requireNonNull(instanceId, "instanceId");
-        path = List.copyOf(path);
         if (q != Q_ABSENT && (q < 0 || q > 1000)) {
             throw new IllegalArgumentException("q out of range: " + q);
         }
+        boolean bracketed = contact.length() == contactUri.length() + 2 && contact.charAt(0) == '<'
+                && contact.endsWith(">") && contact.regionMatches(1, contactUri, 0, contactUri.length());
+        String[] fields = {aor, contactUri, bracketed ? "" : contact, callId, source};
+        int total = 0;
+        boolean anyWide = false;
+        for (String f : fields) {
+            total += f.length();
+            anyWide |= !fitsOneByte(f);
+        }
+        if (total > Character.MAX_VALUE) {
+            throw new IllegalArgumentException("binding text of " + total + " chars exceeds " + (int) Character.MAX_VALUE);
+        }
+        this.wide = anyWide;
+        this.text = new byte[anyWide ? total * 2 : total];
+        char[] ends = new char[FIELDS];
+        int at = 0;
+        for (int i = 0; i < FIELDS; i++) {
+            String f = fields[i];
+            for (int c = 0; c < f.length(); c++, at++) {
+                char ch = f.charAt(c);
+                if (anyWide) {
+                    text[2 * at] = (byte) (ch >> 8);
+                    text[2 * at + 1] = (byte) ch;
+                } else {
+                    text[at] = (byte) ch;
+                }
+            }
+            ends[i] = (char) at;
+        }
+        this.aorEnd = ends[AOR];
+        this.contactUriEnd = ends[CONTACT_URI];
+        this.contactEnd = ends[CONTACT];
+        this.callIdEnd = ends[CALL_ID];
+        this.sourceEnd = ends[SOURCE];
+        this.expiresAt = expiresAt;
+        this.q = q;
+        this.cseq = cseq;
+        this.transport = canonical(transport);
+        this.localSocket = canonical(localSocket);
+        this.connectionId = connectionId;
+        this.nat = nat;
+        this.userAgent = canonical(userAgent);
+        this.instanceId = instanceId.isEmpty() ? "" : instanceId;
+        this.regId = regId;
+        this.path = path.isEmpty() ? List.of() : List.copyOf(path);
+        this.registeredAt = registeredAt;
+        this.lastUpdated = lastUpdated;
+    }
+
+    private static boolean fitsOneByte(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0xFF) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Text that thousands of bindings share (a listener, a phone model's User-Agent) is held once. */
+    private static String canonical(String s) {
+        return switch (s) {
+            case "" -> "";
+            case "UDP" -> "UDP";
+            case "TCP" -> "TCP";
+            case "TLS" -> "TLS";
+            default -> s.intern();
+        };
+    }
+
+    private int start(int field) {
+        return field == AOR ? 0 : end(field - 1);
+    }
+
+    private int end(int field) {
+        return switch (field) {
+            case AOR -> aorEnd;
+            case CONTACT_URI -> contactUriEnd;
+            case CONTACT -> contactEnd;
+            case CALL_ID -> callIdEnd;
+            default -> sourceEnd;
+        };
+    }
+
+    private String field(int field) {
+        int from = start(field);
+        int to = end(field);
+        if (!wide) {
+            return new String(text, from, to - from, StandardCharsets.ISO_8859_1);
+        }
+        char[] chars = new char[to - from];
+        for (int i = 0; i < chars.length; i++) {
+            int at = 2 * (from + i);
+            chars[i] = (char) ((text[at] & 0xFF) << 8 | (text[at + 1] & 0xFF));
+        }
+        return new String(chars);
+    }
+
+    /** True when the packed field equals {@code s}, without building a string. */
+    private boolean fieldEquals(int field, String s) {
+        int from = start(field);
+        int length = end(field) - from;
+        if (length != s.length()) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            int at = from + i;
+            char ch = wide ? (char) ((text[2 * at] & 0xFF) << 8 | (text[2 * at + 1] & 0xFF)) : (char) (text[at] & 0xFF);
+            if (ch != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public String aor() {
+        return field(AOR);
+    }
+
+    public String contactUri() {
+        return field(CONTACT_URI);
+    }
+
+    public String contact() {
+        return contactEnd == contactUriEnd ? "<" + contactUri() + ">" : field(CONTACT);
+    }
+
+    public long expiresAt() {
+        return expiresAt;
+    }
+
+    public int q() {
+        return q;
+    }
+
+    public String callId() {
+        return field(CALL_ID);
+    }
+
+    public long cseq() {
+        return cseq;
+    }
+
+    public String source() {
+        return field(SOURCE);
+    }
+
+    public String transport() {
+        return transport;
+    }
+
+    public String localSocket() {
+        return localSocket;
+    }
+
+    public long connectionId() {
+        return connectionId;
+    }
+
+    public boolean nat() {
+        return nat;
+    }
+
+    public String userAgent() {
+        return userAgent;
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public int regId() {
+        return regId;
+    }
+
+    public List<String> path() {
+        return path;
+    }
+
+    public long registeredAt() {
+        return registeredAt;
+    }
+
+    public long lastUpdated() {
+        return lastUpdated;
+    }
+
+    /** True when this binding belongs to {@code aor}. */
+    boolean hasAor(String aor) {
+        return fieldEquals(AOR, aor);
+    }
+
+    /** True when this binding's contact URI is {@code uri}. */
+    boolean hasContactUri(String uri) {
+        return fieldEquals(CONTACT_URI, uri);
+    }
+
+    /** True when this binding was last written by a REGISTER with {@code callId}. */
+    boolean hasCallId(String callId) {
+        return fieldEquals(CALL_ID, callId);
     }
 
     /**
@@ -107,7 +344,53 @@ public record Binding(String aor, String contactUri, String contact, long expire
 
     /** True when both name the same binding: same AOR and the same contact URI text. */
     boolean sameKey(Binding other) {
-        return aor.equals(other.aor) && contactUri.equals(other.contactUri);
+        return sameRange(other, AOR) && sameRange(other, CONTACT_URI);
+    }
+
+    private boolean sameRange(Binding other, int field) {
+        if (wide != other.wide) {
+            return field(field).equals(other.field(field));
+        }
+        int width = wide ? 2 : 1;
+        return Arrays.equals(text, start(field) * width, end(field) * width,
+                other.text, other.start(field) * width, other.end(field) * width);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Binding b)) {
+            return false;
+        }
+        if (wide != b.wide) {
+            return aor().equals(b.aor()) && contactUri().equals(b.contactUri()) && contact().equals(b.contact())
+                    && callId().equals(b.callId()) && source().equals(b.source()) && sameScalars(b);
+        }
+        return Arrays.equals(text, b.text) && aorEnd == b.aorEnd && contactUriEnd == b.contactUriEnd
+                && contactEnd == b.contactEnd && callIdEnd == b.callIdEnd && sameScalars(b);
+    }
+
+    private boolean sameScalars(Binding b) {
+        return expiresAt == b.expiresAt && q == b.q && cseq == b.cseq && connectionId == b.connectionId
+                && nat == b.nat && regId == b.regId && registeredAt == b.registeredAt && lastUpdated == b.lastUpdated
+                && transport.equals(b.transport) && localSocket.equals(b.localSocket) && userAgent.equals(b.userAgent)
+                && instanceId.equals(b.instanceId) && path.equals(b.path);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(aor(), contactUri(), callId(), expiresAt, cseq, source());
+    }
+
+    @Override
+    public String toString() {
+        return "Binding[aor=" + aor() + ", contactUri=" + contactUri() + ", contact=" + contact() + ", expiresAt="
+                + expiresAt + ", q=" + q + ", callId=" + callId() + ", cseq=" + cseq + ", source=" + source()
+                + ", transport=" + transport + ", localSocket=" + localSocket + ", connectionId=" + connectionId
+                + ", nat=" + nat + ", userAgent=" + userAgent + ", instanceId=" + instanceId + ", regId=" + regId
+                + ", path=" + path + ", registeredAt=" + registeredAt + ", lastUpdated=" + lastUpdated + "]";
     }
 
     static String formatQ(int thousandths) {

@@ -98,7 +98,7 @@ final class BindingUpdate {
             put.add(binding);
             result.add(binding);
             for (Binding b : existing) {
-                if (!b.contactUri().equals(binding.contactUri()) && !remove.contains(b)) {
+                if (!b.sameKey(binding) && !remove.contains(b)) {
                     // Equivalent URI written differently, or an outbound instance on a new flow with a new contact
                     // (RFC 5626 §6 replaces the old flow): the stored key changes, so the old row goes.
                     remove.add(b);
@@ -111,11 +111,11 @@ final class BindingUpdate {
 
     /** Step 7: "If the value is higher than that of the existing binding, it MUST update ... If not, ... aborted". */
     private boolean isOutOfOrder(Binding existing) {
-        return existing.callId().equals(callId) && cseq <= existing.cseq();
+        return existing.hasCallId(callId) && cseq <= existing.cseq();
     }
 
     private Binding binding(RequestedContact contact, Binding existing) {
-        boolean sameRegistration = existing != null && existing.callId().equals(callId);
+        boolean sameRegistration = existing != null && existing.hasCallId(callId);
         return new Binding(aor, contact.uriText(), contact.contact(), nowMillis + contact.expires() * 1000,
                 contact.q(), callId, cseq, origin.source(), origin.transport(), origin.localSocket(),
                 origin.connectionId(), nat(contact), userAgent, contact.instanceId(), contact.regId(), List.of(),
@@ -143,7 +143,7 @@ final class BindingUpdate {
      * as URIs (RFC 3261 §19.1.4).
      */
     private static boolean matches(Binding binding, RequestedContact contact) {
-        if (binding.contactUri().equals(contact.uriText())) {
+        if (binding.hasContactUri(contact.uriText())) {
             return true;
         }
         if (contact.isOutbound()) {

@@ -437,7 +437,7 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
     private void removeBinding(KeepaliveEntry entry, BindingKey key, long lastUpdated, String reason) {
         store.update(key.aor(), current -> {
             for (Binding b : current) {
-                if (b.contactUri().equals(key.contactUri()) && b.lastUpdated() == lastUpdated) {
+                if (b.hasContactUri(key.contactUri()) && b.lastUpdated() == lastUpdated) {
                     return new BindingChange<>(List.of(), List.of(b), Boolean.TRUE);
                 }
             }
@@ -468,7 +468,7 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
     private void removeOnConnection(BindingKey key, Flow flow) {
         store.update(key.aor(), current -> {
             for (Binding b : current) {
-                if (b.contactUri().equals(key.contactUri()) && b.connectionId() == flow.connectionId()
+                if (b.hasContactUri(key.contactUri()) && b.connectionId() == flow.connectionId()
                         && !UDP.equals(b.transport())) {
                     return new BindingChange<>(List.of(), List.of(b), Boolean.TRUE);
                 }

@@ -15,7 +15,7 @@ public record User(String username, String domain, String ha1Md5, String ha1Sha2
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(ha1Md5, "ha1Md5");
         Objects.requireNonNull(ha1Sha256, "ha1Sha256");
-        domain = domain.toLowerCase(Locale.ROOT);
+        domain = domain.toLowerCase(Locale.ROOT).intern();   // one realm for thousands of users
     }
 
     public static User withPassword(String username, String domain, String password) {
