@@ -19,12 +19,6 @@ import picocli.CommandLine.Parameters;
                 UsersCommand.Remove.class})
 final class UsersCommand {
 
-    /** RFC 3261 §25.1 user: unreserved, escaped and user-unreserved characters; no '@' or ':'. */
-    private static final java.util.regex.Pattern USER =
-            java.util.regex.Pattern.compile("[A-Za-z0-9\\-_.!~*'()&=+$,;?/%]+");
-    private static final java.util.regex.Pattern DOMAIN =
-            java.util.regex.Pattern.compile("[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\]");
-
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Add an account, or change its password.")
     static final class Add implements Callable<Integer> {
@@ -177,11 +171,8 @@ final class UsersCommand {
     }
 
     static void checkName(String user, String domain) {
-        if (!USER.matcher(user).matches()) {
-            throw new UserError("'" + user + "' is not a valid SIP user name (RFC 3261 §25.1)");
-        }
-        if (!DOMAIN.matcher(domain).matches()) {
-            throw new UserError("'" + domain + "' is not a valid domain");
-        }
+        User.nameProblem(user, domain).ifPresent(problem -> {
+            throw new UserError(problem);
+        });
     }
 }
