@@ -1,11 +1,13 @@
 package io.sipreg.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sipreg.registrar.SqliteStore;
 import io.sipreg.registrar.User;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -35,6 +37,9 @@ final class UsersCommand {
         @Mixin
         DataOption data;
 
+        @Mixin
+        AdminOption admin;
+
         static final class PasswordSource {
             @Option(names = "--password", paramLabel = "PASS", description = "The password (visible in ps; prefer --password-stdin).")
             String value;
@@ -49,6 +54,17 @@ final class UsersCommand {
             String secret = password.stdin ? readFirstLine() : password.value;
             if (secret == null || secret.isEmpty()) {
                 throw new UserError("the password is empty");
+            }
+            Optional<AdminClient> client = AdminClient.locate(admin, data.directory);
+            if (client.isPresent()) {
+                var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                        .put("user", user).put("domain", domain).put("password", secret);
+                Optional<JsonNode> answer = client.get().post("/api/users", body);
+                if (answer.isPresent()) {
+                    System.out.println((answer.get().path("created").asBoolean() ? "added " : "updated ")
+                            + answer.get().path("aor").asText());
+                    return 0;
+                }
             }
             try (var store = SqliteStore.open(data.directory)) {
                 boolean existed = store.find(user, domain).isPresent();
@@ -136,8 +152,21 @@ final class UsersCommand {
         @Mixin
         DataOption data;
 
+        @Mixin
+        AdminOption admin;
+
         @Override
         public Integer call() {
+            Optional<AdminClient> client = AdminClient.locate(admin, data.directory);
+            if (client.isPresent()) {
+                Optional<JsonNode> answer = client.get().get("/api/users");
+                if (answer.isPresent()) {
+                    for (JsonNode u : answer.get()) {
+                        System.out.println(u.path("aor").asText());
+                    }
+                    return 0;
+                }
+            }
             try (var store = SqliteStore.open(data.directory)) {
                 for (User u : store.list()) {
                     System.out.println("sip:" + u.username() + "@" + u.domain());
@@ -158,8 +187,20 @@ final class UsersCommand {
         @Mixin
         DataOption data;
 
+        @Mixin
+        AdminOption admin;
+
         @Override
         public Integer call() {
+            Optional<AdminClient> client = AdminClient.locate(admin, data.directory);
+            if (client.isPresent()) {
+                Optional<JsonNode> answer = client.get().delete("/api/users?user=" + AdminClient.encode(user)
+                        + "&domain=" + AdminClient.encode(domain));
+                if (answer.isPresent()) {
+                    System.out.println("removed " + answer.get().path("removed").asText());
+                    return 0;
+                }
+            }
             try (var store = SqliteStore.open(data.directory)) {
                 if (!store.remove(user, domain)) {
                     throw new UserError("no user sip:" + user + "@" + domain + " in " + data.directory, 1);
