@@ -60,7 +60,8 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
             send(ctx, HttpReply.error(400, "malformed HTTP request"), false);
             return;
         }
-        var uri = new QueryStringDecoder(request.uri());
+        // A contact URI carries ';' parameters: it separates nothing in our queries.
+        var uri = new QueryStringDecoder(request.uri(), StandardCharsets.UTF_8, true, 64, true);
         String path = uri.path();
         String method = request.method().name();
         if (!config.requiresAuthentication() && !isLocalHost(request.headers().get(HttpHeaderNames.HOST))) {
@@ -106,7 +107,7 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
         run(ctx, keepAlive, () -> {
             HttpReply reply = api.handle(method, path, uri.parameters(), body);
             if (!method.equals("GET")) {
-                log.info("admin {} {} from {} -> {}", method, uri.uri(), remote, reply.status());
+                log.info("{} {} from {} -> {}", method, uri.uri(), remote, reply.status());
             }
             return reply;
         });
