@@ -17,7 +17,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sipreg.message.SipRequest;
 import io.sipreg.message.SipResponse;
 import io.sipreg.registrar.BindingCount;
-import io.sipreg.registrar.KeepaliveProbe;
 import io.sipreg.registrar.KeepaliveScheduler;
 import io.sipreg.registrar.RegisterAttempt;
 import io.sipreg.registrar.RegisterOutcome;
@@ -46,7 +45,6 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
     private final Counter[][] responses = new Counter[METHODS.length][600];
     private final Counter[] outcomes = new Counter[RegisterOutcome.values().length];
     private final Counter[] authFailures = new Counter[RegisterOutcome.values().length];
-    private final Counter keepaliveUnanswered;
     private final Timer storeCommit;
     private final DistributionSummary storeBatch;
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -69,8 +67,6 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
                         .register(registry);
             }
         }
-        keepaliveUnanswered = Counter.builder("sipreg.keepalive.failures")
-                .description("keepalive OPTIONS left unanswered, counted per binding").register(registry);
         storeCommit = Timer.builder("sipreg.store.commit")
                 .description("one group commit of the store's writer, fsync included").register(registry);
         storeBatch = DistributionSummary.builder("sipreg.store.commit.writes")
@@ -127,13 +123,6 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
         }
     }
 
-    @Override
-    public void keepalive(KeepaliveProbe probe) {
-        if (probe.kind() == KeepaliveProbe.Kind.UNANSWERED) {
-            keepaliveUnanswered.increment();
-        }
-    }
-
     /** For {@link SqliteStore#setCommitListener}. */
     public void storeCommitted(int writes, long nanos) {
         storeCommit.record(nanos, TimeUnit.NANOSECONDS);
@@ -184,11 +173,14 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
                 .register(registry);
     }
 
-    /** Binding counts at most a second old: a scrape reads two gauges and the live feed one, each a pass over memory. */
+    /**
+     * Binding counts at most 100 ms old: one scrape reads two gauges, which then cost one pass over memory, not two;
+     * the next scrape or tick of the live feed, seconds later, counts afresh.
+     */
     BindingCount bindingCount() {
         synchronized (countLock) {
             long now = System.nanoTime();
-            if (view != null && (countedAtNanos == 0 || now - countedAtNanos >= 1_000_000_000L)) {
+            if (view != null && (countedAtNanos == 0 || now - countedAtNanos >= 100_000_000L)) {
                 lastCount = view.store().countBindings();
                 countedAtNanos = now;
             }
