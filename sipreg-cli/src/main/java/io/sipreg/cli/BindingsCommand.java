@@ -1,5 +1,6 @@
 package io.sipreg.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.sipreg.registrar.Binding;
@@ -7,6 +8,7 @@ import io.sipreg.registrar.SqliteStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "bindings", mixinStandardHelpOptions = true,
-        description = {"Print the current bindings (works while serve runs on the same data directory, and after).",
+        description = {"Print the current bindings (works while serve runs on the same data directory, and after;"
+                + " with the admin server on, serve is asked through its API).",
                 "Columns: AOR, contact, remaining seconds, q, Call-ID, CSeq, source (transport and the address the"
                         + " REGISTER came from), NAT (the device is behind NAT), User-Agent."})
 final class BindingsCommand implements Callable<Integer> {
@@ -28,8 +31,33 @@ final class BindingsCommand implements Callable<Integer> {
     @Mixin
     DataOption data;
 
+    @Mixin
+    AdminOption admin;
+
     @Override
     public Integer call() throws Exception {
+        Optional<AdminClient> client = AdminClient.locate(admin, data.directory);
+        if (client.isPresent()) {
+            String query = "/api/bindings?limit=0" + (aor == null ? "" : "&aor=" + AdminClient.encode(normalise(aor)));
+            Optional<JsonNode> answer = client.get().get(query);
+            if (answer.isPresent()) {
+                JsonNode bindings = answer.get().path("bindings");
+                if (json) {
+                    System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(bindings));
+                } else {
+                    var rows = new ArrayList<String[]>();
+                    for (JsonNode b : bindings) {
+                        rows.add(new String[] {b.path("aor").asText(), b.path("contact").asText(),
+                                b.path("expires").asText(), b.path("q").asText(), b.path("callId").asText(),
+                                b.path("cseq").asText(), b.path("transport").asText().toLowerCase(java.util.Locale.ROOT)
+                                + " " + b.path("source").asText(), b.path("nat").asBoolean() ? "yes" : "no",
+                                b.path("userAgent").asText()});
+                    }
+                    printRows(rows);
+                }
+                return 0;
+            }
+        }
         if (!java.nio.file.Files.isDirectory(data.directory)) {
             throw new UserError(data.directory + ": no such data directory");
         }
@@ -87,12 +115,18 @@ final class BindingsCommand implements Callable<Integer> {
 
     private static void printTable(List<Binding> bindings, Instant now) {
         var rows = new ArrayList<String[]>();
-        rows.add(new String[] {"AOR", "CONTACT", "EXPIRES", "Q", "CALL-ID", "CSEQ", "SOURCE", "NAT", "USER-AGENT"});
         for (Binding b : bindings) {
             rows.add(new String[] {b.aor(), b.contactUri(), Long.toString(b.remainingSeconds(now)), b.qText(),
                     b.callId(), Long.toString(b.cseq()), b.transport().toLowerCase(java.util.Locale.ROOT) + " " + b.source(),
                     b.nat() ? "yes" : "no", b.userAgent()});
         }
+        printRows(rows);
+    }
+
+    private static void printRows(List<String[]> bindings) {
+        var rows = new ArrayList<String[]>();
+        rows.add(new String[] {"AOR", "CONTACT", "EXPIRES", "Q", "CALL-ID", "CSEQ", "SOURCE", "NAT", "USER-AGENT"});
+        rows.addAll(bindings);
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {

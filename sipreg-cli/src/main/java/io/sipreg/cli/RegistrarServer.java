@@ -1,6 +1,12 @@
 package io.sipreg.cli;
 
+import io.sipreg.admin.AdminConfig;
+import io.sipreg.admin.AdminServer;
+import io.sipreg.admin.AttemptHistory;
+import io.sipreg.admin.RegistrarMetrics;
+import io.sipreg.admin.RegistrarView;
 import io.sipreg.registrar.Challenge;
+import io.sipreg.registrar.RegistrarActivity;
 import io.sipreg.registrar.KeepaliveMode;
 import io.sipreg.registrar.KeepalivePolicy;
 import io.sipreg.registrar.KeepaliveScheduler;
@@ -25,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -48,17 +55,30 @@ final class RegistrarServer implements AutoCloseable {
     private final KeepaliveScheduler keepalives;
     private final ScheduledThreadPoolExecutor scheduler;
     private final List<BoundListener> listeners;
+    private final Optional<Admin> admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread shutdownHook;
     private boolean closed;
 
+    /** The running admin server, what it meters and where the CLI finds it. */
+    private record Admin(AdminServer server, RegistrarMetrics metrics, AdminConfig config, AdminEndpoint endpoint,
+                         java.nio.file.Path dataDirectory) {
+        void close() {
+            endpoint.remove(dataDirectory);
+            server.close();
+            metrics.close();
+        }
+    }
+
     private RegistrarServer(SqliteStore store, SipTransport transport, KeepaliveScheduler keepalives,
-                            ScheduledThreadPoolExecutor scheduler, List<BoundListener> listeners) {
+                            ScheduledThreadPoolExecutor scheduler, List<BoundListener> listeners,
+                            Optional<Admin> admin) {
         this.store = store;
         this.transport = transport;
         this.keepalives = keepalives;
         this.scheduler = scheduler;
         this.listeners = listeners;
+        this.admin = admin;
         // SIGTERM and SIGINT: stop taking requests, let the store commit what it holds, and exit with status 0 (the
         // default JVM handling would exit 143). The hook covers every other way the JVM may be asked to stop.
         this.shutdownHook = new Thread(this::closeFromHook, "sipreg-shutdown");
@@ -76,6 +96,11 @@ final class RegistrarServer implements AutoCloseable {
     }
 
     static RegistrarServer start(ServeSettings settings) {
+        return start(settings, OperationsSettings.DEFAULTS);
+    }
+
+    static RegistrarServer start(ServeSettings settings, OperationsSettings operations) {
+        long startedAt = System.currentTimeMillis();
         var store = SqliteStore.open(settings.dataDirectory());
         try {
             String domain = chooseDomain(settings.domain(), store.list());
@@ -103,12 +128,17 @@ final class RegistrarServer implements AutoCloseable {
             var registrar = new AtomicReference<RequestHandler>((request, flow) ->
                     CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
             var transport = new SipTransport(TransportConfig.defaults());
+            // With the admin server on, every request and response is counted and every REGISTER remembered.
+            Optional<RegistrarMetrics> metrics = operations.admin().map(a -> new RegistrarMetrics());
+            var history = new AttemptHistory();
+            RequestHandler toRegistrar = (request, flow) -> registrar.get().handle(request, flow);
+            RequestHandler metered = metrics.map(m -> m.meter(toRegistrar)).orElse(toRegistrar);
             // Transaction timers live on the event loops: each 401 and 200 over UDP keeps its transaction for Timer J
             // (32 s), so at thousands of registrations a second hundreds of thousands are pending; set and cancelled
             // on the loop that handles the request they cost no lock and wake no other thread.
             TransactionTimers timers = TransactionTimers.of(() -> transport.scheduler());
             var transactions = new ServerTransactions(transport,
-                    new TransactionLog((request, flow) -> registrar.get().handle(request, flow)), timers);
+                    new TransactionLog(metered), timers);
             // Keepalive OPTIONS are client transactions; their answers come in through the server side's seam.
             var clientTransactions = new ClientTransactions(transport, timers, TransactionConfig.defaults(), domain);
             transactions.setResponseListener(clientTransactions);
@@ -128,6 +158,12 @@ final class RegistrarServer implements AutoCloseable {
             }
             var registrarNow = new Registrar(config, store, store, nonces, clock, localAddresses);
             registrarNow.setBindingObserver(keepalives);
+            if (metrics.isPresent()) {
+                RegistrarActivity activity = RegistrarActivity.both(metrics.get(), history);
+                registrarNow.setActivity(activity);
+                keepalives.setActivity(activity);
+                store.setCommitListener(metrics.get()::storeCommitted);
+            }
             registrar.set(registrarNow);
             // Bindings from before this start are kept alive too; a REGISTER racing this only reschedules its own.
             keepalives.start(store.all());
@@ -145,11 +181,43 @@ final class RegistrarServer implements AutoCloseable {
             log.info("keepalive {}: OPTIONS every {} s, a binding goes after {} unanswered; {} bindings pinged",
                     keepalive.mode().token(), keepalive.interval().toSeconds(), keepalive.failures(),
                     keepalives.pinged());
-            return new RegistrarServer(store, transport, keepalives, scheduler, bound);
+            Optional<Admin> admin = Optional.empty();
+            if (metrics.isPresent()) {
+                var view = new RegistrarView(domain, store, registrarNow, keepalives, transport, transactions::size,
+                        startedAt);
+                admin = Optional.of(startAdmin(operations.admin().get(), view, metrics.get(), history,
+                        settings.dataDirectory(), () -> {
+                            keepalives.close();
+                            transport.close();
+                            scheduler.shutdownNow();
+                        }));
+            }
+            return new RegistrarServer(store, transport, keepalives, scheduler, bound, admin);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    private static Admin startAdmin(AdminConfig config, RegistrarView view, RegistrarMetrics metrics,
+                                    AttemptHistory history, java.nio.file.Path dataDirectory, Runnable stopSip) {
+        metrics.bind(view);
+        AdminServer server;
+        try {
+            server = AdminServer.start(config, view, metrics, history);
+        } catch (IllegalStateException e) {
+            stopSip.run();
+            metrics.close();
+            throw new UserError(e.getMessage());
+        }
+        var endpoint = new AdminEndpoint(server.url(), config.token(), ProcessHandle.current().pid());
+        try {
+            endpoint.write(dataDirectory);
+        } catch (java.io.IOException e) {
+            log.warn("cannot write {}: {}; sipreg bindings and users need --admin-url", AdminEndpoint.file(dataDirectory),
+                    e.toString());
+        }
+        return new Admin(server, metrics, config, endpoint, dataDirectory);
     }
 
     /**
@@ -198,13 +266,23 @@ final class RegistrarServer implements AutoCloseable {
         }
     }
 
-    /** {@code listening udp 127.0.0.1:5060}, one per listener, for scripts that wait for readiness. */
+    /**
+     * {@code listening udp 127.0.0.1:5060}, one per listener, for scripts that wait for readiness; then
+     * {@code admin http://127.0.0.1:8080} when the admin server runs, and {@code admin token ...} when its token was
+     * generated, since nobody else knows it.
+     */
     List<String> listeningLines() {
         var lines = new ArrayList<String>();
         for (BoundListener l : listeners) {
             lines.add("listening " + l.transport().name().toLowerCase(Locale.ROOT) + " "
                     + Flow.hostPort(l.address()));
         }
+        admin.ifPresent(a -> {
+            lines.add("admin " + a.server().url());
+            if (a.config().tokenGenerated()) {
+                lines.add("admin token " + a.config().token());
+            }
+        });
         return lines;
     }
 
@@ -223,6 +301,7 @@ final class RegistrarServer implements AutoCloseable {
         }
         closed = true;
         try {
+            admin.ifPresent(Admin::close);
             keepalives.close();
             transport.close();
         } finally {

@@ -62,12 +62,29 @@ final class ServeCommand implements Callable<Integer> {
             description = "Unanswered OPTIONS in a row after which a binding is removed (default 3).")
     Integer keepaliveFailures;
 
+    @Option(names = "--admin", paramLabel = "HOST:PORT",
+            description = "Serve the admin API, /metrics and the dashboard over HTTP here (default: off); PORT alone"
+                    + " is 127.0.0.1:PORT. On a non-loopback address a token is required (generated and printed if"
+                    + " not given).")
+    String admin;
+
+    @Option(names = "--admin-token", paramLabel = "TOKEN",
+            description = "Bearer token the admin API and /metrics require (Authorization: Bearer TOKEN).")
+    String adminToken;
+
+    @Option(names = "--log-format", paramLabel = "text|json",
+            description = "Log lines as text (default) or as one JSON object per line.")
+    String logFormat;
+
     @Override
     public Integer call() throws Exception {
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
                 defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures);
-        var settings = ServeSettings.resolve(Optional.ofNullable(config).map(ConfigFile::read), flags);
-        try (var server = RegistrarServer.start(settings)) {
+        Optional<ConfigFile> file = Optional.ofNullable(config).map(ConfigFile::read);
+        var settings = ServeSettings.resolve(file, flags);
+        var operations = OperationsSettings.resolve(file, new OperationsSettings.Flags(admin, adminToken, logFormat));
+        operations.logFormat().apply();
+        try (var server = RegistrarServer.start(settings, operations)) {
             for (String line : server.listeningLines()) {
                 System.out.println(line);
             }

@@ -94,6 +94,9 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
 
     private static void readFile(ConfigFile file, Map<Key, Object> values, Map<Key, String> origins) {
         for (ConfigFile.Setting s : file.settings().values()) {
+            if (OperationsSettings.owns(s.key())) {
+                continue;
+            }
             String where = file.at(s);
             Key key = Key.byFileKey(s.key()).orElseThrow(
                     () -> new UserError(where + "unknown setting " + s.key()));

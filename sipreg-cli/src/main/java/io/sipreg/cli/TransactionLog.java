@@ -30,9 +30,22 @@ final class TransactionLog implements RequestHandler {
         if (log.isInfoEnabled()) {
             stage.whenComplete((response, error) -> {
                 String to = request.headers().first(HeaderName.TO).orElse("");
+                String aor = aorOf(to);
                 String outcome = error != null ? "failed: " + error : response.status() + " " + response.reason();
-                log.info("{} call-id={} {} {} -> {} ({} ms)", flow, request.callId(), request.method(),
-                        aorOf(to), outcome, String.format("%.1f", (System.nanoTime() - start) / 1e6));
+                String millis = String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e6);
+                // The same facts as fields, for --log-format json; the text format shows the message alone.
+                log.atInfo()
+                        .addKeyValue("call_id", request.callId())
+                        .addKeyValue("method", request.method())
+                        .addKeyValue("aor", aor)
+                        .addKeyValue("transport", flow.transport().token())
+                        .addKeyValue("source", Flow.hostPort(flow.remote()))
+                        .addKeyValue("local", Flow.hostPort(flow.local()))
+                        .addKeyValue("status", error != null ? 500 : response.status())
+                        .addKeyValue("result", error != null ? "failed: " + error : response.reason())
+                        .addKeyValue("duration_ms", Double.parseDouble(millis))
+                        .log("{} call-id={} {} {} -> {} ({} ms)", flow, request.callId(), request.method(), aor,
+                                outcome, millis);
             });
         }
         return stage;

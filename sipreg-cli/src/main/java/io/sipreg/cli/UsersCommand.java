@@ -1,11 +1,13 @@
 package io.sipreg.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sipreg.registrar.SqliteStore;
 import io.sipreg.registrar.User;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -18,12 +20,6 @@ import picocli.CommandLine.Parameters;
         subcommands = {UsersCommand.Add.class, UsersCommand.Import.class, UsersCommand.ListUsers.class,
                 UsersCommand.Remove.class})
 final class UsersCommand {
-
-    /** RFC 3261 §25.1 user: unreserved, escaped and user-unreserved characters; no '@' or ':'. */
-    private static final java.util.regex.Pattern USER =
-            java.util.regex.Pattern.compile("[A-Za-z0-9\\-_.!~*'()&=+$,;?/%]+");
-    private static final java.util.regex.Pattern DOMAIN =
-            java.util.regex.Pattern.compile("[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\]");
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Add an account, or change its password.")
@@ -41,6 +37,9 @@ final class UsersCommand {
         @Mixin
         DataOption data;
 
+        @Mixin
+        AdminOption admin;
+
         static final class PasswordSource {
             @Option(names = "--password", paramLabel = "PASS", description = "The password (visible in ps; prefer --password-stdin).")
             String value;
@@ -55,6 +54,17 @@ final class UsersCommand {
             String secret = password.stdin ? readFirstLine() : password.value;
             if (secret == null || secret.isEmpty()) {
                 throw new UserError("the password is empty");
+            }
+            Optional<AdminClient> client = AdminClient.locate(admin, data.directory);
+            if (client.isPresent()) {
+                var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                        .put("user", user).put("domain", domain).put("password", secret);
+                Optional<JsonNode> answer = client.get().post("/api/users", body);
+                if (answer.isPresent()) {
+                    System.out.println((answer.get().path("created").asBoolean() ? "added " : "updated ")
+                            + answer.get().path("aor").asText());
+                    return 0;
+                }
             }
             try (var store = SqliteStore.open(data.directory)) {
                 boolean existed = store.find(user, domain).isPresent();
@@ -142,8 +152,21 @@ final class UsersCommand {
         @Mixin
         DataOption data;
 
+        @Mixin
+        AdminOption admin;
+
         @Override
         public Integer call() {
+            Optional<AdminClient> client = AdminClient.locate(admin, data.directory);
+            if (client.isPresent()) {
+                Optional<JsonNode> answer = client.get().get("/api/users");
+                if (answer.isPresent()) {
+                    for (JsonNode u : answer.get()) {
+                        System.out.println(u.path("aor").asText());
+                    }
+                    return 0;
+                }
+            }
             try (var store = SqliteStore.open(data.directory)) {
                 for (User u : store.list()) {
                     System.out.println("sip:" + u.username() + "@" + u.domain());
@@ -164,8 +187,20 @@ final class UsersCommand {
         @Mixin
         DataOption data;
 
+        @Mixin
+        AdminOption admin;
+
         @Override
         public Integer call() {
+            Optional<AdminClient> client = AdminClient.locate(admin, data.directory);
+            if (client.isPresent()) {
+                Optional<JsonNode> answer = client.get().delete("/api/users?user=" + AdminClient.encode(user)
+                        + "&domain=" + AdminClient.encode(domain));
+                if (answer.isPresent()) {
+                    System.out.println("removed " + answer.get().path("removed").asText());
+                    return 0;
+                }
+            }
             try (var store = SqliteStore.open(data.directory)) {
                 if (!store.remove(user, domain)) {
                     throw new UserError("no user sip:" + user + "@" + domain + " in " + data.directory, 1);
@@ -177,11 +212,8 @@ final class UsersCommand {
     }
 
     static void checkName(String user, String domain) {
-        if (!USER.matcher(user).matches()) {
-            throw new UserError("'" + user + "' is not a valid SIP user name (RFC 3261 §25.1)");
-        }
-        if (!DOMAIN.matcher(domain).matches()) {
-            throw new UserError("'" + domain + "' is not a valid domain");
-        }
+        User.nameProblem(user, domain).ifPresent(problem -> {
+            throw new UserError(problem);
+        });
     }
 }

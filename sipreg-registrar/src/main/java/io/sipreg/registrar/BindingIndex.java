@@ -27,6 +27,8 @@ final class BindingIndex {
     private final ConcurrentHashMap<String, List<Binding>> byAor = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<Void>> turns = new ConcurrentHashMap<>();
     private final LongSupplier nowMillis;
+    /** Moves on every applied change and purge, so a reader can tell whether anything changed since it looked. */
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
 
     BindingIndex(LongSupplier nowMillis) {
         this.nowMillis = nowMillis;
@@ -64,6 +66,28 @@ final class BindingIndex {
             n += list.size();
         }
         return n;
+    }
+
+    /** Unexpired bindings now, and how many of them are behind NAT; one pass over memory, no lock. */
+    BindingCount count() {
+        long now = nowMillis.getAsLong();
+        int bindings = 0;
+        int nat = 0;
+        for (List<Binding> list : byAor.values()) {
+            for (Binding b : list) {
+                if (!b.isExpiredAt(now)) {
+                    bindings++;
+                    if (b.nat()) {
+                        nat++;
+                    }
+                }
+            }
+        }
+        return new BindingCount(bindings, nat);
+    }
+
+    long version() {
+        return version.get();
     }
 
     <R> CompletionStage<R> update(String aor, Function<List<Binding>, BindingChange<R>> decision,
@@ -130,6 +154,7 @@ final class BindingIndex {
             next.addAll(change.put());
             return next.isEmpty() ? null : List.copyOf(next);
         });
+        version.incrementAndGet();
     }
 
     /** Drops bindings that expired at or before {@code nowMillis}; returns how many. */
@@ -148,6 +173,9 @@ final class BindingIndex {
                     return kept.isEmpty() ? null : List.copyOf(kept);
                 });
             }
+        }
+        if (removed[0] > 0) {
+            version.incrementAndGet();
         }
         return removed[0];
     }

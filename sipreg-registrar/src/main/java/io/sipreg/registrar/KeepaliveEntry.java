@@ -20,6 +20,8 @@ final class KeepaliveEntry {
     /** Bumped on every reschedule, so queue entries of an earlier schedule are recognised and skipped. */
     long generation;
     int sent;
+    long lastSentAtMillis;
+    long lastAnsweredAtMillis;
     int lastAnswered;
     int failures;
     boolean active = true;

@@ -81,6 +81,7 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
     private final LongAdder answered = new LongAdder();
     private final LongAdder unanswered = new LongAdder();
     private final LongAdder removed = new LongAdder();
+    private volatile RegistrarActivity activity = RegistrarActivity.NONE;
 
     /**
      * @param sender sends each OPTIONS in a client transaction that waits at most the interval for an answer
@@ -167,6 +168,34 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
         for (BindingKey key : keys) {
             removeOnConnection(key, flow);
         }
+    }
+
+    /** Who hears of unanswered OPTIONS and of the bindings removed for them (the admin API's history). */
+    public void setActivity(RegistrarActivity activity) {
+        this.activity = Objects.requireNonNull(activity, "activity");
+    }
+
+    /**
+     * How the keepalives of one binding fare: empty when it gets no OPTIONS (keepalives off or not behind NAT, or a
+     * TCP binding, which lives as long as its connection).
+     */
+    public Optional<KeepaliveStatus> status(String aor, String contactUri) {
+        synchronized (lock) {
+            KeepaliveEntry entry = pinged.get(new BindingKey(aor, contactUri));
+            return entry == null ? Optional.empty() : Optional.of(new KeepaliveStatus(entry.sent,
+                    entry.lastSentAtMillis, entry.lastAnsweredAtMillis, entry.failures));
+        }
+    }
+
+    /**
+     * The keepalives of one binding.
+     *
+     * @param sent                 OPTIONS sent since the binding was first scheduled in this run
+     * @param lastSentAtMillis     epoch milliseconds of the last one sent, 0 before the first
+     * @param lastAnsweredAtMillis epoch milliseconds of the last answer, 0 when none came yet
+     * @param failuresInRow        unanswered in a row now
+     */
+    public record KeepaliveStatus(int sent, long lastSentAtMillis, long lastAnsweredAtMillis, int failuresInRow) {
     }
 
     /** Bindings now getting OPTIONS. */
@@ -376,6 +405,7 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
         Flow flow;
         synchronized (lock) {
             flow = entry.flow;
+            entry.lastSentAtMillis = clock.millis();
         }
         sent.increment();
         try {
@@ -397,6 +427,7 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
     private void answered(KeepaliveEntry entry, int seq, SipResponse response, Flow flow) {
         answered.increment();
         synchronized (lock) {
+            entry.lastAnsweredAtMillis = clock.millis();
             if (seq > entry.lastAnswered) {
                 entry.lastAnswered = seq;
                 entry.failures = 0;
@@ -411,20 +442,23 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
         int failures;
         long lastUpdated;
         String source;
+        boolean remove;
         synchronized (lock) {
             if (!entry.active || seq <= entry.lastAnswered) {
                 return;
             }
             entry.failures++;
             failures = entry.failures;
-            if (failures < policy.failures() || entry.removing) {
-                log.debug("{} keepalive OPTIONS {} unanswered ({} in a row): {}", flow, entry.key.contactUri(),
-                        failures, error.toString());
-                return;
-            }
-            entry.removing = true;
-            lastUpdated = entry.lastUpdated;
             source = entry.source;
+            remove = failures >= policy.failures() && !entry.removing;
+            entry.removing |= remove;
+            lastUpdated = entry.lastUpdated;
+        }
+        report(entry.key, flow, KeepaliveProbe.Kind.UNANSWERED, failures, "no answer");
+        if (!remove) {
+            log.debug("{} keepalive OPTIONS {} unanswered ({} in a row): {}", flow, entry.key.contactUri(),
+                    failures, error.toString());
+            return;
         }
         removeBinding(entry, entry.key, lastUpdated,
                 " after " + failures + " unanswered OPTIONS from " + flow.transport().token() + " " + source);
@@ -456,6 +490,8 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
             if (done) {
                 removed.increment();
                 log.info("keepalive: removed {} contact {}{}", key.aor(), key.contactUri(), reason);
+                report(key, null, KeepaliveProbe.Kind.REMOVED, entry == null ? 0 : entry.failures,
+                        "removed" + reason);
                 synchronized (lock) {
                     if (entry == null || pinged.get(key) == entry) {
                         forget(key);
@@ -482,8 +518,23 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
                 removed.increment();
                 log.info("keepalive: removed {} contact {}: connection {} closed", key.aor(), key.contactUri(),
                         flow);
+                report(key, flow, KeepaliveProbe.Kind.REMOVED, 0, "removed: connection closed");
             }
         });
+    }
+
+    private void report(BindingKey key, Flow flow, KeepaliveProbe.Kind kind, int failures, String detail) {
+        RegistrarActivity listener = activity;
+        if (listener == RegistrarActivity.NONE) {
+            return;
+        }
+        try {
+            listener.keepalive(new KeepaliveProbe(clock.millis(), key.aor(), key.contactUri(),
+                    flow == null ? "" : flow.transport().token() + " " + Flow.hostPort(flow.remote()), kind, failures,
+                    detail));
+        } catch (RuntimeException e) {
+            log.warn("activity listener failed: {}", e.toString(), e);
+        }
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -49,6 +49,7 @@ public final class Registrar implements RequestHandler {
     private final DigestAuthenticator authenticator;
     private final Responses responses;
     private volatile BindingObserver observer = BindingObserver.NONE;
+    private volatile RegistrarActivity activity = RegistrarActivity.NONE;
 
     /**
      * @param localAddresses the bound listeners, so that a Request-URI naming the server's own IP (and port) counts
@@ -79,6 +80,45 @@ public final class Registrar implements RequestHandler {
     }
 
     /**
+     * Who hears how every REGISTER ended (metrics, the admin API's history). Called on the thread that completes the
+     * answer; it must not block. Without one, nothing is built for it.
+     */
+    public void setActivity(RegistrarActivity activity) {
+        this.activity = Objects.requireNonNull(activity, "activity");
+    }
+
+    /**
+     * Removes one binding of {@code aor}, as an operator asks: durably, and the binding observer (the keepalive
+     * schedule) hears of it as of any other removal. Completes with the bindings removed, none when there was none.
+     */
+    public CompletionStage<List<Binding>> removeBinding(String aor, String contactUri) {
+        return remove(aor, b -> b.contactUri().equals(contactUri));
+    }
+
+    /** Removes every binding of {@code aor}, as {@link #removeBinding} does one. */
+    public CompletionStage<List<Binding>> removeBindings(String aor) {
+        return remove(aor, b -> true);
+    }
+
+    private CompletionStage<List<Binding>> remove(String aor, java.util.function.Predicate<Binding> which) {
+        return locations.update(aor, current -> {
+            var gone = new ArrayList<Binding>();
+            for (Binding b : current) {
+                if (which.test(b)) {
+                    gone.add(b);
+                }
+            }
+            return new BindingChange<List<Binding>>(List.of(), gone, List.copyOf(gone));
+        }).thenApply(gone -> {
+            if (!gone.isEmpty()) {
+                notifyObserver(List.of(), gone);
+                log.info("{}: removed by an operator: {}", aor, gone.stream().map(Binding::contactUri).toList());
+            }
+            return gone;
+        });
+    }
+
+    /**
      * Answers {@code request}. The steps up to the store run on the calling thread and do not wait for disk (the
      * user lookup is served from memory while the users table is unchanged); the stage completes once the binding
      * change is durable, on the store's writer thread.
@@ -98,7 +138,9 @@ public final class Registrar implements RequestHandler {
             };
         } catch (SipParseException e) {
             // A header the transaction layer does not check (To, Contact, Expires...) is malformed.
-            return done(log(request, origin, responses.answer(request, 400, e.violation().reason())));
+            SipResponse bad = log(request, origin, responses.answer(request, 400, e.violation().reason()));
+            return done(request.method().equals("REGISTER") ? report(request, origin, null, bad,
+                    RegisterOutcome.REJECTED) : bad);
         } catch (RuntimeException e) {
             log.error("{} {} {} failed", origin, request.callId(), request.method(), e);
             return done(responses.answer(request, 500, "Server Internal Error"));
@@ -115,13 +157,16 @@ public final class Registrar implements RequestHandler {
         List<String> unsupported = unsupportedExtensions(request);
         if (!unsupported.isEmpty()) {
             // §8.2.2.3: the 420 lists what we do not support in Unsupported.
-            return done(log(request, origin, responses.refuse(request, RegisterRejection.BAD_EXTENSION)
-                    .with(HeaderName.UNSUPPORTED, String.join(", ", unsupported))));
+            return done(report(request, origin, null, log(request, origin,
+                    responses.refuse(request, RegisterRejection.BAD_EXTENSION)
+                            .with(HeaderName.UNSUPPORTED, String.join(", ", unsupported))),
+                    RegisterOutcome.REJECTED));
         }
         DigestAuthenticator.Outcome outcome = authenticator.authenticate(request);
         if (outcome instanceof DigestAuthenticator.Outcome.Challenged c) {
-            return done(log(request, origin,
-                    responses.challenge(request, config.challenge(), authenticator.challenges(c.stale()))));
+            return done(report(request, origin, null, log(request, origin,
+                    responses.challenge(request, config.challenge(), authenticator.challenges(c.stale()))),
+                    c.stale() ? RegisterOutcome.STALE_NONCE : RegisterOutcome.NO_CREDENTIALS));
         }
         if (outcome instanceof DigestAuthenticator.Outcome.Refused r) {
             return refuse(request, origin, r.rejection());
@@ -337,18 +382,21 @@ public final class Registrar implements RequestHandler {
         }
         return stored.handle((decided, error) -> {
             if (error == null) {
-                notifyObserver(decided);
-                return log(request, origin, outboundHeaders(update, decided.response()));
+                notifyObserver(decided.put(), decided.removed());
+                return report(request, origin, aor, log(request, origin, outboundHeaders(update, decided.response())),
+                        decided.outcome());
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
             if (cause instanceof StoreException) {
                 log.warn("{} {} REGISTER {}: binding store failed: {}", origin, request.callId(), aor,
                         cause.getMessage());
-                return responses.refuse(request, RegisterRejection.BINDING_STORE_UNAVAILABLE);
+                return report(request, origin, aor,
+                        responses.refuse(request, RegisterRejection.BINDING_STORE_UNAVAILABLE), RegisterOutcome.REJECTED);
             }
             log.error("{} {} REGISTER {} failed", origin, request.callId(), aor, cause);
-            return responses.answer(request, 500, "Server Internal Error");
+            return report(request, origin, aor, responses.answer(request, 500, "Server Internal Error"),
+                    RegisterOutcome.REJECTED);
         });
     }
 
@@ -358,14 +406,24 @@ public final class Registrar implements RequestHandler {
             return new BindingChange<>(change.put(), change.remove(),
                     new Decided(change.result(), change.put(), change.remove()));
         }
+
+        RegisterOutcome outcome() {
+            if (response.status() != 200) {
+                return RegisterOutcome.REJECTED;
+            }
+            if (!put.isEmpty()) {
+                return RegisterOutcome.REGISTERED;
+            }
+            return removed.isEmpty() ? RegisterOutcome.FETCHED : RegisterOutcome.UNREGISTERED;
+        }
     }
 
-    private void notifyObserver(Decided decided) {
-        if (decided.put().isEmpty() && decided.removed().isEmpty()) {
+    private void notifyObserver(List<Binding> put, List<Binding> removed) {
+        if (put.isEmpty() && removed.isEmpty()) {
             return;
         }
         try {
-            observer.committed(decided.put(), decided.removed());
+            observer.committed(put, removed);
         } catch (RuntimeException e) {
             log.warn("binding observer failed: {}", e.toString(), e);
         }
@@ -495,7 +553,34 @@ public final class Registrar implements RequestHandler {
             // §10.3 step 7: a 423 must carry Min-Expires, the shortest interval we accept (§20.23).
             response = response.with(HeaderName.MIN_EXPIRES, Integer.toString(config.minExpires()));
         }
-        return done(log(request, origin, response));
+        return done(report(request, origin, null, log(request, origin, response), RegisterOutcome.of(rejection)));
+    }
+
+    /** Tells the activity listener how this REGISTER ended; {@code aor} null when not known yet. */
+    private SipResponse report(SipRequest request, Origin origin, String aor, SipResponse response,
+                               RegisterOutcome outcome) {
+        RegistrarActivity listener = activity;
+        if (listener == RegistrarActivity.NONE) {
+            return response;
+        }
+        try {
+            listener.attempted(new RegisterAttempt(clock.millis(), aor != null ? aor : attemptAor(request),
+                    request.callId(), origin.transport(), origin.source(), response.status(), response.reason(),
+                    outcome, request.headers().first(HeaderName.USER_AGENT).orElse("")));
+        } catch (RuntimeException e) {
+            log.warn("activity listener failed: {}", e.toString(), e);
+        }
+        return response;
+    }
+
+    /** The AOR the To header names, written as a binding would be; "" when the To cannot be read. */
+    private String attemptAor(SipRequest request) {
+        try {
+            SipUri to = toUri(request);
+            return extractAddressOfRecord(to).orElseGet(to::toAddressOfRecord);
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     private static SipResponse log(SipRequest request, Origin origin, SipResponse response) {

@@ -220,6 +220,38 @@ public final class SqliteStore implements LocationStore, UserStore {
         return index.size();
     }
 
+    /** Unexpired bindings and those behind NAT, counted in memory (this process's view). */
+    public BindingCount countBindings() {
+        return index.count();
+    }
+
+    /** Moves whenever this process changes a binding (REGISTER, removal, expiry): a cheap "anything new?". */
+    public long bindingsVersion() {
+        return index.version();
+    }
+
+    /** Writes waiting for the writer thread now: how far the disk is behind. */
+    public int pendingWrites() {
+        return writer.queue.size();
+    }
+
+    /** Hears of every commit of the writer thread: for a latency metric. Called on that thread; must be quick. */
+    public void setCommitListener(CommitListener listener) {
+        writer.listener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /** One committed transaction of the writer thread. */
+    @FunctionalInterface
+    public interface CommitListener {
+        CommitListener NONE = (writes, nanos) -> { };
+
+        /**
+         * @param writes the changes committed together (group commit)
+         * @param nanos  from the first statement to the end of the commit, fsync included
+         */
+        void committed(int writes, long nanos);
+    }
+
     // ---- UserStore ----
 
     @Override
@@ -796,6 +828,7 @@ public final class SqliteStore implements LocationStore, UserStore {
         private final Path file;
         private final Thread thread;
         private volatile boolean stopping;
+        private volatile CommitListener listener = CommitListener.NONE;
 
         Writer(Connection connection, Path file) throws SQLException {
             // Explicit transactions: the driver then opens a deferred BEGIN after each commit (it takes no lock
@@ -870,6 +903,7 @@ public final class SqliteStore implements LocationStore, UserStore {
         private void commit(List<Task> batch) {
             while (!batch.isEmpty()) {
                 Task culprit = null;
+                long start = System.nanoTime();
                 try {
                     for (Task t : batch) {
                         culprit = t;
@@ -892,6 +926,11 @@ public final class SqliteStore implements LocationStore, UserStore {
                     batch = new ArrayList<>(batch);
                     batch.remove(culprit);
                     continue;
+                }
+                try {
+                    listener.committed(batch.size(), System.nanoTime() - start);
+                } catch (RuntimeException e) {
+                    log.warn("commit listener failed: {}", e.toString());
                 }
                 for (Task t : batch) {
                     try {

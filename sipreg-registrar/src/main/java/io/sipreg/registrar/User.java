@@ -18,6 +18,23 @@ public record User(String username, String domain, String ha1Md5, String ha1Sha2
         domain = domain.toLowerCase(Locale.ROOT).intern();   // one realm for thousands of users
     }
 
+    /** RFC 3261 §25.1 user: unreserved, escaped and user-unreserved characters; no '@' or ':'. */
+    private static final java.util.regex.Pattern USER =
+            java.util.regex.Pattern.compile("[A-Za-z0-9\\-_.!~*'()&=+$,;?/%]+");
+    private static final java.util.regex.Pattern DOMAIN =
+            java.util.regex.Pattern.compile("[A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\]");
+
+    /** What is wrong with this user name or domain for an account, in words; empty when both are usable. */
+    public static java.util.Optional<String> nameProblem(String username, String domain) {
+        if (!USER.matcher(username).matches()) {
+            return java.util.Optional.of("'" + username + "' is not a valid SIP user name (RFC 3261 §25.1)");
+        }
+        if (!DOMAIN.matcher(domain).matches()) {
+            return java.util.Optional.of("'" + domain + "' is not a valid domain");
+        }
+        return java.util.Optional.empty();
+    }
+
     public static User withPassword(String username, String domain, String password) {
         String realm = domain.toLowerCase(Locale.ROOT);
         return new User(username, realm, Digest.ha1(DigestAlgorithm.MD5, username, realm, password),

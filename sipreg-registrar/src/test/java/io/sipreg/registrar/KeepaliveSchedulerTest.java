@@ -177,6 +177,40 @@ class KeepaliveSchedulerTest {
         assertThat(f.sender.sent).hasSize(sent);
     }
 
+    @Test // the admin API shows when a binding last answered, and the history each failure and the removal
+    void reportsUnansweredOptionsTheRemovalAndTheLastAnswer() {
+        scheduler(KeepaliveMode.NAT);
+        var probes = new java.util.concurrent.CopyOnWriteArrayList<KeepaliveProbe>();
+        scheduler.setActivity(new RegistrarActivity() {
+            @Override
+            public void keepalive(KeepaliveProbe probe) {
+                probes.add(probe);
+            }
+        });
+        Binding alice = registerAlice();
+        assertThat(scheduler.status(AOR, alice.contactUri())).hasValueSatisfying(s -> {
+            assertThat(s.sent()).isZero();
+            assertThat(s.lastAnsweredAtMillis()).isZero();
+        });
+
+        advanceTo(INTERVAL.plus(JITTER));
+        assertThat(scheduler.status(AOR, alice.contactUri())).hasValueSatisfying(s -> {
+            assertThat(s.sent()).isEqualTo(1);
+            // the phone answers at once
+            assertThat(s.lastAnsweredAtMillis()).isPositive().isEqualTo(s.lastSentAtMillis());
+            assertThat(s.failuresInRow()).isZero();
+        });
+        f.sender.phone = KeepaliveFixture.Phone.SILENT;
+        advanceTo(INTERVAL.multipliedBy(5).plus(JITTER));
+
+        assertThat(probes).extracting(KeepaliveProbe::kind).containsExactly(KeepaliveProbe.Kind.UNANSWERED,
+                KeepaliveProbe.Kind.UNANSWERED, KeepaliveProbe.Kind.UNANSWERED, KeepaliveProbe.Kind.REMOVED);
+        assertThat(probes).extracting(KeepaliveProbe::failuresInRow).startsWith(1, 2, 3);
+        assertThat(probes.get(0).source()).isEqualTo("udp 203.0.113.5:40211");
+        assertThat(probes.get(3).detail()).startsWith("removed after 3 unanswered OPTIONS");
+        assertThat(scheduler.status(AOR, alice.contactUri())).isEmpty();
+    }
+
     @Test // RFC 3261 §10.3: a removal is as durable as a registration
     void theRemovalIsDurable() {
         store = SqliteStore.open(data, f.clock);

@@ -459,6 +459,24 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         return counters.snapshot(connections::size);
     }
 
+    /**
+     * Tasks queued on the event loops now (responses handed over from other threads, timers come due): a queue
+     * depth for metrics. 0 before start.
+     */
+    public int pendingTasks() {
+        EventLoopGroup running = group;
+        if (running == null) {
+            return 0;
+        }
+        int pending = 0;
+        for (EventExecutor loop : running) {
+            if (loop instanceof io.netty.util.concurrent.SingleThreadEventExecutor single) {
+                pending += single.pendingTasks();
+            }
+        }
+        return pending;
+    }
+
     /** Stops listening and closes every connection; waits up to a few seconds for queued writes to go out. */
     @Override
     public void close() {
