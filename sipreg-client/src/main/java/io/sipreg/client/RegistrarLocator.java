@@ -188,7 +188,7 @@ public final class RegistrarLocator {
             List<String> missing) throws DnsException {
         List<RegistrarTarget> targets = new ArrayList<>();
         for (InetAddress address : dns.addresses(name)) {
-            targets.add(new RegistrarTarget(transport, new InetSocketAddress(address, port)));
+            targets.add(new RegistrarTarget(transport, new InetSocketAddress(address, port), host));
         }
         if (targets.isEmpty()) {
             missing.add(name.equals(host) ? "no A/AAAA" : "no A/AAAA for " + name);

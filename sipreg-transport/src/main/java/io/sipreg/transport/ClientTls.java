@@ -17,6 +17,7 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
@@ -29,17 +30,21 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * addresses). The trusted CAs are the JDK's, or the certificates given; {@link #insecure()} checks nothing.
  */
 public final class ClientTls {
-    private final SslContext context;
+    private final Supplier<SslContext> build;
     private final boolean verifies;
+    private volatile SslContext context;
 
-    private ClientTls(SslContext context, boolean verifies) {
-        this.context = context;
+    private ClientTls(Supplier<SslContext> build, boolean verifies) {
+        this.build = build;
         this.verifies = verifies;
     }
 
-    /** Trusts the CAs of the JDK's trust store (its {@code cacerts}, or {@code javax.net.ssl.trustStore}). */
+    /**
+     * Trusts the CAs of the JDK's trust store (its {@code cacerts}, or {@code javax.net.ssl.trustStore}), read when
+     * the first TLS connection is opened, so a device that never uses TLS does not pay for it.
+     */
     public static ClientTls systemTrust() {
-        return verifying(null);
+        return new ClientTls(() -> verifying(null), true);
     }
 
     /**
@@ -57,7 +62,8 @@ public final class ClientTls {
             for (int i = 0; i < anchors.size(); i++) {
                 store.setCertificateEntry("anchor-" + i, anchors.get(i));
             }
-            return verifying(store);
+            SslContext context = verifying(store);
+            return new ClientTls(() -> context, true);
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot build a trust store: " + e.getMessage(), e);
         }
@@ -65,7 +71,7 @@ public final class ClientTls {
 
     /** Accepts any certificate for any name: the connection is encrypted but the peer is not who it may claim. */
     public static ClientTls insecure() {
-        return new ClientTls(build(InsecureTrustManagerFactory.INSTANCE.getTrustManagers()[0], null), false);
+        return new ClientTls(() -> build(InsecureTrustManagerFactory.INSTANCE.getTrustManagers()[0], null), false);
     }
 
     /** False for {@link #insecure()}. */
@@ -78,16 +84,25 @@ public final class ClientTls {
      * checked against the certificate).
      */
     SslHandler newHandler(ByteBufAllocator alloc, String serverName, int port) {
-        return context.newHandler(alloc, serverName, port);
+        SslContext built = context;
+        if (built == null) {
+            synchronized (this) {
+                if (context == null) {
+                    context = build.get();
+                }
+                built = context;
+            }
+        }
+        return built.newHandler(alloc, serverName, port);
     }
 
-    private static ClientTls verifying(KeyStore anchors) {
+    private static SslContext verifying(KeyStore anchors) {
         try {
             var factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             factory.init(anchors);
             for (TrustManager manager : factory.getTrustManagers()) {
                 if (manager instanceof X509ExtendedTrustManager x509) {
-                    return new ClientTls(build(new ExplainingTrustManager(x509), "HTTPS"), true);
+                    return build(new ExplainingTrustManager(x509), "HTTPS");
                 }
             }
             throw new IllegalStateException("the JDK has no X.509 trust manager");
