@@ -25,7 +25,8 @@ final class ServeCommand implements Callable<Integer> {
     String domain;
 
     @Option(names = "--listen", paramLabel = "TRANSPORT:HOST:PORT",
-            description = "Listen address, repeatable: udp:0.0.0.0:5060, tcp:[::]:5060; port 0 picks a free port.")
+            description = "Listen address, repeatable: udp:0.0.0.0:5060, tcp:[::]:5060, tls:0.0.0.0:5061 (needs"
+                    + " --tls-cert and --tls-key); port 0 picks a free port.")
     List<String> listen;
 
     @Option(names = "--challenge", paramLabel = "401|407",
@@ -62,10 +63,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "Unanswered OPTIONS in a row after which a binding is removed (default 3).")
     Integer keepaliveFailures;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain (server certificate first) for tls: listeners; with no --listen,"
+                    + " TLS is also served on 0.0.0.0:5061 and [::]:5061. Reloaded when the file changes.")
+    Path tlsCertificate;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "PEM private key of --tls-cert, unencrypted. Reloaded when the file changes.")
+    Path tlsKey;
+
     @Override
     public Integer call() throws Exception {
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
-                defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures);
+                defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures,
+                tlsCertificate, tlsKey);
         var settings = ServeSettings.resolve(Optional.ofNullable(config).map(ConfigFile::read), flags);
         try (var server = RegistrarServer.start(settings)) {
             for (String line : server.listeningLines()) {
