@@ -226,8 +226,9 @@ public final class SipTransport implements MessageSender, AutoCloseable {
      * Opens a flow from this side, as a registering device does (RFC 5626 §4.2): over UDP a socket bound to
      * {@code local} (port 0 for any) and connected to {@code remote}, so the kernel reports an ICMP port
      * unreachable to {@link InboundHandler#onFlowError} and accepts datagrams only from the registrar; over TCP a
-     * connection. TLS flows are opened with {@link #openTls}. Requests and responses arriving on the flow go to the handler given to {@link #start}, which
-     * must have been called (with no listeners if the flows are all there is).
+     * connection (TLS flows are opened with {@link #openTls}). Requests and responses arriving on the flow go to the
+     * handler given to {@link #start}, which must have been called (with no listeners if the flows are all there
+     * is).
      *
      * @return completes with the flow, whose local address is the one the kernel chose; fails with the
      *     connect error (e.g. {@link java.net.ConnectException} when nothing listens on a TCP port)
@@ -331,8 +332,8 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             var flow = new Flow(tls.isPresent() ? Transport.TLS : Transport.TCP, channel.localAddress(),
                     channel.remoteAddress(), id);
             if (tls.isEmpty()) {
-                connected(channel, flow, result);
                 channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
+                connected(channel, flow, result);
                 return;
             }
             String serverName = tls.get().serverName();
