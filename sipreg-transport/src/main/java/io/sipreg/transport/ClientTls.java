@@ -1,9 +1,11 @@
 package io.sipreg.transport;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.net.Socket;
@@ -139,6 +141,13 @@ public final class ClientTls {
             root = root.getCause();
         }
         String detail = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        // A SIP port without TLS either waits for a SIP message (TCP) or answers in plain text.
+        if (root instanceof SslHandshakeTimeoutException) {
+            detail += ": no TLS server answered; is that a TLS port?";
+        } else if (root instanceof NotSslRecordException
+                || detail.contains("Unsupported or unrecognized SSL message")) {
+            detail = "the answer is not a TLS record: the other side does not speak TLS";
+        }
         return new TlsHandshakeException(TlsHandshakeException.Problem.HANDSHAKE_FAILED,
                 "TLS handshake with " + serverName + " failed: " + detail, failure);
     }

@@ -171,6 +171,22 @@ class TlsLoopbackTest {
     }
 
     @Test
+    void aPlainTcpPortIsNamedAsNotSpeakingTls() throws Exception {
+        listen(ServerTls.of(SERVER));
+        try (var plain = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            var registrar = (InetSocketAddress) plain.getLocalSocketAddress();
+            var future = client.openTls(ANY_LOOPBACK, registrar, "127.0.0.1", ClientTls.trusting(SERVER.chain()));
+            try (var accepted = plain.accept()) {
+                accepted.getOutputStream().write(bytes("SIP/2.0 400 Bad Request\r\n\r\n"));
+                TlsHandshakeException failure = handshakeFailure(() -> future.get(5, TimeUnit.SECONDS));
+                assertThat(failure.problem()).isEqualTo(TlsHandshakeException.Problem.HANDSHAKE_FAILED);
+                assertThat(failure.getMessage()).startsWith("TLS handshake with 127.0.0.1 failed: ")
+                        .endsWith(": the other side does not speak TLS");
+            }
+        }
+    }
+
+    @Test
     void aTlsListenerNeedsACertificate() {
         server = new SipTransport(TransportConfig.defaults().withIoThreads(1));
 
