@@ -63,8 +63,10 @@ public final class RegistrarLocator {
         if (literal.isPresent()) {
             // §4.1: a numeric host needs no DNS; its transport is the given one or UDP. §4.2: the default port.
             Transport chosen = transport.orElse(Transport.UDP);
+            // The literal as the user wrote it (without brackets) is the name a TLS certificate must carry.
+            String written = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
             return List.of(new RegistrarTarget(chosen,
-                    new InetSocketAddress(literal.get(), port.orElse(defaultPort(chosen)))));
+                    new InetSocketAddress(literal.get(), port.orElse(defaultPort(chosen))), written));
         }
         List<String> missing = new ArrayList<>();
         try {

@@ -119,6 +119,8 @@ class RegistrarLocatorTest {
                 .extracting(RegistrarTarget::serverName).containsExactly("example.com");
         assertThat(locator.locate("192.0.2.9", OptionalInt.of(5061), Optional.of(Transport.TLS)))
                 .extracting(RegistrarTarget::serverName).containsExactly("192.0.2.9");
+        assertThat(locator.locate("[2001:db8::9]", OptionalInt.empty(), Optional.of(Transport.TLS)))
+                .extracting(RegistrarTarget::serverName).containsExactly("2001:db8::9");
     }
 
     @Test // RFC 2782 "Usage rules"
