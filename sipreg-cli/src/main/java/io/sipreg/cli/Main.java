@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "SIP registrar, registration client and troubleshooting tool.",
         subcommands = {ServeCommand.class, UsersCommand.class, BindingsCommand.class, RegisterCommand.class,
-                AnalyzeCommand.class,
+                AnalyzeCommand.class, TlsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

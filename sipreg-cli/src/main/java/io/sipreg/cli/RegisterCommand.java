@@ -12,6 +12,7 @@ import io.sipreg.client.RegistrationSession;
 import io.sipreg.client.RetryBackoff;
 import io.sipreg.client.UserAgent;
 import io.sipreg.client.UserAgentConfig;
+import io.sipreg.transport.ClientTls;
 import io.sipreg.transport.Flow;
 import io.sipreg.transport.Transport;
 import java.io.IOException;
@@ -47,7 +48,9 @@ import picocli.CommandLine.Parameters;
                 "Exit status: 0 registered (and unregistered), 3 forbidden (403: wrong user or password),"
                         + " 4 challenged again after credentials (wrong realm or auth user), 5 no response"
                         + " (firewall or wrong address), 6 port unreachable (ICMP or TCP refused), 7 DNS failure,"
-                        + " 8 other rejection, 9 423 even with Min-Expires, 10 transport error, 2 usage error; load mode 0 when every account ended registered, 11 if not."})
+                        + " 8 other rejection, 9 423 even with Min-Expires, 10 transport error, 12 the registrar's TLS"
+                        + " certificate was refused (not trusted, another name, expired), 2 usage error; load mode 0"
+                        + " when every account ended registered, 11 if not."})
 final class RegisterCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "AOR", description = "Address-of-record: alice@example.com. In load mode a template:"
@@ -59,9 +62,23 @@ final class RegisterCommand implements Callable<Integer> {
                     + " RFC 3263). IPv6 as [2001:db8::1]:5060.")
     String registrar;
 
-    @Option(names = "--transport", paramLabel = "udp|tcp", description = "Transport (default: udp, or what DNS"
-            + " says when no port is given).")
+    @Option(names = "--transport", paramLabel = "udp|tcp|tls", description = "Transport (default: udp, or what DNS"
+            + " says when no port is given; tls for a sips: AOR). TLS checks the registrar's certificate against the"
+            + " JDK's trusted CAs and the registrar's name (the AOR's domain, or the --registrar host).")
     String transport;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    TlsTrust tlsTrust;
+
+    static final class TlsTrust {
+        @Option(names = "--ca", paramLabel = "FILE", description = "Trust only the certificates in this PEM file"
+                + " (a CA, or the registrar's own self-signed certificate) instead of the JDK's CAs.")
+        Path caFile;
+
+        @Option(names = "--insecure", description = "Do not check the registrar's TLS certificate at all"
+                + " (prints a warning): anyone on the path could pose as the registrar.")
+        boolean insecure;
+    }
 
     @Option(names = "--user", paramLabel = "AUTHUSER",
             description = "Authentication username, when it differs from the AOR's user part.")
@@ -162,7 +179,25 @@ final class RegisterCommand implements Callable<Integer> {
     }
 
     UserAgentConfig userAgentConfig() {
-        return UserAgentConfig.defaults(Version.NAME).withT1(Duration.ofMillis(t1Millis));
+        return UserAgentConfig.defaults(Version.NAME).withT1(Duration.ofMillis(t1Millis)).withTls(clientTls());
+    }
+
+    /** RFC 3261 §26.3.1: the registrar's certificate is checked unless the user says otherwise. */
+    ClientTls clientTls() {
+        if (tlsTrust == null) {
+            return ClientTls.systemTrust();
+        }
+        if (tlsTrust.insecure) {
+            System.err.println("sipreg: warning: --insecure: the registrar's TLS certificate is not checked; anyone on"
+                    + " the path could pose as the registrar");
+            return ClientTls.insecure();
+        }
+        try {
+            return ClientTls.trusting(CertificateFiles.readCertificates(tlsTrust.caFile,
+                    CertificateFiles.Which.CERTIFICATE));
+        } catch (CertificateFiles.Unusable e) {
+            throw new UserError("--ca " + e.getMessage());
+        }
     }
 
     RegistrarLocator locator() {
@@ -187,17 +222,23 @@ final class RegisterCommand implements Callable<Integer> {
                 RandomGenerator.getDefault());
     }
 
-    /** RFC 3263 §4.1: UDP unless told otherwise. */
+    /** RFC 3263 §4.1: UDP unless told otherwise; TLS for a sips: URI (RFC 3261 §19.1, §26.2). */
     Optional<Transport> parseTransport() {
+        boolean sips = aor.regionMatches(true, 0, "sips:", 0, 5);
         if (transport == null) {
-            return Optional.empty();
+            return sips ? Optional.of(Transport.TLS) : Optional.empty();
         }
-        return switch (transport.toLowerCase(java.util.Locale.ROOT)) {
+        Optional<Transport> chosen = switch (transport.toLowerCase(java.util.Locale.ROOT)) {
             case "udp" -> Optional.of(Transport.UDP);
             case "tcp" -> Optional.of(Transport.TCP);
-            case "tls" -> throw new UserError("--transport tls is not available yet; use udp or tcp");
-            default -> throw new UserError("--transport must be udp or tcp, was " + transport);
+            case "tls" -> Optional.of(Transport.TLS);
+            default -> throw new UserError("--transport must be udp, tcp or tls, was " + transport);
         };
+        if (sips && chosen.get() != Transport.TLS) {
+            throw new UserError("a sips: address-of-record is registered over TLS (RFC 3261 §26.2); use"
+                    + " --transport tls or leave it out");
+        }
+        return chosen;
     }
 
     String readPassword() {

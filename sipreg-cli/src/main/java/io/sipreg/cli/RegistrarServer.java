@@ -21,6 +21,7 @@ import io.sipreg.transaction.TransactionConfig;
 import io.sipreg.transaction.TransactionTimers;
 import io.sipreg.transport.BoundListener;
 import io.sipreg.transport.Flow;
+import io.sipreg.transport.ServerTls;
 import io.sipreg.transport.SipTransport;
 import io.sipreg.transport.TransportConfig;
 import java.net.InetAddress;
@@ -145,9 +146,15 @@ final class RegistrarServer implements AutoCloseable {
             var keepalives = new KeepaliveScheduler(keepalive, store, clientTransactions::send, timers, clock,
                     new SplittableRandom(), domain);
             transactions.setFlowClosedListener(keepalives);
+            Optional<ServerTls> tls;
+            try {
+                tls = settings.tls().map(t -> ServerTls.of(t.loaded()));
+            } catch (IllegalArgumentException e) {
+                throw new UserError(settings.tls().get().files().certificate() + ": " + e.getMessage());
+            }
             List<BoundListener> bound;
             try {
-                bound = transport.start(settings.listens(), transactions);
+                bound = transport.start(settings.listens(), transactions, tls);
             } catch (RuntimeException e) {
                 transport.close();
                 throw new UserError(e.getMessage());
@@ -178,6 +185,15 @@ final class RegistrarServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
             log.info("serving domain {} with {} challenge, data in {}", domain, settings.challenge(),
                     store.file());
+            if (tls.isPresent()) {
+                TlsSettings files = settings.tls().get();
+                log.info("tls: presenting {} from {}; the files are checked for changes every {} s",
+                        tls.get().credentials().describe(), files.files().certificate(),
+                        TlsSettings.RELOAD_CHECK.toSeconds());
+                var reload = new CertificateReload(files.files(), tls.get(), files.loadedAt());
+                scheduler.scheduleWithFixedDelay(reload, TlsSettings.RELOAD_CHECK.toMillis(),
+                        TlsSettings.RELOAD_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+            }
             log.info("keepalive {}: OPTIONS every {} s, a binding goes after {} unanswered; {} bindings pinged",
                     keepalive.mode().token(), keepalive.interval().toSeconds(), keepalive.failures(),
                     keepalives.pinged());

@@ -1,6 +1,7 @@
 package io.sipreg.cli;
 
 import io.sipreg.client.MessageTrace;
+import io.sipreg.client.RegistrationOutcome;
 import io.sipreg.client.RegistrationResult;
 import io.sipreg.message.HeaderName;
 import io.sipreg.message.ParseResult;
@@ -108,10 +109,25 @@ final class RegistrationLadder implements MessageTrace {
                 if (result.challengeStatus() > 0 && result.status() != result.challengeStatus()) {
                     text.append(" (after a ").append(result.challengeStatus()).append(" challenge)");
                 }
+                if (result.outcome() == RegistrationOutcome.CERTIFICATE_REJECTED) {
+                    text.append("\n  ").append(certificateHint(result.reason()));
+                }
             }
         }
         out.println(text);
         out.flush();
+    }
+
+    /** What the user can do about a refused certificate, by the check that refused it. */
+    private static String certificateHint(String reason) {
+        if (reason.startsWith("certificate does not match")) {
+            return "connect by a name the certificate carries (--registrar NAME:PORT), or give the registrar a"
+                    + " certificate for this name; --insecure skips the check";
+        }
+        if (reason.startsWith("certificate expired") || reason.startsWith("certificate not yet valid")) {
+            return "the registrar's certificate must be renewed (or this machine's clock is wrong)";
+        }
+        return "trust the registrar's CA, or its own certificate, with --ca FILE (PEM); --insecure skips the check";
     }
 
     /** The seed's NAT check: does the registrar see the address we put in our headers? */

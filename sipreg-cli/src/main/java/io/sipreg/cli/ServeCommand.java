@@ -25,7 +25,8 @@ final class ServeCommand implements Callable<Integer> {
     String domain;
 
     @Option(names = "--listen", paramLabel = "TRANSPORT:HOST:PORT",
-            description = "Listen address, repeatable: udp:0.0.0.0:5060, tcp:[::]:5060; port 0 picks a free port.")
+            description = "Listen address, repeatable: udp:0.0.0.0:5060, tcp:[::]:5060, tls:0.0.0.0:5061 (needs"
+                    + " --tls-cert and --tls-key); port 0 picks a free port.")
     List<String> listen;
 
     @Option(names = "--challenge", paramLabel = "401|407",
@@ -76,10 +77,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "Log lines as text (default) or as one JSON object per line.")
     String logFormat;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain (server certificate first) for tls: listeners; with no --listen,"
+                    + " TLS is also served on 0.0.0.0:5061 and [::]:5061. Reloaded when the file changes.")
+    Path tlsCertificate;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "PEM private key of --tls-cert, unencrypted. Reloaded when the file changes.")
+    Path tlsKey;
+
     @Override
     public Integer call() throws Exception {
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
-                defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures);
+                defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures,
+                tlsCertificate, tlsKey);
         Optional<ConfigFile> file = Optional.ofNullable(config).map(ConfigFile::read);
         var settings = ServeSettings.resolve(file, flags);
         var operations = OperationsSettings.resolve(file, new OperationsSettings.Flags(admin, adminToken, logFormat));

@@ -5,6 +5,7 @@ import io.sipreg.message.digest.DigestAlgorithm;
 import io.sipreg.registrar.KeepaliveMode;
 import io.sipreg.registrar.KeepalivePolicy;
 import io.sipreg.transport.ListenAddress;
+import io.sipreg.transport.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,16 +20,27 @@ import java.util.Optional;
  */
 record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> listens, int challenge,
                      int minExpires, int maxExpires, int defaultExpires, List<DigestAlgorithm> algorithms,
-                     int nonceLifetimeSeconds, KeepalivePolicy keepalive) {
+                     int nonceLifetimeSeconds, KeepalivePolicy keepalive, Optional<TlsSettings> tls) {
 
     static final List<String> DEFAULT_LISTENS = List.of(
             "udp:0.0.0.0:5060", "tcp:0.0.0.0:5060", "udp:[::]:5060", "tcp:[::]:5060");
+    /** RFC 3263 §4.2: SIP over TLS on 5061; listened on by default once a certificate is given. */
+    static final List<String> DEFAULT_TLS_LISTENS = List.of("tls:0.0.0.0:5061", "tls:[::]:5061");
 
     /** The command line, each field null when the flag was not given. */
     record Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
                  Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
-                 String keepalive, Integer keepaliveInterval, Integer keepaliveFailures) {
-        /** The registrar flags alone, no keepalive flags. */
+                 String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
+                 Path tlsKey) {
+        /** The registrar and keepalive flags, no TLS flags. */
+        Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
+              Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
+              String keepalive, Integer keepaliveInterval, Integer keepaliveFailures) {
+            this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
+                    keepalive, keepaliveInterval, keepaliveFailures, null, null);
+        }
+
+        /** The registrar flags alone, no keepalive or TLS flags. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime) {
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
@@ -49,7 +61,9 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         NONCE_LIFETIME("registrar.nonce-lifetime", "--nonce-lifetime"),
         KEEPALIVE_MODE("keepalive.mode", "--keepalive"),
         KEEPALIVE_INTERVAL("keepalive.interval", "--keepalive-interval"),
-        KEEPALIVE_FAILURES("keepalive.failures", "--keepalive-failures");
+        KEEPALIVE_FAILURES("keepalive.failures", "--keepalive-failures"),
+        TLS_CERTIFICATE("tls.certificate", "--tls-cert"),
+        TLS_KEY("tls.key", "--tls-key");
 
         final String fileKey;
         final String flag;
@@ -102,7 +116,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
                     () -> new UserError(where + "unknown setting " + s.key()));
             origins.put(key, where + key.fileKey + " ");
             values.put(key, switch (key) {
-                case DATA -> Path.of(text(where, key, s.value()));
+                case DATA, TLS_CERTIFICATE, TLS_KEY -> Path.of(text(where, key, s.value()));
                 case DOMAIN -> text(where, key, s.value());
                 // YAML 1.1 reads an unquoted off as false.
                 case KEEPALIVE_MODE -> s.value().isBoolean() && !s.value().asBoolean()
@@ -127,6 +141,8 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         putFlag(values, origins, Key.KEEPALIVE_MODE, flags.keepalive());
         putFlag(values, origins, Key.KEEPALIVE_INTERVAL, flags.keepaliveInterval());
         putFlag(values, origins, Key.KEEPALIVE_FAILURES, flags.keepaliveFailures());
+        putFlag(values, origins, Key.TLS_CERTIFICATE, flags.tlsCertificate());
+        putFlag(values, origins, Key.TLS_KEY, flags.tlsKey());
     }
 
     private static void putFlag(Map<Key, Object> values, Map<Key, String> origins, Key key, Object value) {
@@ -138,8 +154,14 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
 
     @SuppressWarnings("unchecked")
     private static ServeSettings check(Map<Key, Object> values, Map<Key, String> origins) {
+        Optional<TlsSettings> tls = tls(values, origins);
+        List<String> specs = (List<String>) values.get(Key.LISTEN);
+        if (tls.isPresent() && origins.get(Key.LISTEN).startsWith("default ")) {
+            specs = new ArrayList<>(specs);
+            specs.addAll(DEFAULT_TLS_LISTENS);
+        }
         var listens = new ArrayList<ListenAddress>();
-        for (String spec : (List<String>) values.get(Key.LISTEN)) {
+        for (String spec : specs) {
             try {
                 listens.add(ListenAddress.parse(spec));
             } catch (IllegalArgumentException e) {
@@ -148,6 +170,16 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         }
         if (listens.isEmpty()) {
             throw new UserError(origins.get(Key.LISTEN) + "must name at least one listen address");
+        }
+        boolean listensTls = listens.stream().anyMatch(l -> l.transport() == Transport.TLS);
+        if (listensTls && tls.isEmpty()) {
+            throw new UserError(origins.get(Key.LISTEN) + "has a tls: listen address but no certificate: give"
+                    + " --tls-cert FILE and --tls-key FILE (or tls.certificate and tls.key in the config file);"
+                    + " 'sipreg tls self-signed' makes a pair");
+        }
+        if (!listensTls && tls.isPresent()) {
+            throw new UserError(origins.get(Key.TLS_CERTIFICATE) + "is set but " + origins.get(Key.LISTEN)
+                    + "has no tls: listen address (e.g. tls:0.0.0.0:5061)");
         }
         int challenge = (Integer) values.get(Key.CHALLENGE);
         if (challenge != 401 && challenge != 407) {
@@ -177,7 +209,35 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             throw new UserError(origins.get(Key.ALGORITHMS) + "must name at least one digest algorithm");
         }
         return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
-                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins));
+                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins), tls);
+    }
+
+    /**
+     * The certificate and key, both or neither, read now so a missing file, a key that is not one or belongs to
+     * another certificate stops the start with the place it was named.
+     */
+    private static Optional<TlsSettings> tls(Map<Key, Object> values, Map<Key, String> origins) {
+        Path certificate = (Path) values.get(Key.TLS_CERTIFICATE);
+        Path key = (Path) values.get(Key.TLS_KEY);
+        if (certificate == null && key == null) {
+            return Optional.empty();
+        }
+        if (key == null) {
+            throw new UserError(origins.get(Key.TLS_CERTIFICATE) + "needs its private key: give --tls-key FILE"
+                    + " (or tls.key in the config file)");
+        }
+        if (certificate == null) {
+            throw new UserError(origins.get(Key.TLS_KEY) + "needs its certificate: give --tls-cert FILE"
+                    + " (or tls.certificate in the config file)");
+        }
+        var files = new CertificateFiles(certificate, key);
+        try {
+            CertificateFiles.Stamp stamp = files.stamp();
+            return Optional.of(new TlsSettings(files, files.load(), stamp));
+        } catch (CertificateFiles.Unusable e) {
+            Key named = e.which() == CertificateFiles.Which.CERTIFICATE ? Key.TLS_CERTIFICATE : Key.TLS_KEY;
+            throw new UserError(origins.get(named) + e.getMessage());
+        }
     }
 
     private static KeepalivePolicy keepalive(Map<Key, Object> values, Map<Key, String> origins) {

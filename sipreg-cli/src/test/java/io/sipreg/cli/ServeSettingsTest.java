@@ -231,6 +231,86 @@ class ServeSettingsTest {
                 .hasMessage("--keepalive must be nat, all or off, was never");
     }
 
+    private CertificateFiles certificatePair() throws IOException {
+        var files = new CertificateFiles(dir.resolve("cert.pem"), dir.resolve("key.pem"));
+        SelfSignedCertificate.generate(List.of("localhost"), 1, SelfSignedCertificate.KeyType.EC)
+                .write(files.certificate(), files.key(), false);
+        return files;
+    }
+
+    private static ServeSettings.Flags tlsFlags(List<String> listen, Path certificate, Path key) {
+        return new ServeSettings.Flags(null, null, listen, null, null, null, null, null, null, null, null, null,
+                certificate, key);
+    }
+
+    @Test // RFC 3263 §4.2: 5061 for TLS
+    void aCertificateAddsTlsOnPort5061ToTheDefaultListeners() throws IOException {
+        CertificateFiles files = certificatePair();
+
+        var settings = ServeSettings.resolve(Optional.empty(), tlsFlags(null, files.certificate(), files.key()));
+
+        assertThat(settings.listens()).contains(ListenAddress.parse("tls:0.0.0.0:5061"),
+                ListenAddress.parse("tls:[::]:5061"), ListenAddress.parse("udp:0.0.0.0:5060"));
+        assertThat(settings.tls()).get().extracting(TlsSettings::files).isEqualTo(files);
+        assertThat(settings.tls().get().loaded().describe()).startsWith("CN=localhost,");
+    }
+
+    @Test
+    void tlsSectionOfTheConfigFileNamesTheFiles() throws IOException {
+        CertificateFiles files = certificatePair();
+        Path file = write("sipreg.toml", """
+                listen = ["tls:127.0.0.1:0"]
+                [tls]
+                certificate = "%s"
+                key = "%s"
+                """.formatted(files.certificate(), files.key()));
+
+        var settings = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS);
+
+        assertThat(settings.listens()).containsExactly(ListenAddress.parse("tls:127.0.0.1:0"));
+        assertThat(settings.tls().get().files()).isEqualTo(files);
+    }
+
+    @Test
+    void aMissingCertificateFileIsNamedWithTheLineThatNamedIt() throws IOException {
+        CertificateFiles files = certificatePair();
+        Path file = write("sipreg.yaml", """
+                listen: [tls:127.0.0.1:0]
+                tls:
+                  certificate: %s
+                  key: %s
+                """.formatted(dir.resolve("missing.pem"), files.key()));
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .hasMessage(file + ":3: tls.certificate " + dir.resolve("missing.pem") + ": no such file");
+    }
+
+    @Test
+    void aKeyThatIsNoKeyIsNamedWithItsFlag() throws IOException {
+        CertificateFiles files = certificatePair();
+        Files.writeString(files.key(), "nothing\n");
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(),
+                tlsFlags(List.of("tls:127.0.0.1:0"), files.certificate(), files.key())))
+                .hasMessage("--tls-key " + files.key()
+                        + ": no private key in it (expected -----BEGIN PRIVATE KEY-----)");
+    }
+
+    @Test
+    void aCertificateNeedsItsKeyAndATlsListenerNeedsBoth() throws IOException {
+        CertificateFiles files = certificatePair();
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(),
+                tlsFlags(null, files.certificate(), null)))
+                .hasMessage("--tls-cert needs its private key: give --tls-key FILE (or tls.key in the config file)");
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(),
+                tlsFlags(List.of("tls:127.0.0.1:5061"), null, null)))
+                .hasMessageStartingWith("--listen has a tls: listen address but no certificate: give --tls-cert");
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.empty(),
+                tlsFlags(List.of("udp:127.0.0.1:5060"), files.certificate(), files.key())))
+                .hasMessage("--tls-cert is set but --listen has no tls: listen address (e.g. tls:0.0.0.0:5061)");
+    }
+
     private Path write(String name, String text) throws IOException {
         Path file = dir.resolve(name);
         Files.writeString(file, text);

@@ -63,8 +63,10 @@ public final class RegistrarLocator {
         if (literal.isPresent()) {
             // §4.1: a numeric host needs no DNS; its transport is the given one or UDP. §4.2: the default port.
             Transport chosen = transport.orElse(Transport.UDP);
+            // The literal as the user wrote it (without brackets) is the name a TLS certificate must carry.
+            String written = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
             return List.of(new RegistrarTarget(chosen,
-                    new InetSocketAddress(literal.get(), port.orElse(defaultPort(chosen)))));
+                    new InetSocketAddress(literal.get(), port.orElse(defaultPort(chosen))), written));
         }
         List<String> missing = new ArrayList<>();
         try {
@@ -188,7 +190,7 @@ public final class RegistrarLocator {
             List<String> missing) throws DnsException {
         List<RegistrarTarget> targets = new ArrayList<>();
         for (InetAddress address : dns.addresses(name)) {
-            targets.add(new RegistrarTarget(transport, new InetSocketAddress(address, port)));
+            targets.add(new RegistrarTarget(transport, new InetSocketAddress(address, port), host));
         }
         if (targets.isEmpty()) {
             missing.add(name.equals(host) ? "no A/AAAA" : "no A/AAAA for " + name);

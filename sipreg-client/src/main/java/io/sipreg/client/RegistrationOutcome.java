@@ -21,8 +21,13 @@ public enum RegistrationOutcome {
     REJECTED(8, "rejected by the registrar"),
     /** 423 even after retrying with the registrar's Min-Expires. */
     INTERVAL_TOO_BRIEF(9, "423 Interval Too Brief even with the registrar's Min-Expires"),
-    /** The flow failed: connection closed or reset, a send error. */
-    TRANSPORT_ERROR(10, "transport error");
+    /** The flow failed: connection closed or reset, a send error, a TLS handshake that failed for another reason. */
+    TRANSPORT_ERROR(10, "transport error"),
+    /**
+     * The registrar's TLS certificate was refused (RFC 3261 §26.3.1): not signed by a trusted CA, for another name,
+     * or expired. Not retried: it needs the user (or the registrar's operator) to act.
+     */
+    CERTIFICATE_REJECTED(12, "the registrar's TLS certificate was refused");
 
     private final int exitCode;
     private final String meaning;

@@ -1,5 +1,6 @@
 package io.sipreg.client;
 
+import io.sipreg.transport.TlsHandshakeException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -51,6 +52,10 @@ public record RegistrationResult(RegistrationOutcome outcome, int status, String
         if (cause instanceof RegistrarNotFoundException) {
             outcome = RegistrationOutcome.DNS_FAILURE;
             reason = cause.getMessage();
+        } else if (cause instanceof TlsHandshakeException tls) {
+            outcome = tls.problem().isCertificate()
+                    ? RegistrationOutcome.CERTIFICATE_REJECTED : RegistrationOutcome.TRANSPORT_ERROR;
+            reason = tls.getMessage();
         } else if (cause instanceof java.net.ConnectException) {
             outcome = RegistrationOutcome.PORT_UNREACHABLE;
             reason = "connection refused by " + target;

@@ -69,13 +69,17 @@ public final class UserAgent implements AutoCloseable {
     }
 
     /**
-     * Opens a flow to the registrar (a connected UDP socket or a TCP connection) from {@code local}.
+     * Opens a flow to the registrar (a connected UDP socket, a TCP connection, or a TLS connection whose server
+     * certificate passed the configured checks) from {@code local}.
      * {@code onFailure} hears when the network reports the flow dead later: an ICMP port unreachable, a closed
      * connection. Transactions waiting on it have already failed with the same cause by then.
      */
     public CompletableFuture<Flow> open(RegistrarTarget target, InetSocketAddress local,
                                         BiConsumer<Flow, Throwable> onFailure) {
-        return transport.open(target.transport(), local, target.address()).thenApply(flow -> {
+        CompletableFuture<Flow> opened = target.transport() == io.sipreg.transport.Transport.TLS
+                ? transport.openTls(local, target.address(), target.serverName(), config.tls())
+                : transport.open(target.transport(), local, target.address());
+        return opened.thenApply(flow -> {
             failureListeners.put(flow, onFailure);
             return flow;
         });

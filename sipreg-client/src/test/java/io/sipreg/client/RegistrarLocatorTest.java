@@ -110,6 +110,19 @@ class RegistrarLocatorTest {
         assertThat(dns.queries).containsExactly("SRV _sips._tcp.example.com", "A/AAAA sip.example.com");
     }
 
+    @Test // RFC 5922 §4.1: a TLS server is checked against the domain asked for, not the SRV target
+    void theServerNameToVerifyIsTheLocatedDomainNotTheSrvTarget() {
+        dns.srv("_sips._tcp.example.com", new SrvRecord(0, 0, 5061, "tls.example.com"));
+        dns.addresses("tls.example.com", "192.0.2.3");
+
+        assertThat(locator.locate("example.com", OptionalInt.empty(), Optional.of(Transport.TLS)))
+                .extracting(RegistrarTarget::serverName).containsExactly("example.com");
+        assertThat(locator.locate("192.0.2.9", OptionalInt.of(5061), Optional.of(Transport.TLS)))
+                .extracting(RegistrarTarget::serverName).containsExactly("192.0.2.9");
+        assertThat(locator.locate("[2001:db8::9]", OptionalInt.empty(), Optional.of(Transport.TLS)))
+                .extracting(RegistrarTarget::serverName).containsExactly("2001:db8::9");
+    }
+
     @Test // RFC 2782 "Usage rules"
     void lowerSrvPriorityComesFirstWhateverTheWeight() {
         dns.srv("_sip._tcp.example.com",

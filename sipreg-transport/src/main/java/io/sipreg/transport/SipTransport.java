@@ -40,8 +40,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * UDP and TCP listeners for SIP (RFC 3261 §18). Inbound messages go to an {@link InboundHandler} on the event-loop
- * threads; {@link #send} answers over the flow a message came in on. Thread-safe.
+ * UDP, TCP and TLS listeners for SIP (RFC 3261 §18, §26.2). Inbound messages go to an {@link InboundHandler} on the
+ * event-loop threads; {@link #send} answers over the flow a message came in on. TLS is TCP's framing and connection
+ * handling under a {@link io.netty.handler.ssl.SslHandler}. Thread-safe.
  *
  * <p>Lifecycle: construct, {@link #start} once, {@link #close} (idempotent) on shutdown.
  */
@@ -80,7 +81,16 @@ public final class SipTransport implements MessageSender, AutoCloseable {
      * @return the bound listeners, in the order given, with the real port where port 0 was asked for
      */
     public List<BoundListener> start(List<ListenAddress> listens, InboundHandler handler) {
+        return start(listens, handler, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(List, InboundHandler)}, with the certificate that {@code tls:} listeners present; a
+     * {@code tls:} listen address without it fails to start.
+     */
+    public List<BoundListener> start(List<ListenAddress> listens, InboundHandler handler, Optional<ServerTls> tls) {
         Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(tls, "tls");
         if (closed.get() || !started.compareAndSet(false, true)) {
             throw new IllegalStateException("transport already started or closed");
         }
@@ -99,9 +109,9 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 }
                 InetSocketAddress actual = switch (listen.transport()) {
                     case UDP -> bindUdp(address, decoder, dispatcher);
-                    case TCP -> bindTcp(address, dispatcher);
-                    case TLS -> throw new IllegalStateException("cannot listen on " + listen
-                            + ": TLS is not implemented yet");
+                    case TCP -> bindTcp(address, dispatcher, Optional.empty());
+                    case TLS -> bindTcp(address, dispatcher, Optional.of(tls.orElseThrow(() ->
+                            new IllegalStateException("cannot listen on " + listen + ": no TLS certificate"))));
                 };
                 bound.add(new BoundListener(listen.transport(), actual));
                 log.info("listening on {} ({})", bound.get(bound.size() - 1), stack.name().toLowerCase(java.util.Locale.ROOT));
@@ -141,7 +151,8 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         return actual;
     }
 
-    private InetSocketAddress bindTcp(InetSocketAddress address, InboundDispatcher dispatcher) {
+    private InetSocketAddress bindTcp(InetSocketAddress address, InboundDispatcher dispatcher,
+                                      Optional<ServerTls> tls) {
         SocketProtocolFamily family = familyOf(address);
         var bootstrap = new ServerBootstrap()
                 .group(group)
@@ -152,31 +163,37 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        initConnection(channel, dispatcher);
+                        initConnection(channel, dispatcher, tls);
                     }
                 });
         if (family == SocketProtocolFamily.INET6 && stack.supportsV6Only()) {
             bootstrap.option(NetworkStack.IPV6_V6ONLY, 1);
         }
-        Channel server = bind(bootstrap.bind(address), "tcp", address);
+        Channel server = bind(bootstrap.bind(address), tls.isPresent() ? "tls" : "tcp", address);
         listeners.add(server);
         return (InetSocketAddress) server.localAddress();
     }
 
-    private void initConnection(SocketChannel channel, InboundDispatcher dispatcher) {
+    private void initConnection(SocketChannel channel, InboundDispatcher dispatcher, Optional<ServerTls> tls) {
+        Transport transport = tls.isPresent() ? Transport.TLS : Transport.TCP;
         long id = connections.admit(channel);
         if (id == 0) {
             counters.connectionsRejected.increment();
-            log.debug("tcp {} rejected: {} connections open", channel.remoteAddress(), config.maxTcpConnections());
+            log.debug("{} {} rejected: {} connections open", transport.token(), channel.remoteAddress(),
+                    config.maxTcpConnections());
             channel.close();
             return;
         }
-        var flow = new Flow(Transport.TCP, channel.localAddress(), channel.remoteAddress(), id);
+        var flow = new Flow(transport, channel.localAddress(), channel.remoteAddress(), id);
         log.debug("{} connected", flow);
         channel.closeFuture().addListener(f -> {
             log.debug("{} closed", flow);
             dispatcher.flowClosed(flow);
         });
+        if (tls.isPresent()) {
+            // RFC 3261 §26.2: the same SIP stream inside TLS; the handshake is bounded by the handler's 10 s timeout.
+            channel.pipeline().addLast(tls.get().newHandler(channel.alloc()), new TlsHandshakeLog(flow, false));
+        }
         channel.pipeline().addLast(connectionHandlers(config, parser, flow, counters, dispatcher));
     }
 
@@ -209,8 +226,9 @@ public final class SipTransport implements MessageSender, AutoCloseable {
      * Opens a flow from this side, as a registering device does (RFC 5626 §4.2): over UDP a socket bound to
      * {@code local} (port 0 for any) and connected to {@code remote}, so the kernel reports an ICMP port
      * unreachable to {@link InboundHandler#onFlowError} and accepts datagrams only from the registrar; over TCP a
-     * connection. Requests and responses arriving on the flow go to the handler given to {@link #start}, which
-     * must have been called (with no listeners if the flows are all there is).
+     * connection (TLS flows are opened with {@link #openTls}). Requests and responses arriving on the flow go to the
+     * handler given to {@link #start}, which must have been called (with no listeners if the flows are all there
+     * is).
      *
      * @return completes with the flow, whose local address is the one the kernel chose; fails with the
      *     connect error (e.g. {@link java.net.ConnectException} when nothing listens on a TCP port)
@@ -227,8 +245,35 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         return switch (transport) {
             case UDP -> openUdp(local, remote);
             case TCP -> openTcp(local, remote);
-            case TLS -> CompletableFuture.failedFuture(new IllegalStateException("TLS is not implemented yet"));
+            case TLS -> CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "a TLS flow needs the server name and trust: use openTls"));
         };
+    }
+
+    /**
+     * Opens a TLS connection (RFC 3261 §26.3.1) to {@code remote} and completes once the handshake is done and the
+     * server's certificate passed {@code tls}'s checks for {@code serverName}, the host the user asked for (RFC 5922
+     * §4: the domain, not the address it resolved to).
+     *
+     * @return fails with {@link java.net.ConnectException} when nothing listens, with a {@link TlsHandshakeException}
+     *     that says why when the handshake fails or the certificate is refused
+     */
+    public CompletableFuture<Flow> openTls(InetSocketAddress local, InetSocketAddress remote, String serverName,
+                                           ClientTls tls) {
+        Objects.requireNonNull(local, "local");
+        Objects.requireNonNull(remote, "remote");
+        Objects.requireNonNull(serverName, "serverName");
+        Objects.requireNonNull(tls, "tls");
+        if (group == null || closed.get()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("transport not started or closed"));
+        }
+        if (remote.isUnresolved()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("unresolved address " + remote));
+        }
+        return openConnection(local, remote, Optional.of(new TlsPeer(serverName, tls)));
+    }
+
+    private record TlsPeer(String serverName, ClientTls tls) {
     }
 
     private CompletableFuture<Flow> openUdp(InetSocketAddress local, InetSocketAddress remote) {
@@ -254,6 +299,11 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     }
 
     private CompletableFuture<Flow> openTcp(InetSocketAddress local, InetSocketAddress remote) {
+        return openConnection(local, remote, Optional.empty());
+    }
+
+    private CompletableFuture<Flow> openConnection(InetSocketAddress local, InetSocketAddress remote,
+                                                   Optional<TlsPeer> tls) {
         var result = new CompletableFuture<Flow>();
         var bootstrap = new Bootstrap()
                 .group(group)
@@ -279,16 +329,38 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                         config.maxTcpConnections() + " connections already open"));
                 return;
             }
-            var flow = new Flow(Transport.TCP, channel.localAddress(), channel.remoteAddress(), id);
-            channel.closeFuture().addListener(c -> {
-                log.debug("{} closed", flow);
-                dispatcher.flowClosed(flow);
-            });
+            var flow = new Flow(tls.isPresent() ? Transport.TLS : Transport.TCP, channel.localAddress(),
+                    channel.remoteAddress(), id);
+            if (tls.isEmpty()) {
+                channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
+                connected(channel, flow, result);
+                return;
+            }
+            String serverName = tls.get().serverName();
+            var ssl = tls.get().tls().newHandler(channel.alloc(), serverName, remote.getPort());
+            channel.pipeline().addLast(ssl, new TlsHandshakeLog(flow, true));
             channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
-            log.debug("{} connected", flow);
-            result.complete(flow);
+            ssl.handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    connected(channel, flow, result);
+                } else {
+                    // Not a flow yet: its end is the failed open, not a flow that closed.
+                    channel.close();
+                    result.completeExceptionally(ClientTls.explain(h.cause(), serverName));
+                }
+            });
         });
         return result;
+    }
+
+    /** From here on the connection is a flow: its end is reported to the handler. */
+    private void connected(Channel channel, Flow flow, CompletableFuture<Flow> result) {
+        channel.closeFuture().addListener(c -> {
+            log.debug("{} closed", flow);
+            dispatcher.flowClosed(flow);
+        });
+        log.debug("{} connected", flow);
+        result.complete(flow);
     }
 
     /**
@@ -394,27 +466,22 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         Objects.requireNonNull(wire, "wire");
         Channel channel;
         Object message;
-        switch (flow.transport()) {
-            case UDP -> {
-                Optional<Channel> socket = udpSocketFor(flow);
-                if (socket.isEmpty()) {
-                    return failed(new FlowClosedException(flow, "no UDP socket bound to the local address"));
-                }
-                channel = socket.get();
-                // Wrapped, not copied here: the channel copies it once into a direct buffer on its own thread.
-                message = new DatagramPacket(Unpooled.wrappedBuffer(wire), flow.remote());
+        if (flow.transport() == Transport.UDP) {
+            Optional<Channel> socket = udpSocketFor(flow);
+            if (socket.isEmpty()) {
+                return failed(new FlowClosedException(flow, "no UDP socket bound to the local address"));
             }
-            case TCP -> {
-                Optional<Channel> connection = connections.find(flow);
-                if (connection.isEmpty()) {
-                    return failed(new FlowClosedException(flow, "connection closed"));
-                }
-                channel = connection.get();
-                message = Unpooled.wrappedBuffer(wire);
+            channel = socket.get();
+            // Wrapped, not copied here: the channel copies it once into a direct buffer on its own thread.
+            message = new DatagramPacket(Unpooled.wrappedBuffer(wire), flow.remote());
+        } else {
+            // TCP, or TLS, whose SslHandler encrypts on the way out.
+            Optional<Channel> connection = connections.find(flow);
+            if (connection.isEmpty()) {
+                return failed(new FlowClosedException(flow, "connection closed"));
             }
-            default -> {
-                return failed(new FlowClosedException(flow, flow.transport() + " is not implemented yet"));
-            }
+            channel = connection.get();
+            message = Unpooled.wrappedBuffer(wire);
         }
         var result = new CompletableFuture<Void>();
         channel.writeAndFlush(message).addListener(f -> {

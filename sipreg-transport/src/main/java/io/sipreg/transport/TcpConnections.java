@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The open TCP connections by id, bounded, so a response can find the connection its request came over. */
+/** The open TCP and TLS connections by id, bounded, so a response can find the connection its request came over. */
 final class TcpConnections {
     private final ConcurrentHashMap<Long, Channel> open = new ConcurrentHashMap<>();
     private final AtomicLong lastId = new AtomicLong();

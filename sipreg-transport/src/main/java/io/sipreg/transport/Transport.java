@@ -2,7 +2,7 @@ package io.sipreg.transport;
 
 import java.util.Locale;
 
-/** The transport protocols of RFC 3261 §18. TLS is declared so configs and flows can name it; not yet served. */
+/** The transport protocols of RFC 3261 §18; TLS is TCP under TLS (§26.2). */
 public enum Transport {
     UDP,
     TCP,

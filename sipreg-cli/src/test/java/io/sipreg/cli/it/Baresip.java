@@ -33,6 +33,8 @@ final class Baresip implements AutoCloseable {
     private String listen = "127.0.0.1:0";
     private int regint = 600;
     private boolean outbound;
+    /** For SIP over TLS: the certificate baresip is given as its CA (sip_cafile); null for UDP and TCP. */
+    private Path tlsCa;
     private Path directory;
     private Process process;
     private CapturedOutput output;
@@ -46,6 +48,17 @@ final class Baresip implements AutoCloseable {
     /** A phone for {@code user} that sends its REGISTERs to 127.0.0.1:{@code port} over {@code transport}. */
     static Baresip account(SipUser user, Transport transport, int port) {
         return new Baresip(user, transport, "127.0.0.1:" + port);
+    }
+
+    /**
+     * A phone for {@code user} that registers over TLS with 127.0.0.1:{@code port} ({@code ;transport=tls}),
+     * given {@code caFile} as its trusted CA. baresip 1.0 (libre 1.1) loads the file but does not refuse a server
+     * certificate it cannot verify, so this exercises SIP over TLS, not baresip's checks.
+     */
+    static Baresip tlsAccount(SipUser user, int port, Path caFile) {
+        var phone = new Baresip(user, Transport.TCP, "127.0.0.1:" + port);
+        phone.tlsCa = caFile;
+        return phone;
     }
 
     /**
@@ -100,7 +113,7 @@ final class Baresip implements AutoCloseable {
     String awaitRegistered(Duration timeout) {
         Pattern registered = Pattern.compile(
                 "^" + Pattern.quote(user.user() + "@" + user.domain())
-                        + ": \\{\\d+/" + transport.name() + "/v4\\} 200 OK.*$");
+                        + ": \\{\\d+/" + transportName() + "/v4\\} 200 OK.*$");
         Pattern outcome = Pattern.compile(registered.pattern() + "|" + FAILED.pattern());
         MatchResult line = awaitOutput(outcome, timeout);
         if (!registered.matcher(line.group()).matches()) {
@@ -170,8 +183,12 @@ final class Baresip implements AutoCloseable {
                 + "accounts: " + account() + "\n" + output.text();
     }
 
+    private String transportName() {
+        return tlsCa != null ? "TLS" : transport.name();
+    }
+
     private String account() {
-        String parameter = ";transport=" + transport.uriParameter();
+        String parameter = ";transport=" + (tlsCa != null ? "tls" : transport.uriParameter());
         return "<sip:" + user.user() + "@" + user.domain() + parameter + ">"
                 + ";auth_pass=" + user.password()
                 + ";outbound=\"sip:" + registrar + parameter + "\""
@@ -189,10 +206,11 @@ final class Baresip implements AutoCloseable {
                 poll_method		epoll
                 sip_listen		%s
                 %s
+                %s
                 module_path		%s
                 %s
                 module_tmp		account.so
                 """.formatted(listen, namespace == null ? "net_interface\t\t127.0.0.1" : "",
-                MODULES, outbound ? "module_tmp\t\tuuid.so" : "");
+                tlsCa != null ? "sip_cafile\t\t" + tlsCa : "", MODULES, outbound ? "module_tmp\t\tuuid.so" : "");
     }
 }
