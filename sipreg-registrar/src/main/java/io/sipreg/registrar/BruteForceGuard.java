@@ -88,6 +88,11 @@ public final class BruteForceGuard {
 
     // ---- the request path ----
 
+    /** True while no source or user has any failure on record: nothing to block, nothing to forgive. */
+    boolean isQuiet() {
+        return pairs.isEmpty() && sources.isEmpty();
+    }
+
     /** Whether a block stops {@code user} from {@code source} now, and which one. The pair's block comes first. */
     Scope blocking(String source, String user) {
         if (!enabled()) {

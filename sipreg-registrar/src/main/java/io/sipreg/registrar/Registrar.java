@@ -179,18 +179,21 @@ public final class Registrar implements RequestHandler {
         if (!g.enabled()) {
             return authenticator.authenticate(request);
         }
-        String source = SourceKey.of(origin.remote().getAddress());
+        // While no failure is on record anywhere (the usual state), no source key is even made.
         var scope = new BruteForceGuard.Scope[] {BruteForceGuard.Scope.NONE};
         DigestAuthenticator.Outcome outcome = authenticator.authenticate(request, username -> {
-            scope[0] = g.blocking(source, username);
+            if (g.isQuiet()) {
+                return false;
+            }
+            scope[0] = g.blocking(source(origin), username);
             return scope[0] != BruteForceGuard.Scope.NONE && !isExempt(request, origin, scope[0]);
         });
         switch (outcome.attempt()) {
-            case WRONG -> g.failed(source, outcome.username());
-            case REFUSED -> g.refused(source, outcome.username(), scope[0]);
+            case WRONG -> g.failed(source(origin), outcome.username());
+            case REFUSED -> g.refused(source(origin), outcome.username(), scope[0]);
             case NONE -> {
-                if (outcome instanceof DigestAuthenticator.Outcome.Authenticated) {
-                    g.succeeded(source, outcome.username());
+                if (outcome instanceof DigestAuthenticator.Outcome.Authenticated && !g.isQuiet()) {
+                    g.succeeded(source(origin), outcome.username());
                 }
             }
         }
@@ -238,6 +241,10 @@ public final class Registrar implements RequestHandler {
             }
         }
         return false;
+    }
+
+    private static String source(Origin origin) {
+        return SourceKey.of(origin.remote().getAddress());
     }
 
     private static List<String> contactInstances(SipRequest request) {
