@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "SIP registrar, registration client and troubleshooting tool.",
-        subcommands = {ServeCommand.class, UsersCommand.class, BindingsCommand.class, RegisterCommand.class,
-                AnalyzeCommand.class, TlsCommand.class,
+        subcommands = {ServeCommand.class, UsersCommand.class, BindingsCommand.class, BlocksCommand.class,
+                RegisterCommand.class, AnalyzeCommand.class, TlsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -5,14 +5,19 @@ import io.sipreg.admin.AdminServer;
 import io.sipreg.admin.AttemptHistory;
 import io.sipreg.admin.RegistrarMetrics;
 import io.sipreg.admin.RegistrarView;
+import io.sipreg.registrar.BruteForceGuard;
 import io.sipreg.registrar.Challenge;
 import io.sipreg.registrar.RegistrarActivity;
 import io.sipreg.registrar.KeepaliveMode;
 import io.sipreg.registrar.KeepalivePolicy;
 import io.sipreg.registrar.KeepaliveScheduler;
 import io.sipreg.registrar.NonceService;
+import io.sipreg.registrar.RateLimiter;
+import io.sipreg.registrar.Refusal;
 import io.sipreg.registrar.Registrar;
 import io.sipreg.registrar.RegistrarConfig;
+import io.sipreg.registrar.SecurityPolicy;
+import io.sipreg.registrar.SourceFilter;
 import io.sipreg.registrar.SqliteStore;
 import io.sipreg.registrar.User;
 import io.sipreg.transaction.ClientTransactions;
@@ -111,7 +116,8 @@ final class RegistrarServer implements AutoCloseable {
                     settings.challenge() == 407 ? Challenge.PROXY_407 : Challenge.WWW_401,
                     settings.minExpires(), settings.maxExpires(), settings.defaultExpires(),
                     settings.algorithms(), Duration.ofSeconds(settings.nonceLifetimeSeconds()),
-                    (int) keepalive.interval().toSeconds());
+                    (int) keepalive.interval().toSeconds())
+                    .withMaxContacts(settings.security().maxContacts(), settings.security().maxContactsStatus());
             List<String> problems = config.validate();
             if (!problems.isEmpty()) {
                 throw new UserError(String.join("; ", problems));
@@ -152,9 +158,21 @@ final class RegistrarServer implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new UserError(settings.tls().get().files().certificate() + ": " + e.getMessage());
             }
+            // Floods and blocked guessers are turned away in front of the transactions (see SourceFilter).
+            SecurityPolicy security = settings.security().policy();
+            var guard = new BruteForceGuard(security, store, clock);
+            guard.sync();
+            var limiter = new RateLimiter(security.rateLimit(), security.rateBurst(),
+                    security.rateLimitAction() == Refusal.ANSWER ? "answered 503" : "dropped", System::nanoTime);
+            var guarded = new AtomicReference<Registrar>();
+            var filter = new SourceFilter(transactions, transport, limiter, security.rateLimitAction(),
+                    retryAfter(security), (request, flow) -> {
+                        Registrar r = guarded.get();
+                        return r != null && r.dropsSilently(request, flow);
+                    });
             List<BoundListener> bound;
             try {
-                bound = transport.start(settings.listens(), transactions, tls);
+                bound = transport.start(settings.listens(), filter, tls);
             } catch (RuntimeException e) {
                 transport.close();
                 throw new UserError(e.getMessage());
@@ -171,6 +189,8 @@ final class RegistrarServer implements AutoCloseable {
                 keepalives.setActivity(activity);
                 store.setCommitListener(metrics.get()::storeCommitted);
             }
+            registrarNow.setGuard(guard);
+            guarded.set(registrarNow);
             registrar.set(registrarNow);
             // Bindings from before this start are kept alive too; a REGISTER racing this only reschedules its own.
             keepalives.start(store.all());
@@ -183,6 +203,16 @@ final class RegistrarServer implements AutoCloseable {
                     log.warn("removing expired bindings failed: {}", e.toString());
                 }
             }, 1, 1, TimeUnit.SECONDS);
+            // Blocks end on time, and one removed with `sipreg blocks remove` is lifted within a second.
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    guard.sync();
+                    limiter.sweep();
+                } catch (RuntimeException e) {
+                    log.warn("updating blocks failed: {}", e.toString());
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+            scheduleSecuritySummary(scheduler, guard, limiter);
             log.info("serving domain {} with {} challenge, data in {}", domain, settings.challenge(),
                     store.file());
             if (tls.isPresent()) {
@@ -194,6 +224,10 @@ final class RegistrarServer implements AutoCloseable {
                 scheduler.scheduleWithFixedDelay(reload, TlsSettings.RELOAD_CHECK.toMillis(),
                         TlsSettings.RELOAD_CHECK.toMillis(), TimeUnit.MILLISECONDS);
             }
+            log.info("security: {}; {}; {}", describeBlocks(security), describeRateLimit(security),
+                    config.maxContacts() == 0 ? "no contact limit"
+                            : "at most " + config.maxContacts() + " contacts per AOR, beyond answered "
+                            + config.maxContactsStatus());
             log.info("keepalive {}: OPTIONS every {} s, a binding goes after {} unanswered; {} bindings pinged",
                     keepalive.mode().token(), keepalive.interval().toSeconds(), keepalive.failures(),
                     keepalives.pinged());
@@ -254,6 +288,44 @@ final class RegistrarServer implements AutoCloseable {
                                 + "answered, {} unanswered, {} bindings removed", keepalives.pinged(),
                         keepalives.connectionBound(), now.sent() - before.sent(), now.answered() - before.answered(),
                         now.unanswered() - before.unanswered(), now.removed() - before.removed());
+            }
+        }, 60, 60, TimeUnit.SECONDS);
+    }
+
+    /** Retry-After for the rate limit's 503: about the time an emptied bucket takes to fill. */
+    private static int retryAfter(SecurityPolicy policy) {
+        return policy.rateLimit() == 0 ? 1
+                : (int) Math.max(1, Math.min(60, Math.ceil((double) policy.rateBurst() / policy.rateLimit())));
+    }
+
+    private static String describeBlocks(SecurityPolicy p) {
+        if (!p.countsFailures()) {
+            return "no blocks";
+        }
+        return "blocks after " + (p.userFailures() == 0 ? "-" : p.userFailures()) + " failed authentications per"
+                + " source and user, " + (p.sourceFailures() == 0 ? "-" : p.sourceFailures()) + " per source (half-life "
+                + p.halfLife().toSeconds() + " s) for " + p.blockTime().toSeconds() + " to "
+                + p.maxBlockTime().toSeconds() + " s, " + (p.action() == Refusal.DROP ? "dropped" : "answered 403");
+    }
+
+    private static String describeRateLimit(SecurityPolicy p) {
+        return p.rateLimit() == 0 ? "no rate limit"
+                : "rate limit " + p.rateLimit() + " requests/s per source (burst " + p.rateBurst() + "), excess "
+                + (p.rateLimitAction() == Refusal.DROP ? "dropped" : "answered 503");
+    }
+
+    /** Once a minute, when something happened: failures counted, attempts refused, requests over the limit. */
+    private static void scheduleSecuritySummary(ScheduledThreadPoolExecutor scheduler, BruteForceGuard guard,
+                                                RateLimiter limiter) {
+        var last = new AtomicReference<>(new long[] {0, 0, 0, 0});
+        scheduler.scheduleWithFixedDelay(() -> {
+            BruteForceGuard.Counts c = guard.counts();
+            long[] now = {c.failures(), c.refused(), c.blocksStarted(), limiter.refused()};
+            long[] before = last.getAndSet(now);
+            if (!java.util.Arrays.equals(now, before)) {
+                log.info("security: last minute {} failed authentications, {} blocks started, {} attempts refused by"
+                                + " blocks, {} requests over the rate limit; {} blocks in force", now[0] - before[0],
+                        now[2] - before[2], now[1] - before[1], now[3] - before[3], guard.active().size());
             }
         }, 60, 60, TimeUnit.SECONDS);
     }

@@ -86,11 +86,65 @@ final class ServeCommand implements Callable<Integer> {
             description = "PEM private key of --tls-cert, unencrypted. Reloaded when the file changes.")
     Path tlsKey;
 
+    @Option(names = "--max-contacts", paramLabel = "N",
+            description = "Most bindings one address-of-record may have (default 10, 0: no limit). Beyond it a new"
+                    + " contact of a device already registered (same Call-ID or +sip.instance) replaces that device's"
+                    + " oldest; any other is refused.")
+    Integer maxContacts;
+
+    @Option(names = "--max-contacts-status", paramLabel = "403|503",
+            description = "The answer to a REGISTER beyond --max-contacts (default 403).")
+    Integer maxContactsStatus;
+
+    @Option(names = "--block-user-failures", paramLabel = "N",
+            description = "Failed authentications from one source for one user that block that pair (default 5;"
+                    + " 0: off).")
+    Integer blockUserFailures;
+
+    @Option(names = "--block-source-failures", paramLabel = "N",
+            description = "Failed authentications from one source, for users not blocked there yet, that block the"
+                    + " source for every user but devices with a binding from it (default 30; 0: off).")
+    Integer blockSourceFailures;
+
+    @Option(names = "--block-half-life", paramLabel = "SECONDS",
+            description = "A failure counts half after this long (default 120).")
+    Integer blockHalfLife;
+
+    @Option(names = "--block-time", paramLabel = "SECONDS",
+            description = "Length of a first block (default 60); each repeat offence doubles it.")
+    Integer blockTime;
+
+    @Option(names = "--max-block-time", paramLabel = "SECONDS", description = "Longest block (default 3600).")
+    Integer maxBlockTime;
+
+    @Option(names = "--block-forget-after", paramLabel = "SECONDS",
+            description = "A block starting this long after the previous one ended is a first offence (default 86400).")
+    Integer blockForgetAfter;
+
+    @Option(names = "--block-action", paramLabel = "403|drop",
+            description = "Blocked attempts are answered as a wrong password (403, default) or dropped.")
+    String blockAction;
+
+    @Option(names = "--rate-limit", paramLabel = "N",
+            description = "Requests per second one source may send on average (default 500; 0: no limit).")
+    Integer rateLimit;
+
+    @Option(names = "--rate-burst", paramLabel = "N",
+            description = "Requests one source may send at once (default 2000).")
+    Integer rateBurst;
+
+    @Option(names = "--rate-limit-action", paramLabel = "503|drop",
+            description = "Requests over the rate limit get 503 with Retry-After (default) or are dropped.")
+    String rateLimitAction;
+
     @Override
     public Integer call() throws Exception {
+        var security = new ServeSettings.SecurityFlags(maxContacts, maxContactsStatus, blockUserFailures,
+                blockSourceFailures, blockHalfLife, blockTime, maxBlockTime, blockForgetAfter, blockAction, rateLimit,
+                rateBurst, rateLimitAction);
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
                 defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures,
-                tlsCertificate, tlsKey);
+                tlsCertificate, tlsKey, security);
         Optional<ConfigFile> file = Optional.ofNullable(config).map(ConfigFile::read);
         var settings = ServeSettings.resolve(file, flags);
         var operations = OperationsSettings.resolve(file, new OperationsSettings.Flags(admin, adminToken, logFormat));

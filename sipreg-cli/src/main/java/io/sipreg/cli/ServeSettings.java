@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sipreg.message.digest.DigestAlgorithm;
 import io.sipreg.registrar.KeepaliveMode;
 import io.sipreg.registrar.KeepalivePolicy;
+import io.sipreg.registrar.RegistrarConfig;
+import io.sipreg.registrar.Refusal;
+import io.sipreg.registrar.SecurityPolicy;
 import io.sipreg.transport.ListenAddress;
 import io.sipreg.transport.Transport;
 import java.nio.file.Path;
@@ -20,7 +23,12 @@ import java.util.Optional;
  */
 record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> listens, int challenge,
                      int minExpires, int maxExpires, int defaultExpires, List<DigestAlgorithm> algorithms,
-                     int nonceLifetimeSeconds, KeepalivePolicy keepalive, Optional<TlsSettings> tls) {
+                     int nonceLifetimeSeconds, KeepalivePolicy keepalive, Optional<TlsSettings> tls,
+                     Security security) {
+
+    /** The contact limit and the {@code [security]} settings: how the registrar defends itself. */
+    record Security(int maxContacts, int maxContactsStatus, SecurityPolicy policy) {
+    }
 
     static final List<String> DEFAULT_LISTENS = List.of(
             "udp:0.0.0.0:5060", "tcp:0.0.0.0:5060", "udp:[::]:5060", "tcp:[::]:5060");
@@ -31,21 +39,46 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
     record Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
                  Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
                  String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
-                 Path tlsKey) {
-        /** The registrar and keepalive flags, no TLS flags. */
+                 Path tlsKey, SecurityFlags security) {
+        /** The registrar, keepalive and TLS flags, no security flags. */
+        Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
+              Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
+              String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
+              Path tlsKey) {
+            this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
+                    keepalive, keepaliveInterval, keepaliveFailures, tlsCertificate, tlsKey, SecurityFlags.NONE);
+        }
+
+        /** The registrar, keepalive and security flags, no TLS flags. */
+        Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
+              Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
+              String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, SecurityFlags security) {
+            this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
+                    keepalive, keepaliveInterval, keepaliveFailures, null, null, security);
+        }
+
+        /** The registrar and keepalive flags. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
               String keepalive, Integer keepaliveInterval, Integer keepaliveFailures) {
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
-                    keepalive, keepaliveInterval, keepaliveFailures, null, null);
+                    keepalive, keepaliveInterval, keepaliveFailures, null, null, SecurityFlags.NONE);
         }
 
-        /** The registrar flags alone, no keepalive or TLS flags. */
+        /** The registrar flags alone, no keepalive, TLS or security flags. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime) {
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
                     null, null, null);
         }
+    }
+
+    /** The contact limit and {@code [security]} flags, each null when not given. */
+    record SecurityFlags(Integer maxContacts, Integer maxContactsStatus, Integer userFailures, Integer sourceFailures,
+                         Integer halfLife, Integer blockTime, Integer maxBlockTime, Integer forgetAfter,
+                         String action, Integer rateLimit, Integer rateBurst, String rateLimitAction) {
+        static final SecurityFlags NONE = new SecurityFlags(null, null, null, null, null, null, null, null, null,
+                null, null, null);
     }
 
     /** Known settings: the dotted key in the file and the flag that overrides it. */
@@ -63,7 +96,19 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         KEEPALIVE_INTERVAL("keepalive.interval", "--keepalive-interval"),
         KEEPALIVE_FAILURES("keepalive.failures", "--keepalive-failures"),
         TLS_CERTIFICATE("tls.certificate", "--tls-cert"),
-        TLS_KEY("tls.key", "--tls-key");
+        TLS_KEY("tls.key", "--tls-key"),
+        MAX_CONTACTS("registrar.max-contacts", "--max-contacts"),
+        MAX_CONTACTS_STATUS("registrar.max-contacts-status", "--max-contacts-status"),
+        USER_FAILURES("security.user-failures", "--block-user-failures"),
+        SOURCE_FAILURES("security.source-failures", "--block-source-failures"),
+        HALF_LIFE("security.half-life", "--block-half-life"),
+        BLOCK_TIME("security.block-time", "--block-time"),
+        MAX_BLOCK_TIME("security.max-block-time", "--max-block-time"),
+        FORGET_AFTER("security.forget-after", "--block-forget-after"),
+        ACTION("security.action", "--block-action"),
+        RATE_LIMIT("security.rate-limit", "--rate-limit"),
+        RATE_BURST("security.rate-burst", "--rate-burst"),
+        RATE_LIMIT_ACTION("security.rate-limit-action", "--rate-limit-action");
 
         final String fileKey;
         final String flag;
@@ -98,6 +143,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         values.put(Key.KEEPALIVE_MODE, KeepaliveMode.NAT.token());
         values.put(Key.KEEPALIVE_INTERVAL, (int) KeepalivePolicy.DEFAULT_INTERVAL.toSeconds());
         values.put(Key.KEEPALIVE_FAILURES, KeepalivePolicy.DEFAULT_FAILURES);
+        securityDefaults(values);
         for (Key k : Key.values()) {
             origins.put(k, "default " + k.fileKey + " ");
         }
@@ -122,6 +168,9 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
                 case KEEPALIVE_MODE -> s.value().isBoolean() && !s.value().asBoolean()
                         ? KeepaliveMode.OFF.token() : text(where, key, s.value());
                 case LISTEN, ALGORITHMS -> texts(where, key, s.value());
+                // 403 and 503 may be written as numbers or strings; drop is a string.
+                case ACTION, RATE_LIMIT_ACTION -> s.value().isIntegralNumber()
+                        ? s.value().asText() : text(where, key, s.value());
                 default -> number(where, key, s.value());
             });
         }
@@ -143,6 +192,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         putFlag(values, origins, Key.KEEPALIVE_FAILURES, flags.keepaliveFailures());
         putFlag(values, origins, Key.TLS_CERTIFICATE, flags.tlsCertificate());
         putFlag(values, origins, Key.TLS_KEY, flags.tlsKey());
+        readSecurityFlags(flags.security(), values, origins);
     }
 
     private static void putFlag(Map<Key, Object> values, Map<Key, String> origins, Key key, Object value) {
@@ -209,7 +259,8 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             throw new UserError(origins.get(Key.ALGORITHMS) + "must name at least one digest algorithm");
         }
         return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
-                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins), tls);
+                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins), tls,
+                security(values, origins));
     }
 
     /**
@@ -238,6 +289,69 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             Key named = e.which() == CertificateFiles.Which.CERTIFICATE ? Key.TLS_CERTIFICATE : Key.TLS_KEY;
             throw new UserError(origins.get(named) + e.getMessage());
         }
+    }
+
+    private static void securityDefaults(Map<Key, Object> values) {
+        SecurityPolicy d = SecurityPolicy.defaults();
+        values.put(Key.MAX_CONTACTS, RegistrarConfig.DEFAULT_MAX_CONTACTS);
+        values.put(Key.MAX_CONTACTS_STATUS, RegistrarConfig.DEFAULT_MAX_CONTACTS_STATUS);
+        values.put(Key.USER_FAILURES, d.userFailures());
+        values.put(Key.SOURCE_FAILURES, d.sourceFailures());
+        values.put(Key.HALF_LIFE, (int) d.halfLife().toSeconds());
+        values.put(Key.BLOCK_TIME, (int) d.blockTime().toSeconds());
+        values.put(Key.MAX_BLOCK_TIME, (int) d.maxBlockTime().toSeconds());
+        values.put(Key.FORGET_AFTER, (int) d.forgetAfter().toSeconds());
+        values.put(Key.ACTION, "403");
+        values.put(Key.RATE_LIMIT, d.rateLimit());
+        values.put(Key.RATE_BURST, d.rateBurst());
+        values.put(Key.RATE_LIMIT_ACTION, "503");
+    }
+
+    private static void readSecurityFlags(SecurityFlags f, Map<Key, Object> values, Map<Key, String> origins) {
+        putFlag(values, origins, Key.MAX_CONTACTS, f.maxContacts());
+        putFlag(values, origins, Key.MAX_CONTACTS_STATUS, f.maxContactsStatus());
+        putFlag(values, origins, Key.USER_FAILURES, f.userFailures());
+        putFlag(values, origins, Key.SOURCE_FAILURES, f.sourceFailures());
+        putFlag(values, origins, Key.HALF_LIFE, f.halfLife());
+        putFlag(values, origins, Key.BLOCK_TIME, f.blockTime());
+        putFlag(values, origins, Key.MAX_BLOCK_TIME, f.maxBlockTime());
+        putFlag(values, origins, Key.FORGET_AFTER, f.forgetAfter());
+        putFlag(values, origins, Key.ACTION, f.action());
+        putFlag(values, origins, Key.RATE_LIMIT, f.rateLimit());
+        putFlag(values, origins, Key.RATE_BURST, f.rateBurst());
+        putFlag(values, origins, Key.RATE_LIMIT_ACTION, f.rateLimitAction());
+    }
+
+    private static Security security(Map<Key, Object> values, Map<Key, String> origins) {
+        int maxContacts = atLeast(values, origins, Key.MAX_CONTACTS, 0);
+        int status = (Integer) values.get(Key.MAX_CONTACTS_STATUS);
+        if (status != 403 && status != 503) {
+            throw new UserError(origins.get(Key.MAX_CONTACTS_STATUS) + "must be 403 or 503, was " + status);
+        }
+        int userFailures = atLeast(values, origins, Key.USER_FAILURES, 0);
+        int sourceFailures = atLeast(values, origins, Key.SOURCE_FAILURES, 0);
+        int halfLife = atLeast(values, origins, Key.HALF_LIFE, 1);
+        int blockTime = atLeast(values, origins, Key.BLOCK_TIME, 1);
+        int maxBlockTime = atLeast(values, origins, Key.MAX_BLOCK_TIME, 1);
+        if (maxBlockTime < blockTime) {
+            throw new UserError(origins.get(Key.MAX_BLOCK_TIME) + "must be >= block-time (" + blockTime + "), was "
+                    + maxBlockTime);
+        }
+        int forgetAfter = atLeast(values, origins, Key.FORGET_AFTER, 0);
+        Refusal action = refusal(values, origins, Key.ACTION, "403");
+        int rateLimit = atLeast(values, origins, Key.RATE_LIMIT, 0);
+        int rateBurst = atLeast(values, origins, Key.RATE_BURST, 1);
+        Refusal rateAction = refusal(values, origins, Key.RATE_LIMIT_ACTION, "503");
+        var policy = new SecurityPolicy(userFailures, sourceFailures, Duration.ofSeconds(halfLife),
+                Duration.ofSeconds(blockTime), Duration.ofSeconds(maxBlockTime), Duration.ofSeconds(forgetAfter),
+                action, rateLimit, rateBurst, rateAction);
+        return new Security(maxContacts, status, policy);
+    }
+
+    private static Refusal refusal(Map<Key, Object> values, Map<Key, String> origins, Key key, String answer) {
+        String text = String.valueOf(values.get(key));
+        return Refusal.parse(text, answer).orElseThrow(() -> new UserError(
+                origins.get(key) + "must be " + answer + " or drop, was " + text));
     }
 
     private static KeepalivePolicy keepalive(Map<Key, Object> values, Map<Key, String> origins) {

@@ -316,4 +316,72 @@ class ServeSettingsTest {
         Files.writeString(file, text);
         return file;
     }
+
+    @Test
+    void securityDefaultsBlockAfterFiveFailuresAndLimitEachSource() {
+        var security = ServeSettings.resolve(Optional.empty(), NO_FLAGS).security();
+
+        assertThat(security.maxContacts()).isEqualTo(10);
+        assertThat(security.maxContactsStatus()).isEqualTo(403);
+        assertThat(security.policy()).isEqualTo(io.sipreg.registrar.SecurityPolicy.defaults());
+    }
+
+    @Test
+    void securitySectionIsReadAndFlagsOverrideIt() throws IOException {
+        Path file = write("sipreg.toml", """
+                [registrar]
+                max-contacts = 4
+                max-contacts-status = 503
+
+                [security]
+                user-failures = 3
+                source-failures = 20
+                half-life = 300
+                block-time = 120
+                max-block-time = 7200
+                forget-after = 3600
+                action = "drop"
+                rate-limit = 50
+                rate-burst = 100
+                rate-limit-action = 503
+                """);
+        var flags = new ServeSettings.Flags(null, null, null, null, null, null, null, null, null, null, null, null,
+                new ServeSettings.SecurityFlags(null, null, 4, null, null, null, null, null, "403", null, null,
+                        "drop"));
+
+        var security = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), flags).security();
+
+        assertThat(security.maxContacts()).isEqualTo(4);
+        assertThat(security.maxContactsStatus()).isEqualTo(503);
+        var policy = security.policy();
+        assertThat(policy.userFailures()).isEqualTo(4);
+        assertThat(policy.sourceFailures()).isEqualTo(20);
+        assertThat(policy.halfLife()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(policy.blockTime()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(policy.maxBlockTime()).isEqualTo(Duration.ofSeconds(7200));
+        assertThat(policy.forgetAfter()).isEqualTo(Duration.ofSeconds(3600));
+        assertThat(policy.action()).isEqualTo(io.sipreg.registrar.Refusal.ANSWER);
+        assertThat(policy.rateLimit()).isEqualTo(50);
+        assertThat(policy.rateBurst()).isEqualTo(100);
+        assertThat(policy.rateLimitAction()).isEqualTo(io.sipreg.registrar.Refusal.DROP);
+    }
+
+    @Test
+    void aBadSecuritySettingNamesItsPlace() throws IOException {
+        Path file = write("sipreg.toml", """
+                [security]
+                block-time = 600
+                max-block-time = 60
+                action = "ban"
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .isInstanceOf(UserError.class)
+                .hasMessage(file + ":3: security.max-block-time must be >= block-time (600), was 60");
+        Path action = write("action.yaml", "security:\n  action: ban\n");
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(action)), NO_FLAGS))
+                .isInstanceOf(UserError.class)
+                .hasMessage(action + ":2: security.action must be 403 or drop, was ban");
+    }
+
 }

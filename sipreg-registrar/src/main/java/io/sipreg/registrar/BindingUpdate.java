@@ -25,6 +25,8 @@ final class BindingUpdate {
     private final long nowMillis;
     private final Responses responses;
     private final Via topVia;
+    private int maxContacts;
+    private int maxContactsStatus = RegistrarConfig.DEFAULT_MAX_CONTACTS_STATUS;
 
     BindingUpdate(SipRequest request, String aor, String callId, long cseq, boolean wildcard,
                   List<RequestedContact> contacts, Origin origin, String userAgent, long nowMillis,
@@ -40,6 +42,13 @@ final class BindingUpdate {
         this.nowMillis = nowMillis;
         this.responses = responses;
         this.topVia = request.topVia();
+    }
+
+    /** At most {@code max} bindings for the AOR (0: no limit), else {@code status}; see {@link #applyContacts}. */
+    BindingUpdate limitedTo(int max, int status) {
+        this.maxContacts = max;
+        this.maxContactsStatus = status;
+        return this;
     }
 
     /** RFC 5626 §6: some Contact is registered with outbound semantics, so the 200 says {@code Require: outbound}. */
@@ -77,6 +86,7 @@ final class BindingUpdate {
         var put = new ArrayList<Binding>(contacts.size());
         var remove = new ArrayList<Binding>(1);
         var result = new ArrayList<Binding>(current);
+        var added = new ArrayList<Binding>(1);
         for (RequestedContact contact : contacts) {
             List<Binding> existing = findAll(current, contact);
             for (Binding b : existing) {
@@ -97,6 +107,9 @@ final class BindingUpdate {
             Binding binding = binding(contact, existing.isEmpty() ? null : existing.get(0));
             put.add(binding);
             result.add(binding);
+            if (existing.isEmpty()) {
+                added.add(binding);
+            }
             for (Binding b : existing) {
                 if (!b.sameKey(binding) && !remove.contains(b)) {
                     // Equivalent URI written differently, or an outbound instance on a new flow with a new contact
@@ -105,8 +118,44 @@ final class BindingUpdate {
                 }
             }
         }
+        if (!added.isEmpty() && maxContacts > 0 && result.size() > maxContacts
+                && !makeRoom(added, put, remove, result)) {
+            return BindingChange.none(responses.answer(request, maxContactsStatus,
+                    "Too many registered contacts (limit " + maxContacts + ")"));
+        }
         result.sort(Binding.PREFERENCE);
         return new BindingChange<>(put, remove, responses.registered(request, result, nowMillis));
+    }
+
+    /**
+     * The contact limit. RFC 3261 leaves the number of bindings to the registrar; ours must not let stale contacts
+     * lock a user out. A new contact of a device that already has a binding replaces the oldest of that device's
+     * bindings: the same Call-ID is the same boot cycle of a UA (§10.2.4), the same {@code +sip.instance} the same
+     * device (RFC 5626 §4.1), so its old contact is one it no longer uses (a new port after a NAT rebinding, a new
+     * IP). Expired bindings never count, and a binding behind NAT whose device stops answering keepalives is removed.
+     * A new contact of a device we know nothing of is refused when the AOR is full; nothing changes then.
+     *
+     * @return true when the contacts now fit
+     */
+    private boolean makeRoom(List<Binding> added, List<Binding> put, List<Binding> remove, List<Binding> result) {
+        for (Binding fresh : added) {
+            if (result.size() <= maxContacts) {
+                break;
+            }
+            Binding oldest = null;
+            for (Binding b : result) {
+                boolean sameDevice = b.callId().equals(fresh.callId())
+                        || !b.instanceId().isEmpty() && b.instanceId().equals(fresh.instanceId());
+                if (sameDevice && !put.contains(b) && (oldest == null || b.lastUpdated() < oldest.lastUpdated())) {
+                    oldest = b;
+                }
+            }
+            if (oldest != null) {
+                result.remove(oldest);
+                remove.add(oldest);
+            }
+        }
+        return result.size() <= maxContacts;
     }
 
     /** Step 7: "If the value is higher than that of the existing binding, it MUST update ... If not, ... aborted". */

@@ -20,20 +20,48 @@ import java.util.Optional;
 final class DigestAuthenticator {
 
     sealed interface Outcome {
+        /** The user name of the credentials; "" when the request carried none for our realm. */
+        String username();
+
+        /** What the credentials were, for counting guesses. */
+        Attempt attempt();
+
         record Authenticated(String username) implements Outcome {
+            @Override
+            public Attempt attempt() {
+                return Attempt.NONE;
+            }
         }
 
         /** Answer 401/407 with fresh nonces; {@code stale} tells the device its password was right. */
-        record Challenged(boolean stale) implements Outcome {
+        record Challenged(boolean stale, String username, Attempt attempt) implements Outcome {
         }
 
-        record Refused(RegisterRejection rejection) implements Outcome {
+        record Refused(RegisterRejection rejection, String username, Attempt attempt) implements Outcome {
         }
     }
 
-    private static final Outcome CHALLENGE = new Outcome.Challenged(false);
-    private static final Outcome STALE = new Outcome.Challenged(true);
-    private static final Outcome FORBIDDEN = new Outcome.Refused(RegisterRejection.FORBIDDEN);
+    /** How an outcome counts for the {@link BruteForceGuard}. */
+    enum Attempt {
+        /** No credentials, or ones that say nothing about the password (malformed, for another algorithm). */
+        NONE,
+        /** A guess that failed: the digest did not match, or the nonce was forged. */
+        WRONG,
+        /** A block refused it; the digest was computed but not believed, so it was answered as a wrong one. */
+        REFUSED
+    }
+
+    /** Whether a block refuses attempts for a user name; asked once the credentials are parsed. */
+    @FunctionalInterface
+    interface Blocker {
+        boolean refuses(String username);
+
+        Blocker NONE = username -> false;
+    }
+
+    private static final Outcome CHALLENGE = new Outcome.Challenged(false, "", Attempt.NONE);
+    private static final Outcome MALFORMED =
+            new Outcome.Refused(RegisterRejection.MALFORMED_CREDENTIALS, "", Attempt.NONE);
 
     private final RegistrarConfig config;
     private final UserStore users;
@@ -74,61 +102,84 @@ final class DigestAuthenticator {
     }
 
     Outcome authenticate(SipRequest request) {
+        return authenticate(request, Blocker.NONE);
+    }
+
+    /**
+     * Step 3 for {@code request}. When {@code blocker} refuses the credentials' user name, the digest is still
+     * computed (the answer takes as long) but taken as wrong, so the outcome is exactly that of a wrong password:
+     * 403 with a fresh nonce, a plain challenge with an old or unknown one, never {@code stale=true}.
+     */
+    Outcome authenticate(SipRequest request, Blocker blocker) {
         Optional<DigestCredentials> found;
         try {
             found = credentialsForOurRealm(request);
         } catch (SipParseException e) {
-            return new Outcome.Refused(RegisterRejection.MALFORMED_CREDENTIALS);
+            return MALFORMED;
         }
         if (found.isEmpty()) {
             return CHALLENGE;
         }
         DigestCredentials credentials = found.get();
+        String username = credentials.username();
         if (!offered.contains(credentials.algorithm())) {
-            return CHALLENGE;
+            return new Outcome.Challenged(false, username, Attempt.NONE);
         }
         boolean qopAuth = credentials.qop().equalsIgnoreCase("auth");
         if (!qopAuth && !credentials.qop().isEmpty()) {
             // auth-int is not offered; a device asking for it answered someone else's challenge.
-            return CHALLENGE;
+            return new Outcome.Challenged(false, username, Attempt.NONE);
         }
         // RFC 2617 §3.2.2.5: the digest covers the uri directive, so it must name the resource being requested;
         // otherwise a response captured for one Request-URI could be replayed against another.
         if (!sameUri(credentials.uri(), request.requestUri())) {
-            return new Outcome.Refused(RegisterRejection.DIGEST_URI_MISMATCH);
+            return new Outcome.Refused(RegisterRejection.DIGEST_URI_MISMATCH, username, Attempt.NONE);
         }
         long nc = 0;
         if (qopAuth) {
             nc = nonceCount(credentials.nonceCount());
             if (nc <= 0) {
-                return new Outcome.Refused(RegisterRejection.MALFORMED_CREDENTIALS);
+                return new Outcome.Refused(RegisterRejection.MALFORMED_CREDENTIALS, username, Attempt.NONE);
             }
         }
+        boolean refused = blocker.refuses(username);
+        Attempt failed = refused ? Attempt.REFUSED : Attempt.WRONG;
         NonceService.Check nonce = nonces.check(credentials.nonce(), config.realm());
         if (nonce.verdict() == NonceService.Verdict.UNKNOWN) {
-            return CHALLENGE;
+            // Not a nonce we issued: made up, or from another server. A guess either way.
+            return new Outcome.Challenged(false, username, failed);
         }
 
-        Optional<User> user = users.find(credentials.username(), config.domain());
+        Optional<User> user = users.find(username, config.domain());
         String ha1 = user.orElse(nobody).ha1(credentials.algorithm());
         String expected = Digest.response(credentials.algorithm(), ha1, request.method(), credentials.uri(),
                 credentials.nonce(), credentials.nonceCount(), credentials.cnonce(), credentials.qop());
-        // Non-short-circuit &: the comparison runs whether or not the user exists.
-        boolean valid = Digest.matches(expected, credentials.response()) & user.isPresent();
+        // Non-short-circuit &: the comparison runs whether or not the user exists, and whether or not it is blocked.
+        boolean valid = Digest.matches(expected, credentials.response()) & user.isPresent() & !refused;
 
         if (nonce.verdict() == NonceService.Verdict.STALE) {
             // RFC 7616 §3.3: stale=true only when the digest was right and only the nonce was old.
-            return valid ? STALE : CHALLENGE;
+            return valid ? new Outcome.Challenged(true, username, Attempt.NONE)
+                    : new Outcome.Challenged(false, username, failed);
         }
         if (!valid) {
-            return FORBIDDEN;
+            return new Outcome.Refused(RegisterRejection.FORBIDDEN, username, failed);
         }
         if (qopAuth && !nonces.acceptCount(credentials.nonce(), config.realm(), nonce.issuedAtMillis(), nc)) {
             // A repeated nonce-count: a replay, or a device that lost count. The digest was right, so stale=true lets
             // an honest device retry at once with a new nonce.
-            return STALE;
+            return new Outcome.Challenged(true, username, Attempt.NONE);
         }
-        return new Outcome.Authenticated(credentials.username());
+        return new Outcome.Authenticated(username);
+    }
+
+    /** The user name of the request's credentials for our realm, without checking them; empty when none. */
+    Optional<String> claimedUsername(SipRequest request) {
+        try {
+            return credentialsForOurRealm(request).map(DigestCredentials::username);
+        } catch (SipParseException e) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -17,6 +17,14 @@ public interface LocationStore extends AutoCloseable {
     /** The unexpired bindings of {@code aor}, highest q first. */
     List<Binding> bindings(String aor);
 
+    /**
+     * The unexpired bindings of {@code aor} as this process last committed them, from memory where the store keeps
+     * them; for decisions on the request path. By default {@link #bindings}.
+     */
+    default List<Binding> current(String aor) {
+        return bindings(aor);
+    }
+
     /** Every unexpired binding, grouped by AOR (in AOR order), highest q first within an AOR. */
     List<Binding> all();
 

@@ -50,6 +50,7 @@ public final class Registrar implements RequestHandler {
     private final Responses responses;
     private volatile BindingObserver observer = BindingObserver.NONE;
     private volatile RegistrarActivity activity = RegistrarActivity.NONE;
+    private volatile BruteForceGuard guard = BruteForceGuard.disabled();
 
     /**
      * @param localAddresses the bound listeners, so that a Request-URI naming the server's own IP (and port) counts
@@ -119,6 +120,14 @@ public final class Registrar implements RequestHandler {
     }
 
     /**
+     * The counter of failed authentications whose blocks this registrar applies (by default none). Set before the
+     * first request.
+     */
+    public void setGuard(BruteForceGuard guard) {
+        this.guard = Objects.requireNonNull(guard, "guard");
+    }
+
+    /**
      * Answers {@code request}. The steps up to the store run on the calling thread and do not wait for disk (the
      * user lookup is served from memory while the users table is unchanged); the stage completes once the binding
      * change is durable, on the store's writer thread.
@@ -162,7 +171,7 @@ public final class Registrar implements RequestHandler {
                             .with(HeaderName.UNSUPPORTED, String.join(", ", unsupported))),
                     RegisterOutcome.REJECTED));
         }
-        DigestAuthenticator.Outcome outcome = authenticator.authenticate(request);
+        DigestAuthenticator.Outcome outcome = authenticate(request, origin);
         if (outcome instanceof DigestAuthenticator.Outcome.Challenged c) {
             return done(report(request, origin, null, log(request, origin,
                     responses.challenge(request, config.challenge(), authenticator.challenges(c.stale()))),
@@ -200,8 +209,129 @@ public final class Registrar implements RequestHandler {
         long now = clock.millis();
         var update = new BindingUpdate(request, aor.get(), request.callId(), request.cseq().sequence(), wildcard,
                 requestedContacts(addresses, expiresHeader, supportsOutbound(request)), origin,
-                request.headers().first(HeaderName.USER_AGENT).orElse(""), now, responses);
+                request.headers().first(HeaderName.USER_AGENT).orElse(""), now, responses)
+                .limitedTo(config.maxContacts(), config.maxContactsStatus());
         return updateBindings(request, origin, aor.get(), update);
+    }
+
+    /**
+     * Step 3, with the brute-force guard around it: a block makes the outcome that of a wrong password (see
+     * {@link DigestAuthenticator#authenticate(SipRequest, DigestAuthenticator.Blocker)}); failed guesses are counted,
+     * and a success forgives a device its earlier typos.
+     */
+    private DigestAuthenticator.Outcome authenticate(SipRequest request, Origin origin) {
+        BruteForceGuard g = guard;
+        if (!g.enabled()) {
+            return authenticator.authenticate(request);
+        }
+        // While no failure is on record anywhere (the usual state), no source key is even made.
+        var scope = new BruteForceGuard.Scope[] {BruteForceGuard.Scope.NONE};
+        DigestAuthenticator.Outcome outcome = authenticator.authenticate(request, username -> {
+            if (g.isQuiet()) {
+                return false;
+            }
+            scope[0] = g.blocking(source(origin), username);
+            return scope[0] != BruteForceGuard.Scope.NONE && !isExempt(request, origin, scope[0]);
+        });
+        switch (outcome.attempt()) {
+            case WRONG -> g.failed(source(origin), outcome.username());
+            case REFUSED -> g.refused(source(origin), outcome.username(), scope[0]);
+            case NONE -> {
+                if (outcome instanceof DigestAuthenticator.Outcome.Authenticated && !g.isQuiet()) {
+                    g.succeeded(source(origin), outcome.username());
+                }
+            }
+        }
+        return outcome;
+    }
+
+    /**
+     * A device that already registered from this very address is not stopped by a block there, so that one guesser
+     * behind an office NAT does not take the office's phones off the air. For a block of the user at this source,
+     * the request must continue the device's registration: the Call-ID of a binding of the AOR made from this
+     * address (RFC 3261 §10.2.4: a UA keeps its Call-ID across refreshes), or the {@code +sip.instance} of one (RFC
+     * 5626 §4.1). A guesser makes up Call-IDs and never sees the device's. For a block of the whole source, any
+     * binding of the AOR from this address will do: those users proved their password here before.
+     *
+     * <p>Not accepted: a nonce issued before the block. Nonces are not tied to a device, and the guesser holds
+     * plenty of them.
+     */
+    private boolean isExempt(SipRequest request, Origin origin, BruteForceGuard.Scope scope) {
+        java.net.InetAddress host = origin.remote().getAddress();
+        List<Binding> current;
+        try {
+            Optional<String> aor = extractAddressOfRecord(toUri(request));
+            if (aor.isEmpty()) {
+                return false;
+            }
+            current = locations.current(aor.get());
+        } catch (RuntimeException e) {
+            return false;
+        }
+        List<String> instances = null;
+        for (Binding b : current) {
+            if (!BindingFlow.socketAddress(b.source()).map(a -> a.getAddress().equals(host)).orElse(false)) {
+                continue;
+            }
+            if (scope == BruteForceGuard.Scope.SOURCE || b.callId().equals(request.callId())) {
+                return true;
+            }
+            if (!b.instanceId().isEmpty()) {
+                if (instances == null) {
+                    instances = contactInstances(request);
+                }
+                if (instances.contains(b.instanceId())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String source(Origin origin) {
+        return SourceKey.of(origin.remote().getAddress());
+    }
+
+    private static List<String> contactInstances(SipRequest request) {
+        try {
+            var instances = new ArrayList<String>(1);
+            for (NameAddress address : addresses(request)) {
+                String instance = RequestedContact.of(address, 0, Binding.Q_ABSENT, false).instanceId();
+                if (!instance.isEmpty()) {
+                    instances.add(instance);
+                }
+            }
+            return instances;
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * With {@link Refusal#DROP}: whether {@code request} is a REGISTER with credentials that a block refuses, to be
+     * dropped before it reaches a transaction. Counted as refused. Never throws.
+     */
+    public boolean dropsSilently(SipRequest request, Flow flow) {
+        BruteForceGuard g = guard;
+        if (g.policy().action() != Refusal.DROP || !g.enabled() || !request.method().equals("REGISTER")) {
+            return false;
+        }
+        try {
+            Optional<String> username = authenticator.claimedUsername(request);
+            if (username.isEmpty()) {
+                return false;
+            }
+            Origin origin = Origin.of(flow);
+            String source = SourceKey.of(origin.remote().getAddress());
+            BruteForceGuard.Scope scope = g.blocking(source, username.get());
+            if (scope == BruteForceGuard.Scope.NONE || isExempt(request, origin, scope)) {
+                return false;
+            }
+            g.refused(source, username.get(), scope);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /**

@@ -21,9 +21,13 @@ import java.util.Objects;
  * @param nonceLifetime  how long a nonce is accepted before it is stale
  * @param flowTimer      seconds; the Flow-Timer of a 200 to an RFC 5626 outbound registration: how often the client
  *                       should send its CRLF or STUN keepalives (§4.4.1), normally the keepalive interval
+ * @param maxContacts    most bindings one AOR may have (0: no limit); see {@link BindingUpdate} for what happens
+ *                       beyond it
+ * @param maxContactsStatus 403 or 503: the answer to a REGISTER that would exceed {@code maxContacts}
  */
 public record RegistrarConfig(String domain, Challenge challenge, int minExpires, int maxExpires, int defaultExpires,
-                              List<DigestAlgorithm> algorithms, Duration nonceLifetime, int flowTimer) {
+                              List<DigestAlgorithm> algorithms, Duration nonceLifetime, int flowTimer,
+                              int maxContacts, int maxContactsStatus) {
 
     public static final int DEFAULT_MIN_EXPIRES = 60;
     public static final int DEFAULT_MAX_EXPIRES = 3600;
@@ -31,12 +35,22 @@ public record RegistrarConfig(String domain, Challenge challenge, int minExpires
     public static final Duration DEFAULT_NONCE_LIFETIME = Duration.ofSeconds(300);
     /** Seconds; the keepalive interval the provider's engineer describes ("every 30 seconds"). */
     public static final int DEFAULT_FLOW_TIMER = 30;
+    /** A desk phone, a softphone and a mobile app each, with room to spare. */
+    public static final int DEFAULT_MAX_CONTACTS = 10;
+    public static final int DEFAULT_MAX_CONTACTS_STATUS = 403;
 
     public RegistrarConfig {
         domain = Objects.requireNonNull(domain, "domain").strip().toLowerCase(Locale.ROOT);
         Objects.requireNonNull(challenge, "challenge");
         algorithms = List.copyOf(algorithms);
         Objects.requireNonNull(nonceLifetime, "nonceLifetime");
+    }
+
+    /** With the default contact limit ({@link #DEFAULT_MAX_CONTACTS}, answered 403). */
+    public RegistrarConfig(String domain, Challenge challenge, int minExpires, int maxExpires, int defaultExpires,
+                           List<DigestAlgorithm> algorithms, Duration nonceLifetime, int flowTimer) {
+        this(domain, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime, flowTimer,
+                DEFAULT_MAX_CONTACTS, DEFAULT_MAX_CONTACTS_STATUS);
     }
 
     /** Without a Flow-Timer of its own: {@link #DEFAULT_FLOW_TIMER}. */
@@ -48,7 +62,13 @@ public record RegistrarConfig(String domain, Challenge challenge, int minExpires
 
     public RegistrarConfig withFlowTimer(int seconds) {
         return new RegistrarConfig(domain, challenge, minExpires, maxExpires, defaultExpires, algorithms,
-                nonceLifetime, seconds);
+                nonceLifetime, seconds, maxContacts, maxContactsStatus);
+    }
+
+    /** At most {@code max} bindings per AOR (0: no limit); a REGISTER that would exceed it gets {@code status}. */
+    public RegistrarConfig withMaxContacts(int max, int status) {
+        return new RegistrarConfig(domain, challenge, minExpires, maxExpires, defaultExpires, algorithms,
+                nonceLifetime, flowTimer, max, status);
     }
 
     /** 401, 60 s, 3600 s, 3600 s, MD5, 300 s, Flow-Timer 30 s. */
@@ -87,6 +107,12 @@ public record RegistrarConfig(String domain, Challenge challenge, int minExpires
         }
         if (config.flowTimer < 1) {
             problems.add("flowTimer must be >= 1 second, was " + config.flowTimer);
+        }
+        if (config.maxContacts < 0) {
+            problems.add("maxContacts must be >= 0, was " + config.maxContacts);
+        }
+        if (config.maxContactsStatus != 403 && config.maxContactsStatus != 503) {
+            problems.add("maxContactsStatus must be 403 or 503, was " + config.maxContactsStatus);
         }
         return problems;
     }

@@ -47,9 +47,10 @@ import org.sqlite.SQLiteConfig;
  * connection waits up to {@value #BUSY_TIMEOUT_MILLIS} ms for a lock. Users are cached, but every lookup first asks
  * SQLite whether anyone else has committed since ({@code PRAGMA data_version}), so a user added by another process
  * is usable by the next REGISTER (see {@link #find}). Reads of bindings through {@link #bindings} and {@link #all}
- * query the file, so they show what another process wrote.
+ * query the file, so they show what another process wrote. Blocks ({@link BlockStore}) are written and read the
+ * same way, so {@code sipreg blocks} lists and removes those of a running server.
  */
-public final class SqliteStore implements LocationStore, UserStore {
+public final class SqliteStore implements LocationStore, UserStore, BlockStore {
     public static final String FILE_NAME = "sipreg.db";
 
     static final int BUSY_TIMEOUT_MILLIS = 5_000;
@@ -110,7 +111,20 @@ public final class SqliteStore implements LocationStore, UserStore {
             """
             CREATE TRIGGER IF NOT EXISTS users_deleted AFTER DELETE ON users BEGIN
                 UPDATE meta SET value = value + 1 WHERE key = 'users-version';
-            END""");
+            END""",
+            // Blocks of password guessing (BruteForceGuard), here so that `sipreg blocks` sees and removes them while
+            // the server runs. A table of its own that older versions never read, so the schema version stays.
+            """
+            CREATE TABLE IF NOT EXISTS blocks (
+                source TEXT NOT NULL,
+                username TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                until INTEGER NOT NULL,
+                offence INTEGER NOT NULL,
+                failures INTEGER NOT NULL,
+                refused INTEGER NOT NULL,
+                PRIMARY KEY (source, username)
+            ) WITHOUT ROWID""");
 
     private static final String BINDING_COLUMNS = "aor, contact_uri, contact, expires_at, q, call_id, cseq, source, "
             + "transport, local_socket, connection_id, user_agent, instance_id, reg_id, path, registered_at, "
@@ -194,6 +208,11 @@ public final class SqliteStore implements LocationStore, UserStore {
     @Override
     public List<Binding> all() {
         return read(r -> r.bindings(clock.millis()));
+    }
+
+    @Override
+    public List<Binding> current(String aor) {
+        return index.current(aor);
     }
 
     @Override
@@ -317,6 +336,69 @@ public final class SqliteStore implements LocationStore, UserStore {
     @Override
     public List<User> list() {
         return read(Reader::users);
+    }
+
+    // ---- BlockStore ----
+
+    @Override
+    public CompletionStage<Void> saveBlock(Block block) {
+        return write(s -> {
+            s.upsertBlock.setString(1, block.source());
+            s.upsertBlock.setString(2, block.user());
+            s.upsertBlock.setLong(3, block.startedAt());
+            s.upsertBlock.setLong(4, block.until());
+            s.upsertBlock.setInt(5, block.offence());
+            s.upsertBlock.setInt(6, block.failures());
+            s.upsertBlock.setLong(7, block.refused());
+            return s.upsertBlock.executeUpdate();
+        }).thenApply(n -> null);
+    }
+
+    @Override
+    public CompletionStage<Void> updateRefused(Block block) {
+        return write(s -> {
+            s.updateBlockRefused.setLong(1, block.refused());
+            s.updateBlockRefused.setString(2, block.source());
+            s.updateBlockRefused.setString(3, block.user());
+            s.updateBlockRefused.setLong(4, block.startedAt());
+            return s.updateBlockRefused.executeUpdate();
+        }).thenApply(n -> null);
+    }
+
+    @Override
+    public CompletionStage<Void> deleteBlock(String source, String user) {
+        return write(s -> {
+            s.deleteBlock.setString(1, source);
+            s.deleteBlock.setString(2, user);
+            return s.deleteBlock.executeUpdate();
+        }).thenApply(n -> null);
+    }
+
+    @Override
+    public List<Block> blocks() {
+        return read(Reader::blocks);
+    }
+
+    @Override
+    public int removeBlocksOfSource(String source) {
+        return await(write(s -> {
+            s.deleteBlocksOfSource.setString(1, source);
+            return s.deleteBlocksOfSource.executeUpdate();
+        }));
+    }
+
+    @Override
+    public int removeBlocksOfUser(String user) {
+        return await(write(s -> {
+            s.deleteBlocksOfUser.setString(1, user);
+            return s.deleteBlocksOfUser.executeUpdate();
+        }));
+    }
+
+    private CompletableFuture<Integer> write(SqlAction action) {
+        var done = new CompletableFuture<Integer>();
+        writer.submit(new ActionWrite(action, done));
+        return done;
     }
 
     /**
@@ -567,6 +649,7 @@ public final class SqliteStore implements LocationStore, UserStore {
         private final PreparedStatement listUsers;
         private final PreparedStatement bindingsOf;
         private final PreparedStatement allBindings;
+        private final PreparedStatement listBlocks;
 
         Reader(Connection connection) throws SQLException {
             this.connection = connection;
@@ -583,6 +666,19 @@ public final class SqliteStore implements LocationStore, UserStore {
                     "SELECT " + BINDING_COLUMNS + " FROM bindings WHERE aor = ? AND expires_at > ?");
             allBindings = connection.prepareStatement(
                     "SELECT " + BINDING_COLUMNS + " FROM bindings WHERE expires_at > ? ORDER BY aor");
+            listBlocks = connection.prepareStatement("SELECT source, username, started_at, until, offence, failures,"
+                    + " refused FROM blocks ORDER BY source, username");
+        }
+
+        List<Block> blocks() throws SQLException {
+            var result = new ArrayList<Block>();
+            try (ResultSet rs = listBlocks.executeQuery()) {
+                while (rs.next()) {
+                    result.add(new Block(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getInt(5),
+                            rs.getInt(6), rs.getLong(7)));
+                }
+            }
+            return result;
         }
 
         /** The data_version this connection saw last; -1 before the first look. Used by one thread at a time. */
@@ -666,6 +762,11 @@ public final class SqliteStore implements LocationStore, UserStore {
         final PreparedStatement deleteExpired;
         final PreparedStatement upsertUser;
         final PreparedStatement deleteUser;
+        final PreparedStatement upsertBlock;
+        final PreparedStatement updateBlockRefused;
+        final PreparedStatement deleteBlock;
+        final PreparedStatement deleteBlocksOfSource;
+        final PreparedStatement deleteBlocksOfUser;
 
         Statements(Connection c) throws SQLException {
             upsertBinding = c.prepareStatement("INSERT OR REPLACE INTO bindings (" + BINDING_COLUMNS
@@ -675,6 +776,14 @@ public final class SqliteStore implements LocationStore, UserStore {
             upsertUser = c.prepareStatement(
                     "INSERT OR REPLACE INTO users (username, domain, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?)");
             deleteUser = c.prepareStatement("DELETE FROM users WHERE username = ? AND domain = ?");
+            upsertBlock = c.prepareStatement("INSERT OR REPLACE INTO blocks (source, username, started_at, until,"
+                    + " offence, failures, refused) VALUES (?, ?, ?, ?, ?, ?, ?)");
+            // Only the block it counts for: a block removed meanwhile stays removed.
+            updateBlockRefused = c.prepareStatement(
+                    "UPDATE blocks SET refused = ? WHERE source = ? AND username = ? AND started_at = ?");
+            deleteBlock = c.prepareStatement("DELETE FROM blocks WHERE source = ? AND username = ?");
+            deleteBlocksOfSource = c.prepareStatement("DELETE FROM blocks WHERE source = ?");
+            deleteBlocksOfUser = c.prepareStatement("DELETE FROM blocks WHERE username = ?");
         }
     }
 
@@ -763,6 +872,37 @@ public final class SqliteStore implements LocationStore, UserStore {
         @Override
         public void committed() {
             done.complete(true);
+        }
+
+        @Override
+        public void failed(StoreException error) {
+            done.completeExceptionally(error);
+        }
+    }
+
+    private interface SqlAction {
+        int run(Statements s) throws SQLException;
+    }
+
+    /** One statement (or a few), completing with what it returned once committed. */
+    private static final class ActionWrite implements Task {
+        private final SqlAction action;
+        private final CompletableFuture<Integer> done;
+        private int result;
+
+        ActionWrite(SqlAction action, CompletableFuture<Integer> done) {
+            this.action = action;
+            this.done = done;
+        }
+
+        @Override
+        public void write(Statements s) throws SQLException {
+            result = action.run(s);
+        }
+
+        @Override
+        public void committed() {
+            done.complete(result);
         }
 
         @Override

@@ -31,6 +31,7 @@ final class Sipp {
 
     private final String scenario;
     private String host = LOOPBACK;
+    private String localIp;
     private int port;
     private Transport transport = Transport.UDP;
     private List<SipUser> users = List.of();
@@ -57,6 +58,12 @@ final class Sipp {
     Sipp target(String host, int port) {
         this.host = host;
         this.port = port;
+        return this;
+    }
+
+    /** {@code -i}: the local address to send from, e.g. a second loopback address such as 127.0.0.2. */
+    Sipp localIp(String address) {
+        this.localIp = address;
         return this;
     }
 
@@ -164,7 +171,7 @@ final class Sipp {
         List<String> command = new ArrayList<>(List.of(
                 "sipp", "-sf", scenario, (host.contains(":") ? "[" + host + "]" : host) + ":" + port,
                 "-t", transport.sippMode(),
-                "-i", host.contains(":") ? host : LOOPBACK,
+                "-i", localIp != null ? localIp : host.contains(":") ? host : LOOPBACK,
                 // SIPp tries 5060 first when -p is absent; the test picks a free port instead.
                 "-p", Integer.toString(Ports.freeUdpAndTcp()),
                 "-inf", "users.csv",
