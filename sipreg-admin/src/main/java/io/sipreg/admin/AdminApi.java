@@ -319,11 +319,27 @@ final class AdminApi {
     }
 
     /**
-     * Sources refused for too many failed authentications. The brute-force defence keeps that list; until it runs
-     * in this server nothing is ever blocked, and the list is empty.
+     * Sources refused for too many failed authentications, as the brute-force guard stored them (the same table
+     * {@code sipreg blocks list} reads): the ones still in force.
      */
     private HttpReply blocked() {
-        return HttpReply.json(HttpReply.JSON.createArrayNode());
+        var list = HttpReply.JSON.createArrayNode();
+        long now = System.currentTimeMillis();
+        for (var b : view.store().blocks()) {
+            if (b.until() <= now) {
+                continue;
+            }
+            var o = list.addObject();
+            o.put("source", b.source());
+            o.put("user", b.user());
+            o.put("everyUser", b.coversEveryUser());
+            o.put("startedAt", java.time.Instant.ofEpochMilli(b.startedAt()).toString());
+            o.put("until", java.time.Instant.ofEpochMilli(b.until()).toString());
+            o.put("offence", b.offence());
+            o.put("failures", b.failures());
+            o.put("refused", b.refused());
+        }
+        return HttpReply.json(list);
     }
 
     // ---- helpers ----

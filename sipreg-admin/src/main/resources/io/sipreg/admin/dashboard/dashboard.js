@@ -381,7 +381,8 @@ async function loadStatus() {
     const blocked = await api('/api/blocked');
     $('blocked').replaceChildren(...blocked.map((b) => {
       const li = document.createElement('li');
-      li.textContent = typeof b === 'string' ? b : (b.source || JSON.stringify(b));
+      li.textContent = `${b.source} ${b.everyUser ? '(every user)' : b.user} until ${new Date(b.until).toLocaleTimeString()}`
+        + ` (${b.failures} failures, ${b.refused} refused)`;
       return li;
     }));
     $('no-blocked').hidden = blocked.length > 0;

@@ -161,7 +161,8 @@ class SecurityIT {
         }
 
         Path data = dataWithUsers();
-        try (ServerProcess server = ServerProcess.serve(data, DOMAIN)) {
+        try (ServerProcess server = ServerProcess.serve(data, DOMAIN, "--admin", "127.0.0.1:0")) {
+            AdminHttp admin = AdminHttp.of(server, "");
             Sipvicious.Run run = Sipvicious.svcrack(server.udpPort(), WEAK.user(), dictionary);
 
             assertThat(run.output()).as(run::toString).contains("found nothing").doesNotContain("1234");
@@ -176,6 +177,10 @@ class SecurityIT {
             assertThat(refused).as("guesses refused, the right one among them").isGreaterThan(100);
             CommandResult table = ServerProcess.run("blocks", "list", "--data", data.toString());
             assertThat(table.stdout()).contains("SOURCE", "USER", "REMAINING", "REFUSED", "127.0.0.1");
+            JsonNode blocked = admin.json("/api/blocked");
+            assertThat(blocked).as("the admin API lists the same block").hasSize(1);
+            assertThat(blocked.get(0).get("source").asText()).isEqualTo("127.0.0.1");
+            assertThat(blocked.get(0).get("user").asText()).isEqualTo("200");
             System.out.printf("svcrack: %d guesses, %d refused by the block; password not found%n", 153, refused);
 
             CommandResult removed = ServerProcess.run("blocks", "remove", "127.0.0.1", "--data", data.toString());
@@ -185,6 +190,7 @@ class SecurityIT {
             assertThat(server.awaitOutput(Pattern.compile("block ended \\(removed\\): source 127\\.0\\.0\\.1 user 200"),
                     Duration.ofSeconds(3))).as(server::output).isPresent();
             assertThat(blocksJson(data)).isEmpty();
+            assertThat(admin.json("/api/blocked")).isEmpty();
             RegistrarIT.assertPasses(Sipp.scenario("register-401.xml").target(server.udpPort()).users(WEAK).run());
         }
     }
