@@ -49,7 +49,7 @@ import org.sqlite.SQLiteConfig;
  * is usable by the next REGISTER (see {@link #find}). Reads of bindings through {@link #bindings} and {@link #all}
  * query the file, so they show what another process wrote.
  */
-public final class SqliteStore implements LocationStore, UserStore {
+public final class SqliteStore implements RegistrationStore {
     public static final String FILE_NAME = "sipreg.db";
 
     static final int BUSY_TIMEOUT_MILLIS = 5_000;
@@ -176,10 +176,16 @@ public final class SqliteStore implements LocationStore, UserStore {
         return file;
     }
 
+    @Override
+    public String location() {
+        return file.toString();
+    }
+
     /**
      * The server secret for {@link NonceService}, created at random the first time the file is opened and kept in
      * it, so that nonces stay valid across restarts and every process opening the file agrees on it.
      */
+    @Override
     public byte[] nonceSecret() {
         return nonceSecret.clone();
     }
