@@ -7,7 +7,11 @@ import io.sipreg.registrar.KeepaliveScheduler;
 import io.sipreg.registrar.NonceService;
 import io.sipreg.registrar.Registrar;
 import io.sipreg.registrar.RegistrarConfig;
-import io.sipreg.registrar.SqliteStore;
+import io.sipreg.registrar.ClusterNode;
+import io.sipreg.registrar.PostgresStore;
+import io.sipreg.registrar.RegistrationStore;
+import io.sipreg.registrar.StoreException;
+import io.sipreg.transport.Transport;
 import io.sipreg.registrar.User;
 import io.sipreg.transaction.ClientTransactions;
 import io.sipreg.transaction.ServerTransactions;
@@ -43,7 +47,9 @@ import org.slf4j.LoggerFactory;
 final class RegistrarServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RegistrarServer.class);
 
-    private final SqliteStore store;
+    private final RegistrationStore store;
+    /** With a shared store: this node's lease and the hand-over of flows; null with the embedded store. */
+    private final ClusterNode cluster;
     private final SipTransport transport;
     private final KeepaliveScheduler keepalives;
     private final ScheduledThreadPoolExecutor scheduler;
@@ -52,9 +58,11 @@ final class RegistrarServer implements AutoCloseable {
     private final Thread shutdownHook;
     private boolean closed;
 
-    private RegistrarServer(SqliteStore store, SipTransport transport, KeepaliveScheduler keepalives,
-                            ScheduledThreadPoolExecutor scheduler, List<BoundListener> listeners) {
+    private RegistrarServer(RegistrationStore store, ClusterNode cluster, SipTransport transport,
+                            KeepaliveScheduler keepalives, ScheduledThreadPoolExecutor scheduler,
+                            List<BoundListener> listeners) {
         this.store = store;
+        this.cluster = cluster;
         this.transport = transport;
         this.keepalives = keepalives;
         this.scheduler = scheduler;
@@ -76,7 +84,7 @@ final class RegistrarServer implements AutoCloseable {
     }
 
     static RegistrarServer start(ServeSettings settings) {
-        var store = SqliteStore.open(settings.dataDirectory());
+        var store = settings.store().open(true);
         try {
             String domain = chooseDomain(settings.domain(), store.list());
             KeepalivePolicy keepalive = settings.keepalive();
@@ -130,7 +138,19 @@ final class RegistrarServer implements AutoCloseable {
             registrarNow.setBindingObserver(keepalives);
             registrar.set(registrarNow);
             // Bindings from before this start are kept alive too; a REGISTER racing this only reschedules its own.
-            keepalives.start(store.all());
+            // With a shared store, only those whose flows this node holds: each binding's keepalives leave from one.
+            ClusterNode cluster = null;
+            if (store instanceof PostgresStore shared) {
+                try {
+                    cluster = ClusterNode.join(shared, settings.store().lease(), keepalives, udpListeners(bound),
+                            clock);
+                } catch (StoreException e) {
+                    transport.close();
+                    throw new UserError(e.getMessage());
+                }
+            } else {
+                keepalives.start(store.all());
+            }
             scheduleKeepaliveSummary(scheduler, keepalives, keepalive);
             // RFC 3261 §10.3: bindings past their expiry are gone; reads already hide them, this deletes them.
             scheduler.scheduleWithFixedDelay(() -> {
@@ -141,15 +161,25 @@ final class RegistrarServer implements AutoCloseable {
                 }
             }, 1, 1, TimeUnit.SECONDS);
             log.info("serving domain {} with {} challenge, data in {}", domain, settings.challenge(),
-                    store.file());
+                    settings.store().describe());
             log.info("keepalive {}: OPTIONS every {} s, a binding goes after {} unanswered; {} bindings pinged",
                     keepalive.mode().token(), keepalive.interval().toSeconds(), keepalive.failures(),
                     keepalives.pinged());
-            return new RegistrarServer(store, transport, keepalives, scheduler, bound);
+            return new RegistrarServer(store, cluster, transport, keepalives, scheduler, bound);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    private static List<InetSocketAddress> udpListeners(List<BoundListener> bound) {
+        var udp = new ArrayList<InetSocketAddress>();
+        for (BoundListener l : bound) {
+            if (l.transport() == Transport.UDP) {
+                udp.add(l.address());
+            }
+        }
+        return udp;
     }
 
     /**
@@ -223,6 +253,9 @@ final class RegistrarServer implements AutoCloseable {
         }
         closed = true;
         try {
+            if (cluster != null) {
+                cluster.close();
+            }
             keepalives.close();
             transport.close();
         } finally {

@@ -62,11 +62,25 @@ final class ServeCommand implements Callable<Integer> {
             description = "Unanswered OPTIONS in a row after which a binding is removed (default 3).")
     Integer keepaliveFailures;
 
+    @Option(names = "--store", paramLabel = "sqlite|postgresql://[USER@]HOST[:PORT]/DB",
+            description = "Where bindings and users are kept: sqlite (default, <data>/sipreg.db) or a PostgreSQL"
+                    + " database shared by several serve nodes (also jdbc:postgresql://...).")
+    String store;
+
+    @Option(names = "--store-password-file", paramLabel = "FILE",
+            description = "The PostgreSQL password, on the first line of FILE.")
+    Path storePasswordFile;
+
+    @Option(names = "--node", paramLabel = "NAME",
+            description = "This node's name among the nodes sharing a PostgreSQL store (default: the host name).")
+    String node;
+
     @Override
     public Integer call() throws Exception {
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
                 defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures);
-        var settings = ServeSettings.resolve(Optional.ofNullable(config).map(ConfigFile::read), flags);
+        var settings = ServeSettings.resolve(Optional.ofNullable(config).map(ConfigFile::read), flags,
+                new StoreSettings.Flags(store, storePasswordFile, node));
         try (var server = RegistrarServer.start(settings)) {
             for (String line : server.listeningLines()) {
                 System.out.println(line);

@@ -19,7 +19,7 @@ import java.util.Optional;
  */
 record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> listens, int challenge,
                      int minExpires, int maxExpires, int defaultExpires, List<DigestAlgorithm> algorithms,
-                     int nonceLifetimeSeconds, KeepalivePolicy keepalive) {
+                     int nonceLifetimeSeconds, KeepalivePolicy keepalive, StoreSettings store) {
 
     static final List<String> DEFAULT_LISTENS = List.of(
             "udp:0.0.0.0:5060", "tcp:0.0.0.0:5060", "udp:[::]:5060", "tcp:[::]:5060");
@@ -70,6 +70,11 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
     }
 
     static ServeSettings resolve(Optional<ConfigFile> file, Flags flags) {
+        return resolve(file, flags, StoreSettings.Flags.NONE);
+    }
+
+    /** With the store's flags; the {@code [store]} table is read by {@link StoreSettings}. */
+    static ServeSettings resolve(Optional<ConfigFile> file, Flags flags, StoreSettings.Flags storeFlags) {
         var values = new HashMap<Key, Object>();
         var origins = new HashMap<Key, String>();
         values.put(Key.DATA, Path.of("sipreg-data"));
@@ -89,11 +94,20 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         }
         file.ifPresent(f -> readFile(f, values, origins));
         readFlags(flags, values, origins);
-        return check(values, origins);
+        ServeSettings settings = check(values, origins);
+        return settings.withStore(StoreSettings.resolve(file, storeFlags, settings.dataDirectory()));
+    }
+
+    private ServeSettings withStore(StoreSettings resolved) {
+        return new ServeSettings(dataDirectory, domain, listens, challenge, minExpires, maxExpires, defaultExpires,
+                algorithms, nonceLifetimeSeconds, keepalive, resolved);
     }
 
     private static void readFile(ConfigFile file, Map<Key, Object> values, Map<Key, String> origins) {
         for (ConfigFile.Setting s : file.settings().values()) {
+            if (s.key().startsWith(StoreSettings.PREFIX)) {
+                continue;
+            }
             String where = file.at(s);
             Key key = Key.byFileKey(s.key()).orElseThrow(
                     () -> new UserError(where + "unknown setting " + s.key()));
@@ -174,7 +188,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             throw new UserError(origins.get(Key.ALGORITHMS) + "must name at least one digest algorithm");
         }
         return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
-                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins));
+                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins), null);
     }
 
     private static KeepalivePolicy keepalive(Map<Key, Object> values, Map<Key, String> origins) {

@@ -1,6 +1,5 @@
 package io.sipreg.cli;
 
-import io.sipreg.registrar.SqliteStore;
 import io.sipreg.registrar.User;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -56,7 +55,7 @@ final class UsersCommand {
             if (secret == null || secret.isEmpty()) {
                 throw new UserError("the password is empty");
             }
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = data.open()) {
                 boolean existed = store.find(user, domain).isPresent();
                 store.put(User.withPassword(user, domain, secret));
                 System.out.println((existed ? "updated " : "added ") + "sip:" + user + "@" + domain);
@@ -112,7 +111,7 @@ final class UsersCommand {
                     users.add(User.withPassword(user, domain, row.substring(split + 1)));
                 }
             }
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = data.open()) {
                 store.putAll(users);
             }
             System.out.println("imported " + users.size() + " users into " + domain);
@@ -144,7 +143,7 @@ final class UsersCommand {
 
         @Override
         public Integer call() {
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = data.open()) {
                 for (User u : store.list()) {
                     System.out.println("sip:" + u.username() + "@" + u.domain());
                 }
@@ -166,9 +165,9 @@ final class UsersCommand {
 
         @Override
         public Integer call() {
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = data.open()) {
                 if (!store.remove(user, domain)) {
-                    throw new UserError("no user sip:" + user + "@" + domain + " in " + data.directory, 1);
+                    throw new UserError("no user sip:" + user + "@" + domain + " in " + store.location(), 1);
                 }
                 System.out.println("removed sip:" + user + "@" + domain);
             }

@@ -32,6 +32,7 @@ final class Sipp {
     private final String scenario;
     private String host = LOOPBACK;
     private int port;
+    private int localPort;
     private Transport transport = Transport.UDP;
     private List<SipUser> users = List.of();
     private int calls = 1;
@@ -97,6 +98,15 @@ final class Sipp {
     /** {@code -set}: a value for a variable the scenario declares in {@code <Global>}. */
     Sipp set(String variable, String value) {
         globals.put(variable, value);
+        return this;
+    }
+
+    /**
+     * SIPp's own port ({@code -p}), for a run that must come from the same address as an earlier one: a device
+     * refreshing its binding keeps its Contact. Without it, a free port is picked for each run.
+     */
+    Sipp localPort(int localPort) {
+        this.localPort = localPort;
         return this;
     }
 
@@ -166,7 +176,7 @@ final class Sipp {
                 "-t", transport.sippMode(),
                 "-i", host.contains(":") ? host : LOOPBACK,
                 // SIPp tries 5060 first when -p is absent; the test picks a free port instead.
-                "-p", Integer.toString(Ports.freeUdpAndTcp()),
+                "-p", Integer.toString(localPort != 0 ? localPort : Ports.freeUdpAndTcp()),
                 "-inf", "users.csv",
                 "-m", Integer.toString(calls),
                 "-r", Integer.toString(rate),
