@@ -190,6 +190,7 @@ public final class ClusterNode implements AutoCloseable {
         boolean reconnected = false;
         while (!closed) {
             try (Connection c = store.listen()) {
+                store.usersChanged(true);
                 if (reconnected) {
                     // Notices sent while we were away are lost: ask the store what is ours.
                     keepalives.resync(store.ownedBy(name));
@@ -201,10 +202,15 @@ public final class ClusterNode implements AutoCloseable {
                         continue;
                     }
                     for (PGNotification n : notifications) {
-                        PostgresStore.Notice.parse(n.getParameter()).ifPresent(this::heard);
+                        if (PostgresStore.USERS_CHANNEL.equals(n.getName())) {
+                            store.usersChanged(true);
+                        } else {
+                            PostgresStore.Notice.parse(n.getParameter()).ifPresent(this::heard);
+                        }
                     }
                 }
             } catch (SQLException | RuntimeException e) {
+                store.usersChanged(false);
                 if (closed) {
                     return;
                 }

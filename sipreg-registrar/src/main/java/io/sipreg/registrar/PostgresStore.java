@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class PostgresStore implements RegistrationStore {
     /** The channel of LISTEN/NOTIFY on which a node hears that some of its bindings were taken by another. */
     static final String CHANNEL = "sipreg_bindings";
+    /** The channel on which every change of the users table is announced, so that user caches are emptied. */
+    static final String USERS_CHANNEL = "sipreg_users";
     /** 1: the first release. */
     private static final int SCHEMA_VERSION = 1;
     private static final int MAX_BATCH = 512;
@@ -87,6 +89,16 @@ public final class PostgresStore implements RegistrationStore {
                 instance TEXT NOT NULL,
                 lease_until BIGINT NOT NULL,
                 started_at BIGINT NOT NULL)""",
+            """
+            CREATE OR REPLACE FUNCTION sipreg_users_changed() RETURNS TRIGGER AS $$
+            BEGIN
+                PERFORM pg_notify('sipreg_users', '');
+                RETURN NULL;
+            END $$ LANGUAGE plpgsql""",
+            "DROP TRIGGER IF EXISTS users_changed ON users",
+            """
+            CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+            FOR EACH STATEMENT EXECUTE FUNCTION sipreg_users_changed()""",
             // Locks every key of a batch in the order given (ascending), in one round trip.
             """
             CREATE OR REPLACE FUNCTION sipreg_lock_aors(keys BIGINT[]) RETURNS VOID AS $$
@@ -106,6 +118,9 @@ public final class PostgresStore implements RegistrationStore {
     private final LinkedBlockingQueue<Update<?>> queue = new LinkedBlockingQueue<>(MAX_PENDING_WRITES);
     private final List<Thread> writers = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final UserCache userCache = new UserCache();
+    /** True while a listener hears {@value #USERS_CHANNEL}: only then may users be served from the cache. */
+    private volatile boolean usersCached;
 
     private PostgresStore(PostgresSettings settings, HikariDataSource pool, Clock clock, String node,
                           byte[] nonceSecret) {
@@ -285,10 +300,34 @@ public final class PostgresStore implements RegistrationStore {
         }) > 0;
     }
 
-    /** Read from the database every time, so a user added at another node or by the CLI is found at once. */
+    /**
+     * Served from memory while a listener ({@link ClusterNode}) hears every change of the users table: a trigger
+     * announces each one on {@value #USERS_CHANNEL} when it commits, and the cache is emptied, so a user added at
+     * another node or by the CLI is found by the next REGISTER after the notice arrives (milliseconds). Without a
+     * listener (the CLI, or while its connection is down) every lookup asks the database. Known and unknown users
+     * are cached alike, as in the embedded store. Authentication runs on the transport's event loop, which must
+     * not wait for a round trip to the database per REGISTER.
+     */
     @Override
     public Optional<User> find(String username, String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
+        if (!usersCached) {
+            return load(username, d);
+        }
+        try {
+            return userCache.find(username, d, this::load);
+        } catch (SQLException e) {
+            throw new StoreException(e.getMessage(), e);
+        }
+    }
+
+    /** The listener heard {@value #USERS_CHANNEL} (or starts or stops hearing it): forget the cached users. */
+    void usersChanged(boolean listening) {
+        usersCached = listening;
+        userCache.invalidate();
+    }
+
+    private Optional<User> load(String username, String d) {
         return query("SELECT ha1_md5, ha1_sha256 FROM users WHERE username = ? AND domain = ?", st -> {
             st.setString(1, username);
             st.setString(2, d);
@@ -431,6 +470,7 @@ public final class PostgresStore implements RegistrationStore {
         Connection c = DriverManager.getConnection(settings.url(), properties);
         try (Statement s = c.createStatement()) {
             s.execute("LISTEN " + CHANNEL);
+            s.execute("LISTEN " + USERS_CHANNEL);
         } catch (SQLException e) {
             c.close();
             throw e;

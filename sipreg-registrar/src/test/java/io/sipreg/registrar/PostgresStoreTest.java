@@ -231,4 +231,33 @@ class PostgresStoreTest extends LocationStoreContract {
         assertThat(node("a").ownedBy("a")).singleElement()
                 .satisfies(b -> assertThat(b.remainingSeconds(clock.instant())).isEqualTo(3590));
     }
+
+    @Test // users are cached on a node, but a user added elsewhere is found by the next REGISTER after the notice
+    void aNodeServesUsersFromMemoryAndHearsEveryChange() throws Exception {
+        PostgresStore serve = node("a");
+        var keepalives = new KeepaliveScheduler(KeepalivePolicy.defaults(), serve,
+                (request, flow, timeout, retransmissions) -> new CompletableFuture<>(),
+                new io.sipreg.transaction.ManualTimers(), clock, new java.util.SplittableRandom(1), "example.com");
+        try (ClusterNode node = ClusterNode.join(serve, Duration.ofSeconds(3), keepalives, List.of(),
+                Clock.systemUTC())) {
+            assertThat(node.name()).isEqualTo("a");
+            assertThat(serve.find("carol", "example.com")).isEmpty();
+
+            node("").put(User.withPassword("carol", "example.com", "c"));
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (serve.find("carol", "example.com").isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(serve.find("carol", "example.com")).isPresent();
+            node("").remove("carol", "example.com");
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (serve.find("carol", "example.com").isPresent() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(serve.find("carol", "example.com")).isEmpty();
+        } finally {
+            keepalives.close();
+        }
+    }
 }
