@@ -94,13 +94,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         }
         file.ifPresent(f -> readFile(f, values, origins));
         readFlags(flags, values, origins);
-        ServeSettings settings = check(values, origins);
-        return settings.withStore(StoreSettings.resolve(file, storeFlags, settings.dataDirectory()));
-    }
-
-    private ServeSettings withStore(StoreSettings resolved) {
-        return new ServeSettings(dataDirectory, domain, listens, challenge, minExpires, maxExpires, defaultExpires,
-                algorithms, nonceLifetimeSeconds, keepalive, resolved);
+        return check(values, origins, StoreSettings.resolve(file, storeFlags, (Path) values.get(Key.DATA)));
     }
 
     private static void readFile(ConfigFile file, Map<Key, Object> values, Map<Key, String> origins) {
@@ -148,7 +142,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
     }
 
     @SuppressWarnings("unchecked")
-    private static ServeSettings check(Map<Key, Object> values, Map<Key, String> origins) {
+    private static ServeSettings check(Map<Key, Object> values, Map<Key, String> origins, StoreSettings store) {
         var listens = new ArrayList<ListenAddress>();
         for (String spec : (List<String>) values.get(Key.LISTEN)) {
             try {
@@ -188,7 +182,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             throw new UserError(origins.get(Key.ALGORITHMS) + "must name at least one digest algorithm");
         }
         return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
-                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins), null);
+                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins), store);
     }
 
     private static KeepalivePolicy keepalive(Map<Key, Object> values, Map<Key, String> origins) {

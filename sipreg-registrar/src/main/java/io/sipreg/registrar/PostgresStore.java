@@ -118,9 +118,8 @@ public final class PostgresStore implements RegistrationStore {
     private final LinkedBlockingQueue<Update<?>> queue = new LinkedBlockingQueue<>(MAX_PENDING_WRITES);
     private final List<Thread> writers = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final UserCache userCache = new UserCache();
-    /** True while a listener hears {@value #USERS_CHANNEL}: only then may users be served from the cache. */
-    private volatile boolean usersCached;
+    /** Every user, by "username\ndomain", while a listener hears {@value #USERS_CHANNEL}; else null. */
+    private volatile Map<String, User> allUsers;
 
     private PostgresStore(PostgresSettings settings, HikariDataSource pool, Clock clock, String node,
                           byte[] nonceSecret) {
@@ -301,30 +300,37 @@ public final class PostgresStore implements RegistrationStore {
     }
 
     /**
-     * Served from memory while a listener ({@link ClusterNode}) hears every change of the users table: a trigger
-     * announces each one on {@value #USERS_CHANNEL} when it commits, and the cache is emptied, so a user added at
-     * another node or by the CLI is found by the next REGISTER after the notice arrives (milliseconds). Without a
-     * listener (the CLI, or while its connection is down) every lookup asks the database. Known and unknown users
-     * are cached alike, as in the embedded store. Authentication runs on the transport's event loop, which must
-     * not wait for a round trip to the database per REGISTER.
+     * Served from memory while a listener ({@link ClusterNode}) hears every change of the users table: the node holds
+     * all users (HA1 only), and a trigger announces each change on {@value #USERS_CHANNEL} when it commits, upon
+     * which the listener reads them again. A user added at another node or by the CLI is therefore found once the
+     * notice has arrived and the table been read (milliseconds). Without a listener (the CLI, or while its connection
+     * is down) every lookup asks the database. Authentication runs on the transport's event loop, which must not
+     * wait for a round trip to the database per REGISTER; a known and an unknown user cost the same lookup.
      */
     @Override
     public Optional<User> find(String username, String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
-        if (!usersCached) {
+        Map<String, User> users = allUsers;
+        if (users == null) {
             return load(username, d);
         }
-        try {
-            return userCache.find(username, d, this::load);
-        } catch (SQLException e) {
-            throw new StoreException(e.getMessage(), e);
-        }
+        return Optional.ofNullable(users.get(username + '\n' + d));
     }
 
-    /** The listener heard {@value #USERS_CHANNEL} (or starts or stops hearing it): forget the cached users. */
+    /**
+     * The listener heard {@value #USERS_CHANNEL}, or has just started listening ({@code listening}): read every user
+     * again; or it stopped listening: ask the database on every lookup until it listens again.
+     */
     void usersChanged(boolean listening) {
-        usersCached = listening;
-        userCache.invalidate();
+        if (!listening) {
+            allUsers = null;
+            return;
+        }
+        var users = new HashMap<String, User>();
+        for (User u : list()) {
+            users.put(u.username() + '\n' + u.domain(), u);
+        }
+        allUsers = users;
     }
 
     private Optional<User> load(String username, String d) {
