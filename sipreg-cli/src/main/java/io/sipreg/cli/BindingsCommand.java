@@ -4,9 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.sipreg.registrar.Binding;
-import io.sipreg.registrar.SqliteStore;
+import io.sipreg.registrar.PostgresStore;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -16,10 +20,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "bindings", mixinStandardHelpOptions = true,
-        description = {"Print the current bindings (works while serve runs on the same data directory, and after;"
-                + " with the admin server on, serve is asked through its API).",
+        description = {"Print the current bindings (works while serve runs on the same data directory or database,"
+                + " and after; with the admin server on, serve is asked through its API).",
                 "Columns: AOR, contact, remaining seconds, q, Call-ID, CSeq, source (transport and the address the"
-                        + " REGISTER came from), NAT (the device is behind NAT), User-Agent."})
+                        + " REGISTER came from), NAT (the device is behind NAT), NODE (with a shared store: the node"
+                        + " holding its flow), User-Agent."})
 final class BindingsCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..1", paramLabel = "AOR", description = "Only this address-of-record, e.g. sip:alice@example.com.")
@@ -46,6 +51,7 @@ final class BindingsCommand implements Callable<Integer> {
                     System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(bindings));
                 } else {
                     var rows = new ArrayList<String[]>();
+                    rows.add(HEADER);
                     for (JsonNode b : bindings) {
                         rows.add(new String[] {b.path("aor").asText(), b.path("contact").asText(),
                                 b.path("expires").asText(), b.path("q").asText(), b.path("callId").asText(),
@@ -58,20 +64,39 @@ final class BindingsCommand implements Callable<Integer> {
                 return 0;
             }
         }
-        if (!java.nio.file.Files.isDirectory(data.directory)) {
-            throw new UserError(data.directory + ": no such data directory");
-        }
         List<Binding> bindings;
-        try (var store = SqliteStore.open(data.directory)) {
-            bindings = aor == null ? store.all() : store.bindings(normalise(aor));
+        // With a shared store, each binding's node: the one that sends its keepalives.
+        Map<Binding, String> nodes = new IdentityHashMap<>();
+        try (var store = data.openExisting()) {
+            Optional<String> only = aor == null ? Optional.empty() : Optional.of(normalise(aor));
+            if (store instanceof PostgresStore shared) {
+                bindings = new ArrayList<>();
+                for (PostgresStore.Placed p : shared.placed(only)) {
+                    bindings.add(p.binding());
+                    nodes.put(p.binding(), p.node());
+                }
+            } else {
+                bindings = only.map(store::bindings).orElseGet(store::all);
+            }
         }
         Instant now = Instant.now();
         if (json) {
-            printJson(bindings, now);
+            printJson(bindings, nodes, now);
         } else {
-            printTable(bindings, now);
+            printTable(bindings, nodes, now);
         }
         return 0;
+    }
+
+    /** The NODE column goes before USER-AGENT, which is last because it is free text. */
+    private static String[] withNode(boolean shared, String node, String[] row) {
+        if (!shared) {
+            return row;
+        }
+        String[] longer = Arrays.copyOf(row, row.length + 1);
+        longer[row.length - 1] = node;
+        longer[row.length] = row[row.length - 1];
+        return longer;
     }
 
     private static String normalise(String aor) {
@@ -89,7 +114,7 @@ final class BindingsCommand implements Callable<Integer> {
         }
     }
 
-    private static void printJson(List<Binding> bindings, Instant now) throws Exception {
+    private static void printJson(List<Binding> bindings, Map<Binding, String> nodes, Instant now) throws Exception {
         var mapper = new ObjectMapper();
         ArrayNode array = mapper.createArrayNode();
         for (Binding b : bindings) {
@@ -109,24 +134,29 @@ final class BindingsCommand implements Callable<Integer> {
             o.put("userAgent", b.userAgent());
             o.put("instance", b.instanceId());
             o.put("regId", b.regId());
+            if (nodes.containsKey(b)) {
+                o.put("node", nodes.get(b));
+            }
         }
         System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(array));
     }
 
-    private static void printTable(List<Binding> bindings, Instant now) {
+    private static void printTable(List<Binding> bindings, Map<Binding, String> nodes, Instant now) {
         var rows = new ArrayList<String[]>();
+        boolean shared = !nodes.isEmpty();
+        rows.add(withNode(shared, "NODE",
+                HEADER));
         for (Binding b : bindings) {
-            rows.add(new String[] {b.aor(), b.contactUri(), Long.toString(b.remainingSeconds(now)), b.qText(),
-                    b.callId(), Long.toString(b.cseq()), b.transport().toLowerCase(java.util.Locale.ROOT) + " " + b.source(),
-                    b.nat() ? "yes" : "no", b.userAgent()});
+            rows.add(withNode(shared, nodes.get(b), new String[] {b.aor(), b.contactUri(),
+                    Long.toString(b.remainingSeconds(now)), b.qText(), b.callId(), Long.toString(b.cseq()),
+                    b.transport().toLowerCase(java.util.Locale.ROOT) + " " + b.source(), b.nat() ? "yes" : "no",
+                    b.userAgent()}));
         }
         printRows(rows);
     }
 
-    private static void printRows(List<String[]> bindings) {
-        var rows = new ArrayList<String[]>();
-        rows.add(new String[] {"AOR", "CONTACT", "EXPIRES", "Q", "CALL-ID", "CSEQ", "SOURCE", "NAT", "USER-AGENT"});
-        rows.addAll(bindings);
+    /** The table, {@code rows} starting with its header. */
+    private static void printRows(List<String[]> rows) {
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
@@ -140,8 +170,11 @@ final class BindingsCommand implements Callable<Integer> {
             }
             System.out.println(sb.toString().stripTrailing());
         }
-        if (bindings.isEmpty()) {
+        if (rows.size() == 1) {
             System.out.println("(no bindings)");
         }
     }
+
+    private static final String[] HEADER =
+            {"AOR", "CONTACT", "EXPIRES", "Q", "CALL-ID", "CSEQ", "SOURCE", "NAT", "USER-AGENT"};
 }

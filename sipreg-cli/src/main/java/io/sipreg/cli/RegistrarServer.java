@@ -16,9 +16,16 @@ import io.sipreg.registrar.RateLimiter;
 import io.sipreg.registrar.Refusal;
 import io.sipreg.registrar.Registrar;
 import io.sipreg.registrar.RegistrarConfig;
+import io.sipreg.registrar.BlockStore;
+import io.sipreg.registrar.MemoryBlockStore;
 import io.sipreg.registrar.SecurityPolicy;
 import io.sipreg.registrar.SourceFilter;
 import io.sipreg.registrar.SqliteStore;
+import io.sipreg.registrar.ClusterNode;
+import io.sipreg.registrar.PostgresStore;
+import io.sipreg.registrar.RegistrationStore;
+import io.sipreg.registrar.StoreException;
+import io.sipreg.transport.Transport;
 import io.sipreg.registrar.User;
 import io.sipreg.transaction.ClientTransactions;
 import io.sipreg.transaction.ServerTransactions;
@@ -56,7 +63,9 @@ import org.slf4j.LoggerFactory;
 final class RegistrarServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RegistrarServer.class);
 
-    private final SqliteStore store;
+    private final RegistrationStore store;
+    /** With a shared store: this node's lease and the hand-over of flows; null with the embedded store. */
+    private final ClusterNode cluster;
     private final SipTransport transport;
     private final KeepaliveScheduler keepalives;
     private final ScheduledThreadPoolExecutor scheduler;
@@ -76,10 +85,11 @@ final class RegistrarServer implements AutoCloseable {
         }
     }
 
-    private RegistrarServer(SqliteStore store, SipTransport transport, KeepaliveScheduler keepalives,
-                            ScheduledThreadPoolExecutor scheduler, List<BoundListener> listeners,
-                            Optional<Admin> admin) {
+    private RegistrarServer(RegistrationStore store, ClusterNode cluster, SipTransport transport,
+                            KeepaliveScheduler keepalives, ScheduledThreadPoolExecutor scheduler,
+                            List<BoundListener> listeners, Optional<Admin> admin) {
         this.store = store;
+        this.cluster = cluster;
         this.transport = transport;
         this.keepalives = keepalives;
         this.scheduler = scheduler;
@@ -107,7 +117,7 @@ final class RegistrarServer implements AutoCloseable {
 
     static RegistrarServer start(ServeSettings settings, OperationsSettings operations) {
         long startedAt = System.currentTimeMillis();
-        var store = SqliteStore.open(settings.dataDirectory());
+        var store = settings.store().open(true);
         try {
             String domain = chooseDomain(settings.domain(), store.list());
             KeepalivePolicy keepalive = settings.keepalive();
@@ -136,6 +146,10 @@ final class RegistrarServer implements AutoCloseable {
                     CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
             var transport = new SipTransport(TransportConfig.defaults());
             // With the admin server on, every request and response is counted and every REGISTER remembered.
+            if (operations.admin().isPresent() && !(store instanceof SqliteStore)) {
+                throw new UserError("--admin works with the embedded store only, not with " + settings.store().describe()
+                        + " yet; run the nodes of a shared store without --admin");
+            }
             Optional<RegistrarMetrics> metrics = operations.admin().map(a -> new RegistrarMetrics());
             var history = new AttemptHistory();
             RequestHandler toRegistrar = (request, flow) -> registrar.get().handle(request, flow);
@@ -160,7 +174,9 @@ final class RegistrarServer implements AutoCloseable {
             }
             // Floods and blocked guessers are turned away in front of the transactions (see SourceFilter).
             SecurityPolicy security = settings.security().policy();
-            var guard = new BruteForceGuard(security, store, clock);
+            // A store that does not keep blocks (the shared one) leaves them to each node's memory.
+            var guard = new BruteForceGuard(security, store instanceof BlockStore kept ? kept : new MemoryBlockStore(),
+                    clock);
             guard.sync();
             var limiter = new RateLimiter(security.rateLimit(), security.rateBurst(),
                     security.rateLimitAction() == Refusal.ANSWER ? "answered 503" : "dropped", System::nanoTime);
@@ -187,13 +203,27 @@ final class RegistrarServer implements AutoCloseable {
                 RegistrarActivity activity = RegistrarActivity.both(metrics.get(), history);
                 registrarNow.setActivity(activity);
                 keepalives.setActivity(activity);
-                store.setCommitListener(metrics.get()::storeCommitted);
+                if (store instanceof SqliteStore embedded) {
+                    embedded.setCommitListener(metrics.get()::storeCommitted);
+                }
             }
             registrarNow.setGuard(guard);
             guarded.set(registrarNow);
             registrar.set(registrarNow);
             // Bindings from before this start are kept alive too; a REGISTER racing this only reschedules its own.
-            keepalives.start(store.all());
+            // With a shared store, only those whose flows this node holds: each binding's keepalives leave from one.
+            ClusterNode cluster = null;
+            if (store instanceof PostgresStore shared) {
+                try {
+                    cluster = ClusterNode.join(shared, settings.store().lease(), keepalives, udpListeners(bound),
+                            clock);
+                } catch (StoreException e) {
+                    transport.close();
+                    throw new UserError(e.getMessage());
+                }
+            } else {
+                keepalives.start(store.all());
+            }
             scheduleKeepaliveSummary(scheduler, keepalives, keepalive);
             // RFC 3261 §10.3: bindings past their expiry are gone; reads already hide them, this deletes them.
             scheduler.scheduleWithFixedDelay(() -> {
@@ -214,7 +244,7 @@ final class RegistrarServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
             scheduleSecuritySummary(scheduler, guard, limiter);
             log.info("serving domain {} with {} challenge, data in {}", domain, settings.challenge(),
-                    store.file());
+                    settings.store().describe());
             if (tls.isPresent()) {
                 TlsSettings files = settings.tls().get();
                 log.info("tls: presenting {} from {}; the files are checked for changes every {} s",
@@ -233,7 +263,7 @@ final class RegistrarServer implements AutoCloseable {
                     keepalives.pinged());
             Optional<Admin> admin = Optional.empty();
             if (metrics.isPresent()) {
-                var view = new RegistrarView(domain, store, registrarNow, keepalives, transport, transactions::size,
+                var view = new RegistrarView(domain, (SqliteStore) store, registrarNow, keepalives, transport, transactions::size,
                         startedAt);
                 admin = Optional.of(startAdmin(operations.admin().get(), view, metrics.get(), history,
                         settings.dataDirectory(), () -> {
@@ -242,7 +272,7 @@ final class RegistrarServer implements AutoCloseable {
                             scheduler.shutdownNow();
                         }));
             }
-            return new RegistrarServer(store, transport, keepalives, scheduler, bound, admin);
+            return new RegistrarServer(store, cluster, transport, keepalives, scheduler, bound, admin);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -268,6 +298,16 @@ final class RegistrarServer implements AutoCloseable {
                     e.toString());
         }
         return new Admin(server, metrics, config, endpoint, dataDirectory);
+    }
+
+    private static List<InetSocketAddress> udpListeners(List<BoundListener> bound) {
+        var udp = new ArrayList<InetSocketAddress>();
+        for (BoundListener l : bound) {
+            if (l.transport() == Transport.UDP) {
+                udp.add(l.address());
+            }
+        }
+        return udp;
     }
 
     /**
@@ -390,6 +430,9 @@ final class RegistrarServer implements AutoCloseable {
         closed = true;
         try {
             admin.ifPresent(Admin::close);
+            if (cluster != null) {
+                cluster.close();
+            }
             keepalives.close();
             transport.close();
         } finally {

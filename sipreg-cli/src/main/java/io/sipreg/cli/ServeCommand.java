@@ -137,6 +137,19 @@ final class ServeCommand implements Callable<Integer> {
             description = "Requests over the rate limit get 503 with Retry-After (default) or are dropped.")
     String rateLimitAction;
 
+    @Option(names = "--store", paramLabel = "sqlite|postgresql://[USER@]HOST[:PORT]/DB",
+            description = "Where bindings and users are kept: sqlite (default, <data>/sipreg.db) or a PostgreSQL"
+                    + " database shared by several serve nodes (also jdbc:postgresql://...).")
+    String store;
+
+    @Option(names = "--store-password-file", paramLabel = "FILE",
+            description = "The PostgreSQL password, on the first line of FILE.")
+    Path storePasswordFile;
+
+    @Option(names = "--node", paramLabel = "NAME",
+            description = "This node's name among the nodes sharing a PostgreSQL store (default: the host name).")
+    String node;
+
     @Override
     public Integer call() throws Exception {
         var security = new ServeSettings.SecurityFlags(maxContacts, maxContactsStatus, blockUserFailures,
@@ -146,7 +159,7 @@ final class ServeCommand implements Callable<Integer> {
                 defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures,
                 tlsCertificate, tlsKey, security);
         Optional<ConfigFile> file = Optional.ofNullable(config).map(ConfigFile::read);
-        var settings = ServeSettings.resolve(file, flags);
+        var settings = ServeSettings.resolve(file, flags, new StoreSettings.Flags(store, storePasswordFile, node));
         var operations = OperationsSettings.resolve(file, new OperationsSettings.Flags(admin, adminToken, logFormat));
         operations.logFormat().apply();
         try (var server = RegistrarServer.start(settings, operations)) {

@@ -24,7 +24,7 @@ import java.util.Optional;
 record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> listens, int challenge,
                      int minExpires, int maxExpires, int defaultExpires, List<DigestAlgorithm> algorithms,
                      int nonceLifetimeSeconds, KeepalivePolicy keepalive, Optional<TlsSettings> tls,
-                     Security security) {
+                     Security security, StoreSettings store) {
 
     /** The contact limit and the {@code [security]} settings: how the registrar defends itself. */
     record Security(int maxContacts, int maxContactsStatus, SecurityPolicy policy) {
@@ -129,6 +129,11 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
     }
 
     static ServeSettings resolve(Optional<ConfigFile> file, Flags flags) {
+        return resolve(file, flags, StoreSettings.Flags.NONE);
+    }
+
+    /** With the store's flags; the {@code [store]} table is read by {@link StoreSettings}. */
+    static ServeSettings resolve(Optional<ConfigFile> file, Flags flags, StoreSettings.Flags storeFlags) {
         var values = new HashMap<Key, Object>();
         var origins = new HashMap<Key, String>();
         values.put(Key.DATA, Path.of("sipreg-data"));
@@ -149,12 +154,12 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         }
         file.ifPresent(f -> readFile(f, values, origins));
         readFlags(flags, values, origins);
-        return check(values, origins);
+        return check(values, origins, StoreSettings.resolve(file, storeFlags, (Path) values.get(Key.DATA)));
     }
 
     private static void readFile(ConfigFile file, Map<Key, Object> values, Map<Key, String> origins) {
         for (ConfigFile.Setting s : file.settings().values()) {
-            if (OperationsSettings.owns(s.key())) {
+            if (OperationsSettings.owns(s.key()) || s.key().startsWith(StoreSettings.PREFIX)) {
                 continue;
             }
             String where = file.at(s);
@@ -203,7 +208,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
     }
 
     @SuppressWarnings("unchecked")
-    private static ServeSettings check(Map<Key, Object> values, Map<Key, String> origins) {
+    private static ServeSettings check(Map<Key, Object> values, Map<Key, String> origins, StoreSettings store) {
         Optional<TlsSettings> tls = tls(values, origins);
         List<String> specs = (List<String>) values.get(Key.LISTEN);
         if (tls.isPresent() && origins.get(Key.LISTEN).startsWith("default ")) {
@@ -260,7 +265,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         }
         return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
                 challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins), tls,
-                security(values, origins));
+                security(values, origins), store);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.sipreg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sipreg.registrar.SqliteStore;
 import io.sipreg.registrar.User;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -66,7 +65,7 @@ final class UsersCommand {
                     return 0;
                 }
             }
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = data.open()) {
                 boolean existed = store.find(user, domain).isPresent();
                 store.put(User.withPassword(user, domain, secret));
                 System.out.println((existed ? "updated " : "added ") + "sip:" + user + "@" + domain);
@@ -122,7 +121,7 @@ final class UsersCommand {
                     users.add(User.withPassword(user, domain, row.substring(split + 1)));
                 }
             }
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = data.open()) {
                 store.putAll(users);
             }
             System.out.println("imported " + users.size() + " users into " + domain);
@@ -167,7 +166,7 @@ final class UsersCommand {
                     return 0;
                 }
             }
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = data.open()) {
                 for (User u : store.list()) {
                     System.out.println("sip:" + u.username() + "@" + u.domain());
                 }
@@ -201,9 +200,9 @@ final class UsersCommand {
                     return 0;
                 }
             }
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = data.open()) {
                 if (!store.remove(user, domain)) {
-                    throw new UserError("no user sip:" + user + "@" + domain + " in " + data.directory, 1);
+                    throw new UserError("no user sip:" + user + "@" + domain + " in " + store.location(), 1);
                 }
                 System.out.println("removed sip:" + user + "@" + domain);
             }

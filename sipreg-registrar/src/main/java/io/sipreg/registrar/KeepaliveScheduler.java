@@ -112,8 +112,72 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
      * previous run is removed: that connection ended when the server stopped.
      */
     public void start(List<Binding> existing) {
+        schedule(existing, "the previous run");
+    }
+
+    /**
+     * Bindings this node has taken over from {@code node}, a registrar node sharing the store that died: kept alive
+     * from here on, over this node's own sockets, each first due at a random point of the first interval. A binding
+     * tied to a TCP connection of that node is removed: the connection ended with it, and cannot move here.
+     */
+    public void adopt(List<Binding> bindings, String node) {
+        schedule(bindings, "node " + node);
+    }
+
+    /**
+     * Another node now holds this binding's flow (the device registered there) or removed it: stop pinging it here,
+     * so that exactly one node sends its keepalives.
+     */
+    public void release(String aor, String contactUri) {
+        synchronized (lock) {
+            forget(new BindingKey(aor, contactUri));
+        }
+    }
+
+    /**
+     * Makes the schedule follow exactly {@code owned}, the bindings the store says are this node's: every other one
+     * is forgotten, and those not yet followed are adopted. For a node that lost track (its lease had expired while
+     * it stalled, or it missed notices while its store connection was down).
+     */
+    public void resync(List<Binding> owned) {
+        var keep = new HashSet<BindingKey>();
+        var fresh = new ArrayList<Binding>();
+        synchronized (lock) {
+            for (Binding b : owned) {
+                BindingKey key = BindingKey.of(b);
+                keep.add(key);
+                // A TCP flow of this node that is not followed has closed already: nothing to adopt.
+                if (!pinged.containsKey(key) && !connectionOf.containsKey(key) && !isFlowBound(b)) {
+                    fresh.add(b);
+                }
+            }
+            for (BindingKey key : new ArrayList<>(pinged.keySet())) {
+                if (!keep.contains(key)) {
+                    forget(key);
+                }
+            }
+            for (BindingKey key : new ArrayList<>(connectionOf.keySet())) {
+                if (!keep.contains(key)) {
+                    forget(key);
+                }
+            }
+        }
+        schedule(fresh, "the store's last resync");
+    }
+
+    /** Whether this node now sends keepalives for the binding; for tests and metrics. */
+    public boolean isPinging(String aor, String contactUri) {
+        synchronized (lock) {
+            return pinged.containsKey(new BindingKey(aor, contactUri));
+        }
+    }
+
+    private void schedule(List<Binding> existing, String previousOwner) {
         var stale = new ArrayList<Binding>();
         synchronized (lock) {
+            if (closed) {
+                return;
+            }
             long now = timers.nanoTime();
             for (Binding b : existing) {
                 if (isFlowBound(b)) {
@@ -128,7 +192,7 @@ public final class KeepaliveScheduler implements BindingObserver, FlowClosedList
         for (Binding b : stale) {
             removeBinding(null, BindingKey.of(b), b.lastUpdated(),
                     ": its connection " + b.transport().toLowerCase(Locale.ROOT) + " " + b.source()
-                            + " ended with the previous run");
+                            + " ended with " + previousOwner);
         }
     }
 

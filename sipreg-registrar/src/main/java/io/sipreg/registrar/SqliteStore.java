@@ -50,7 +50,7 @@ import org.sqlite.SQLiteConfig;
  * query the file, so they show what another process wrote. Blocks ({@link BlockStore}) are written and read the
  * same way, so {@code sipreg blocks} lists and removes those of a running server.
  */
-public final class SqliteStore implements LocationStore, UserStore, BlockStore {
+public final class SqliteStore implements RegistrationStore, BlockStore {
     public static final String FILE_NAME = "sipreg.db";
 
     static final int BUSY_TIMEOUT_MILLIS = 5_000;
@@ -190,10 +190,16 @@ public final class SqliteStore implements LocationStore, UserStore, BlockStore {
         return file;
     }
 
+    @Override
+    public String location() {
+        return file.toString();
+    }
+
     /**
      * The server secret for {@link NonceService}, created at random the first time the file is opened and kept in
      * it, so that nonces stay valid across restarts and every process opening the file agrees on it.
      */
+    @Override
     public byte[] nonceSecret() {
         return nonceSecret.clone();
     }

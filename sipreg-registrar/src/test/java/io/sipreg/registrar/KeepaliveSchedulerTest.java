@@ -406,6 +406,54 @@ class KeepaliveSchedulerTest {
                         + "connection tcp 203.0.113.9:51000 ended with the previous run");
     }
 
+    @Test // scale-out: a dead node's bindings are kept alive here; its TCP flows ended with it
+    void adoptedBindingsOfADeadNodeArePingedAndItsTcpFlowsRemoved() {
+        scheduler(KeepaliveMode.NAT);
+        Binding carol = f.binding("carol", "TCP", "203.0.113.9:51000", 4, true, 3600);
+        Binding alice = f.natBinding("alice", 40211);
+        for (Binding b : List.of(carol, alice)) {
+            store.update(b.aor(), current -> new BindingChange<>(List.of(b), List.of(), "ok"))
+                    .toCompletableFuture().join();
+        }
+
+        scheduler.adopt(store.all(), "a");
+        f.advance(Duration.ofSeconds(30));
+
+        assertThat(scheduler.isPinging(alice.aor(), alice.contactUri())).isTrue();
+        assertThat(f.sender.sent).hasSize(1);
+        assertThat(store.all()).containsExactly(alice);
+        assertThat(f.infoLines()).singleElement().asString().endsWith("ended with node a");
+    }
+
+    @Test // scale-out: exactly one node pings a binding; the one that lost it to another node stops at once
+    void aReleasedBindingIsNoLongerPinged() {
+        scheduler(KeepaliveMode.NAT);
+        Binding alice = f.natBinding("alice", 40211);
+        Binding bob = f.natBinding("bob", 40212);
+        register(store, scheduler, alice);
+        register(store, scheduler, bob);
+
+        scheduler.release(alice.aor(), alice.contactUri());
+        f.advance(Duration.ofSeconds(32));
+
+        assertThat(f.sender.sent).extracting(sent -> sent.request().requestUri().toString())
+                .containsExactly(bob.contactUri());
+        assertThat(scheduler.pinged()).isEqualTo(1);
+    }
+
+    @Test // scale-out: after missed notices the schedule follows exactly what the store says is this node's
+    void resyncFollowsExactlyTheOwnedBindings() {
+        scheduler(KeepaliveMode.NAT);
+        Binding alice = f.natBinding("alice", 40211);
+        Binding bob = f.natBinding("bob", 40212);
+        register(store, scheduler, alice);
+
+        scheduler.resync(List.of(bob));
+
+        assertThat(scheduler.isPinging(alice.aor(), alice.contactUri())).isFalse();
+        assertThat(scheduler.isPinging(bob.aor(), bob.contactUri())).isTrue();
+    }
+
     @Test
     void refusesAnIntervalBelowOneSecond() {
         var policy = new KeepalivePolicy(KeepaliveMode.NAT, Duration.ofMillis(500), 0);

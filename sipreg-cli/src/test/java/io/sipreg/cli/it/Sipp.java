@@ -33,6 +33,7 @@ final class Sipp {
     private String host = LOOPBACK;
     private String localIp;
     private int port;
+    private int localPort;
     private Transport transport = Transport.UDP;
     private List<SipUser> users = List.of();
     private int calls = 1;
@@ -107,6 +108,15 @@ final class Sipp {
         return this;
     }
 
+    /**
+     * SIPp's own port ({@code -p}), for a run that must come from the same address as an earlier one: a device
+     * refreshing its binding keeps its Contact. Without it, a free port is picked for each run.
+     */
+    Sipp localPort(int localPort) {
+        this.localPort = localPort;
+        return this;
+    }
+
     /** Options this class has no method for, such as {@code -nr}. */
     Sipp extraArguments(String... arguments) {
         extraArguments.addAll(List.of(arguments));
@@ -173,7 +183,7 @@ final class Sipp {
                 "-t", transport.sippMode(),
                 "-i", localIp != null ? localIp : host.contains(":") ? host : LOOPBACK,
                 // SIPp tries 5060 first when -p is absent; the test picks a free port instead.
-                "-p", Integer.toString(Ports.freeUdpAndTcp()),
+                "-p", Integer.toString(localPort != 0 ? localPort : Ports.freeUdpAndTcp()),
                 "-inf", "users.csv",
                 "-m", Integer.toString(calls),
                 "-r", Integer.toString(rate),
