@@ -325,7 +325,7 @@ final class AdminApi {
     private HttpReply blocked() {
         var list = HttpReply.JSON.createArrayNode();
         long now = System.currentTimeMillis();
-        for (var b : view.store().blocks()) {
+        for (var b : view.blocks().blocks()) {
             if (b.until() <= now) {
                 continue;
             }

@@ -21,7 +21,7 @@ import io.sipreg.registrar.KeepaliveScheduler;
 import io.sipreg.registrar.RegisterAttempt;
 import io.sipreg.registrar.RegisterOutcome;
 import io.sipreg.registrar.RegistrarActivity;
-import io.sipreg.registrar.SqliteStore;
+import io.sipreg.registrar.RegistrationStore;
 import io.sipreg.transaction.RequestHandler;
 import io.sipreg.transport.Flow;
 import io.sipreg.transport.TransportCounters;
@@ -123,7 +123,7 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
         }
     }
 
-    /** For {@link SqliteStore#setCommitListener}. */
+    /** For the embedded store's commit listener ({@code SqliteStore#setCommitListener}). */
     public void storeCommitted(int writes, long nanos) {
         storeCommit.record(nanos, TimeUnit.NANOSECONDS);
         storeBatch.record(writes);
@@ -146,8 +146,8 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
                 "bindings removed for unanswered keepalives or a closed connection");
         Gauge.builder("sipreg.keepalive.pinged", keepalives, KeepaliveScheduler::pinged)
                 .description("bindings now getting keepalive OPTIONS").register(registry);
-        SqliteStore store = view.store();
-        Gauge.builder("sipreg.store.queue", store, SqliteStore::pendingWrites)
+        RegistrationStore store = view.store();
+        Gauge.builder("sipreg.store.queue", store, RegistrationStore::pendingWrites)
                 .description("writes waiting for the store's writer thread").register(registry);
         Gauge.builder("sipreg.eventloop.pending.tasks", view.transport(), t -> t.pendingTasks())
                 .description("tasks queued on the SIP event loops").register(registry);

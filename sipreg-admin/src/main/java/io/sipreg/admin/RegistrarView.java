@@ -2,7 +2,8 @@ package io.sipreg.admin;
 
 import io.sipreg.registrar.KeepaliveScheduler;
 import io.sipreg.registrar.Registrar;
-import io.sipreg.registrar.SqliteStore;
+import io.sipreg.registrar.BlockStore;
+import io.sipreg.registrar.RegistrationStore;
 import io.sipreg.transport.SipTransport;
 import java.util.Objects;
 import java.util.function.IntSupplier;
@@ -19,11 +20,13 @@ import java.util.function.IntSupplier;
  * @param transactions server transactions live now
  * @param startedAtMillis when the server started, epoch milliseconds
  */
-public record RegistrarView(String domain, SqliteStore store, Registrar registrar, KeepaliveScheduler keepalives,
-                            SipTransport transport, IntSupplier transactions, long startedAtMillis) {
+public record RegistrarView(String domain, RegistrationStore store, BlockStore blocks, Registrar registrar,
+                            KeepaliveScheduler keepalives, SipTransport transport, IntSupplier transactions,
+                            long startedAtMillis) {
     public RegistrarView {
         Objects.requireNonNull(domain, "domain");
         Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(blocks, "blocks");
         Objects.requireNonNull(registrar, "registrar");
         Objects.requireNonNull(keepalives, "keepalives");
         Objects.requireNonNull(transport, "transport");

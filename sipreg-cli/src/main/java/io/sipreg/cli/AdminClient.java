@@ -41,6 +41,9 @@ final class AdminClient {
         if (option != null && option.url != null) {
             return Optional.of(new AdminClient(option.url, option.token != null ? option.token : envToken, true));
         }
+        if (dataDirectory == null) {
+            return Optional.empty();     // a shared store named by --store or --config: no data directory to look in
+        }
         Optional<AdminEndpoint> endpoint;
         try {
             endpoint = AdminEndpoint.read(dataDirectory);

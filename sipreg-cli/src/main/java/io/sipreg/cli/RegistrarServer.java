@@ -146,10 +146,6 @@ final class RegistrarServer implements AutoCloseable {
                     CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
             var transport = new SipTransport(TransportConfig.defaults());
             // With the admin server on, every request and response is counted and every REGISTER remembered.
-            if (operations.admin().isPresent() && !(store instanceof SqliteStore)) {
-                throw new UserError("--admin works with the embedded store only, not with " + settings.store().describe()
-                        + " yet; run the nodes of a shared store without --admin");
-            }
             Optional<RegistrarMetrics> metrics = operations.admin().map(a -> new RegistrarMetrics());
             var history = new AttemptHistory();
             RequestHandler toRegistrar = (request, flow) -> registrar.get().handle(request, flow);
@@ -175,8 +171,8 @@ final class RegistrarServer implements AutoCloseable {
             // Floods and blocked guessers are turned away in front of the transactions (see SourceFilter).
             SecurityPolicy security = settings.security().policy();
             // A store that does not keep blocks (the shared one) leaves them to each node's memory.
-            var guard = new BruteForceGuard(security, store instanceof BlockStore kept ? kept : new MemoryBlockStore(),
-                    clock);
+            BlockStore blocks = store instanceof BlockStore kept ? kept : new MemoryBlockStore();
+            var guard = new BruteForceGuard(security, blocks, clock);
             guard.sync();
             var limiter = new RateLimiter(security.rateLimit(), security.rateBurst(),
                     security.rateLimitAction() == Refusal.ANSWER ? "answered 503" : "dropped", System::nanoTime);
@@ -263,7 +259,7 @@ final class RegistrarServer implements AutoCloseable {
                     keepalives.pinged());
             Optional<Admin> admin = Optional.empty();
             if (metrics.isPresent()) {
-                var view = new RegistrarView(domain, (SqliteStore) store, registrarNow, keepalives, transport, transactions::size,
+                var view = new RegistrarView(domain, store, blocks, registrarNow, keepalives, transport, transactions::size,
                         startedAt);
                 admin = Optional.of(startAdmin(operations.admin().get(), view, metrics.get(), history,
                         settings.dataDirectory(), () -> {

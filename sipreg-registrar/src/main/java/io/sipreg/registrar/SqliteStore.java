@@ -246,16 +246,19 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     }
 
     /** Unexpired bindings and those behind NAT, counted in memory (this process's view). */
+    @Override
     public BindingCount countBindings() {
         return index.count();
     }
 
     /** Moves whenever this process changes a binding (REGISTER, removal, expiry): a cheap "anything new?". */
+    @Override
     public long bindingsVersion() {
         return index.version();
     }
 
     /** Writes waiting for the writer thread now: how far the disk is behind. */
+    @Override
     public int pendingWrites() {
         return writer.queue.size();
     }

@@ -105,7 +105,8 @@ class ScaleOutIT {
         Path config = cluster("shared");
         SipUser alice = new SipUser("alice", DOMAIN, "wonderland");
         importUsers(config, List.of(alice));
-        try (ServerProcess a = node(config, "a"); ServerProcess b = node(config, "b")) {
+        try (ServerProcess a = node(config, "a"); ServerProcess b = node(config, "b", "--admin", "127.0.0.1:0")) {
+            AdminHttp adminOfB = AdminHttp.of(b, "");
             UdpPhone.register(alice, a.udpPort()).close();
 
             JsonNode stored = bindings(config, alice.addressOfRecord());
@@ -116,6 +117,10 @@ class ScaleOutIT {
             assertPasses(Sipp.scenario("fetch-only.xml").target(b.udpPort()).users(alice).run());
             CommandResult table = ServerProcess.run("bindings", "--config", config.toString());
             assertThat(table.stdout()).as(table::toString).contains("NODE").contains(alice.addressOfRecord());
+            // Node B's admin API and metrics see the binding node A stored.
+            JsonNode viaAdmin = adminOfB.json("/api/bindings?aor=" + AdminHttp.encode(alice.addressOfRecord()));
+            assertThat(viaAdmin.path("bindings")).as(viaAdmin::toString).hasSize(1);
+            assertThat(AdminHttp.sample(adminOfB.get("/metrics").body(), "sipreg_bindings")).hasValue(1.0);
         }
     }
 
