@@ -30,6 +30,8 @@ enum RegisterRejection {
     /** Require: outbound, yet no Contact says which instance and flow it registers. */
     OUTBOUND_WITHOUT_INSTANCE(400, "Require: outbound needs +sip.instance and reg-id", "RFC 5626 §4.2, §6"),
     BINDING_STORE_UNAVAILABLE(500, "Binding store unavailable", "RFC 3261 §10.3 step 8"),
+    /** Too many binding writes wait for the disk: come back after Retry-After (new registrations are shed first). */
+    OVERLOADED(503, "Service Unavailable", "RFC 3261 §21.5.4"),
     USER_STORE_UNAVAILABLE(500, "User store unavailable", "RFC 3261 §10.3 step 3");
 
     private final int status;

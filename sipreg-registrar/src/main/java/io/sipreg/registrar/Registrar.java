@@ -49,6 +49,7 @@ public final class Registrar implements RequestHandler {
     private final DigestAuthenticator authenticator;
     private final Responses responses;
     private volatile BindingObserver observer = BindingObserver.NONE;
+    private volatile OverloadControl overload = OverloadControl.NONE;
 
     /**
      * @param localAddresses the bound listeners, so that a Request-URI naming the server's own IP (and port) counts
@@ -105,6 +106,11 @@ public final class Registrar implements RequestHandler {
         }
     }
 
+    /** When to answer 503 instead of challenging or writing; by default never. */
+    public void setOverloadControl(OverloadControl overload) {
+        this.overload = Objects.requireNonNull(overload, "overload");
+    }
+
     // ---- REGISTER: RFC 3261 §10.3 ----
 
     private CompletionStage<SipResponse> register(SipRequest request, Origin origin) {
@@ -119,6 +125,10 @@ public final class Registrar implements RequestHandler {
                     .with(HeaderName.UNSUPPORTED, String.join(", ", unsupported))));
         }
         DigestAuthenticator.Outcome outcome = authenticator.authenticate(request);
+        if (outcome instanceof DigestAuthenticator.Outcome.Challenged && overload.shedsChallenges()) {
+            // A new registration's next step is a binding write, which the store cannot take now.
+            return overloaded(request, origin);
+        }
         if (outcome instanceof DigestAuthenticator.Outcome.Challenged c) {
             return done(log(request, origin,
                     responses.challenge(request, config.challenge(), authenticator.challenges(c.stale()))));
@@ -151,6 +161,9 @@ public final class Registrar implements RequestHandler {
         refused = checkOutbound(request, addresses);
         if (refused.isPresent()) {
             return refuse(request, origin, refused.get());
+        }
+        if (overload.storeFull()) {
+            return overloaded(request, origin);
         }
         long now = clock.millis();
         var update = new BindingUpdate(request, aor.get(), request.callId(), request.cseq().sequence(), wildcard,
@@ -342,6 +355,10 @@ public final class Registrar implements RequestHandler {
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
+            if (cause instanceof StoreException busy && busy.isBusy()) {
+                overload.refusedByStore();
+                return overloadedResponse(request);
+            }
             if (cause instanceof StoreException) {
                 log.warn("{} {} REGISTER {}: binding store failed: {}", origin, request.callId(), aor,
                         cause.getMessage());
@@ -487,6 +504,16 @@ public final class Registrar implements RequestHandler {
         }
         int q = whole * 1000 + fraction;
         return q > 1000 ? Binding.Q_ABSENT : q;
+    }
+
+    /** RFC 3261 §21.5.4: "temporarily unable to process the request due to a temporary overloading". */
+    private CompletionStage<SipResponse> overloaded(SipRequest request, Origin origin) {
+        return done(log(request, origin, overloadedResponse(request)));
+    }
+
+    private SipResponse overloadedResponse(SipRequest request) {
+        return responses.refuse(request, RegisterRejection.OVERLOADED)
+                .with(HeaderName.RETRY_AFTER, Integer.toString(overload.retryAfter()));
     }
 
     private CompletionStage<SipResponse> refuse(SipRequest request, Origin origin, RegisterRejection rejection) {

@@ -68,6 +68,22 @@ class SqliteStoreTest {
         }
     }
 
+    @Test // the file holds HA1 digests and the nonce secret: its owner alone may read it, and its WAL too
+    void theDataDirectoryAndTheDatabaseFilesAreTheOwnersOnly() throws Exception {
+        Path dir = data.resolve("private");
+
+        try (SqliteStore store = SqliteStore.open(dir, clock)) {
+            store.put(User.withPassword("alice", "example.com", "wonderland"));
+            write(store, binding("sip:alice@198.51.100.7:40211", 3600, 1));
+            assertThat(java.nio.file.Files.getPosixFilePermissions(dir))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            for (String name : new String[] {"sipreg.db", "sipreg.db-wal", "sipreg.db-shm"}) {
+                assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve(name))).as(name)
+                        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+    }
+
     @Test // a completed update is on disk: a new instance, without close(), sees it with its remaining time
     void bindingsSurviveWithoutACleanShutdown() {
         SqliteStore first = open();

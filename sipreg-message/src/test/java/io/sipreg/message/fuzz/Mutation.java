@@ -105,10 +105,35 @@ public sealed interface Mutation {
         }
     }
 
+    /** Overwrites bytes in place: a length or type field set to an extreme, a binary format's favourite damage. */
+    record Overwrite(double where, byte[] bytes) implements Mutation {
+        @Override
+        public byte[] apply(byte[] input) {
+            byte[] out = input.clone();
+            int i = at(where, input.length);
+            System.arraycopy(bytes, 0, out, i, Math.min(bytes.length, out.length - i));
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return "Overwrite[" + HexFormat.of().formatHex(bytes) + " at " + where + "]";
+        }
+    }
+
+    /** Values that break length and offset arithmetic: 0, 1, -1, the sign bit, just under and over common limits. */
+    List<byte[]> EXTREMES = List.of(new byte[] {0, 0, 0, 0}, new byte[] {0, 0, 0, 1}, new byte[] {1, 0, 0, 0},
+            new byte[] {-1, -1, -1, -1}, new byte[] {(byte) 0x80, 0, 0, 0}, new byte[] {0, 0, 0, (byte) 0x80},
+            new byte[] {0x7F, -1, -1, -1}, new byte[] {-1, -1, -1, 0x7F}, new byte[] {0, 1, 0, 0},
+            new byte[] {0, 0, 1, 0}, new byte[] {(byte) 0xFC, -1, 0, 0}, new byte[] {0, 0, -1, (byte) 0xFC});
+
     /** One mutation, drawn with weights that favour the small changes. */
     static Mutation random(SplittableRandom r) {
         double where = r.nextDouble();
-        int kind = r.nextInt(16);
+        int kind = r.nextInt(18);
+        if (kind >= 16) {
+            return new Overwrite(where, EXTREMES.get(r.nextInt(EXTREMES.size())));
+        }
         if (kind < 4) {
             return new BitFlip(where, r.nextInt(8));
         }
