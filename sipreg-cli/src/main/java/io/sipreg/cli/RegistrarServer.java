@@ -5,6 +5,8 @@ import io.sipreg.registrar.KeepaliveMode;
 import io.sipreg.registrar.KeepalivePolicy;
 import io.sipreg.registrar.KeepaliveScheduler;
 import io.sipreg.registrar.NonceService;
+import io.sipreg.registrar.OverloadControl;
+import io.sipreg.registrar.StoreException;
 import io.sipreg.registrar.Registrar;
 import io.sipreg.registrar.RegistrarConfig;
 import io.sipreg.registrar.SqliteStore;
@@ -76,7 +78,8 @@ final class RegistrarServer implements AutoCloseable {
     }
 
     static RegistrarServer start(ServeSettings settings) {
-        var store = SqliteStore.open(settings.dataDirectory());
+        ServeSettings.Overload overload = settings.overload();
+        var store = SqliteStore.open(settings.dataDirectory(), Clock.systemUTC(), overload.storeQueue());
         try {
             String domain = chooseDomain(settings.domain(), store.list());
             KeepalivePolicy keepalive = settings.keepalive();
@@ -102,13 +105,24 @@ final class RegistrarServer implements AutoCloseable {
             // that race the binding are answered 503 by the placeholder.
             var registrar = new AtomicReference<RequestHandler>((request, flow) ->
                     CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
-            var transport = new SipTransport(TransportConfig.defaults());
+            ServeSettings.Limits limits = settings.limits();
+            var transport = new SipTransport(TransportConfig.defaults()
+                    .withTcpIdleTimeoutSeconds(limits.tcpIdleTimeoutSeconds())
+                    .withMaxTcpConnections(limits.maxConnections())
+                    .withAbuseLimits(limits.partialMessageTimeoutSeconds(), limits.maxConnectionsPerAddress(),
+                            overload.udpBurst(), overload.eventLoopQueue()));
+            // Every live transaction holds its request's state and, over UDP, its response for Timer J: bounded so
+            // that a flood is answered 503 (RFC 3261 §21.5.4) before the heap runs out.
+            int maxTransactions = overload.transactionsFor(Runtime.getRuntime().maxMemory());
+            var transactionConfig = TransactionConfig.defaults().withMaxTransactions(maxTransactions)
+                    .withRetryAfterSeconds(overload.retryAfterSeconds());
             // Transaction timers live on the event loops: each 401 and 200 over UDP keeps its transaction for Timer J
             // (32 s), so at thousands of registrations a second hundreds of thousands are pending; set and cancelled
             // on the loop that handles the request they cost no lock and wake no other thread.
             TransactionTimers timers = TransactionTimers.of(() -> transport.scheduler());
             var transactions = new ServerTransactions(transport,
-                    new TransactionLog((request, flow) -> registrar.get().handle(request, flow)), timers);
+                    new TransactionLog((request, flow) -> registrar.get().handle(request, flow)), timers,
+                    transactionConfig);
             // Keepalive OPTIONS are client transactions; their answers come in through the server side's seam.
             var clientTransactions = new ClientTransactions(transport, timers, TransactionConfig.defaults(), domain);
             transactions.setResponseListener(clientTransactions);
@@ -128,6 +142,8 @@ final class RegistrarServer implements AutoCloseable {
             }
             var registrarNow = new Registrar(config, store, store, nonces, clock, localAddresses);
             registrarNow.setBindingObserver(keepalives);
+            registrarNow.setOverloadControl(new OverloadControl(store::pendingWrites, store.maxPendingWrites(),
+                    overload.shedNewAt(), overload.retryAfterSeconds()));
             registrar.set(registrarNow);
             // Bindings from before this start are kept alive too; a REGISTER racing this only reschedules its own.
             keepalives.start(store.all());
@@ -136,12 +152,21 @@ final class RegistrarServer implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
                     store.removeExpired(clock.instant());
+                } catch (StoreException e) {
+                    if (!e.isBusy()) {
+                        log.warn("removing expired bindings failed: {}", e.getMessage());
+                    }
                 } catch (RuntimeException e) {
-                    log.warn("removing expired bindings failed: {}", e.toString());
+                    log.warn("removing expired bindings failed: {}", e.getMessage());
                 }
             }, 1, 1, TimeUnit.SECONDS);
             log.info("serving domain {} with {} challenge, data in {}", domain, settings.challenge(),
                     store.file());
+            log.info("limits: {} TCP connections, {} per address, idle {} s, partial message {} s; overload: store "
+                            + "queue {} (new registrations shed from {}), {} transactions, UDP burst {}, Retry-After {} s",
+                    limits.maxConnections(), limits.maxConnectionsPerAddress(), limits.tcpIdleTimeoutSeconds(),
+                    limits.partialMessageTimeoutSeconds(), overload.storeQueue(), overload.shedNewAt(), maxTransactions,
+                    overload.udpBurst(), overload.retryAfterSeconds());
             log.info("keepalive {}: OPTIONS every {} s, a binding goes after {} unanswered; {} bindings pinged",
                     keepalive.mode().token(), keepalive.interval().toSeconds(), keepalive.failures(),
                     keepalives.pinged());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sipreg.message.digest.DigestAlgorithm;
 import io.sipreg.registrar.KeepaliveMode;
 import io.sipreg.registrar.KeepalivePolicy;
+import io.sipreg.registrar.SqliteStore;
+import io.sipreg.transport.TransportConfig;
 import io.sipreg.transport.ListenAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +21,34 @@ import java.util.Optional;
  */
 record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> listens, int challenge,
                      int minExpires, int maxExpires, int defaultExpires, List<DigestAlgorithm> algorithms,
-                     int nonceLifetimeSeconds, KeepalivePolicy keepalive) {
+                     int nonceLifetimeSeconds, KeepalivePolicy keepalive, Limits limits, Overload overload) {
+
+    /**
+     * What one client may hold ({@code [limits]}): TCP connections in all and per source address, how long a
+     * connection may stay silent, and how long one message may take to arrive whole.
+     */
+    record Limits(int tcpIdleTimeoutSeconds, int partialMessageTimeoutSeconds, int maxConnections,
+                  int maxConnectionsPerAddress) {
+    }
+
+    /**
+     * When load is shed ({@code [overload]}): the store's queue of binding writes and the fill at which new
+     * registrations get 503, the Retry-After, the server transactions kept at once (0: from the heap size), the
+     * UDP read burst after which requests are dropped unparsed, and the tasks one event loop may queue.
+     */
+    record Overload(int storeQueue, int shedNewAtPercent, int retryAfterSeconds, int maxTransactions, int udpBurst,
+                    int eventLoopQueue) {
+        /** The store fill from which new registrations are answered 503. */
+        int shedNewAt() {
+            return Math.max(1, (int) ((long) storeQueue * shedNewAtPercent / 100));
+        }
+
+        /** The configured bound, or one a transaction per 2 KiB of the heap can hold, at most 1,000,000. */
+        int transactionsFor(long maxHeapBytes) {
+            return maxTransactions > 0 ? maxTransactions
+                    : (int) Math.max(1_000, Math.min(1_000_000, maxHeapBytes / 2_048));
+        }
+    }
 
     static final List<String> DEFAULT_LISTENS = List.of(
             "udp:0.0.0.0:5060", "tcp:0.0.0.0:5060", "udp:[::]:5060", "tcp:[::]:5060");
@@ -27,12 +56,24 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
     /** The command line, each field null when the flag was not given. */
     record Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
                  Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
-                 String keepalive, Integer keepaliveInterval, Integer keepaliveFailures) {
+                 String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Integer tcpIdleTimeout,
+                 Integer partialMessageTimeout, Integer maxConnections, Integer maxConnectionsPerAddress,
+                 Integer storeQueue, Integer shedNewAt, Integer retryAfter, Integer maxTransactions,
+                 Integer udpBurst) {
         /** The registrar flags alone, no keepalive flags. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime) {
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
                     null, null, null);
+        }
+
+        /** The registrar and keepalive flags, no limits or overload flags. */
+        Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
+              Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
+              String keepalive, Integer keepaliveInterval, Integer keepaliveFailures) {
+            this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
+                    keepalive, keepaliveInterval, keepaliveFailures, null, null, null, null, null, null, null, null,
+                    null);
         }
     }
 
@@ -49,7 +90,17 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         NONCE_LIFETIME("registrar.nonce-lifetime", "--nonce-lifetime"),
         KEEPALIVE_MODE("keepalive.mode", "--keepalive"),
         KEEPALIVE_INTERVAL("keepalive.interval", "--keepalive-interval"),
-        KEEPALIVE_FAILURES("keepalive.failures", "--keepalive-failures");
+        KEEPALIVE_FAILURES("keepalive.failures", "--keepalive-failures"),
+        TCP_IDLE_TIMEOUT("limits.tcp-idle-timeout", "--tcp-idle-timeout"),
+        PARTIAL_MESSAGE_TIMEOUT("limits.partial-message-timeout", "--partial-message-timeout"),
+        MAX_CONNECTIONS("limits.max-connections", "--max-connections"),
+        MAX_CONNECTIONS_PER_ADDRESS("limits.max-connections-per-address", "--max-connections-per-address"),
+        STORE_QUEUE("overload.store-queue", "--store-queue"),
+        SHED_NEW_AT("overload.shed-new-at", "--shed-new-at"),
+        RETRY_AFTER("overload.retry-after", "--retry-after"),
+        MAX_TRANSACTIONS("overload.max-transactions", "--max-transactions"),
+        UDP_BURST("overload.udp-burst", "--udp-burst"),
+        EVENT_LOOP_QUEUE("overload.event-loop-queue", "--event-loop-queue");
 
         final String fileKey;
         final String flag;
@@ -84,6 +135,16 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         values.put(Key.KEEPALIVE_MODE, KeepaliveMode.NAT.token());
         values.put(Key.KEEPALIVE_INTERVAL, (int) KeepalivePolicy.DEFAULT_INTERVAL.toSeconds());
         values.put(Key.KEEPALIVE_FAILURES, KeepalivePolicy.DEFAULT_FAILURES);
+        values.put(Key.TCP_IDLE_TIMEOUT, 600);
+        values.put(Key.PARTIAL_MESSAGE_TIMEOUT, TransportConfig.DEFAULT_PARTIAL_MESSAGE_TIMEOUT_SECONDS);
+        values.put(Key.MAX_CONNECTIONS, 10_000);
+        values.put(Key.MAX_CONNECTIONS_PER_ADDRESS, TransportConfig.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+        values.put(Key.STORE_QUEUE, SqliteStore.DEFAULT_MAX_PENDING_WRITES);
+        values.put(Key.SHED_NEW_AT, 50);
+        values.put(Key.RETRY_AFTER, 5);
+        values.put(Key.MAX_TRANSACTIONS, 0);
+        values.put(Key.UDP_BURST, TransportConfig.DEFAULT_UDP_BURST_SHEDDING);
+        values.put(Key.EVENT_LOOP_QUEUE, TransportConfig.DEFAULT_MAX_PENDING_TASKS);
         for (Key k : Key.values()) {
             origins.put(k, "default " + k.fileKey + " ");
         }
@@ -124,6 +185,15 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         putFlag(values, origins, Key.KEEPALIVE_MODE, flags.keepalive());
         putFlag(values, origins, Key.KEEPALIVE_INTERVAL, flags.keepaliveInterval());
         putFlag(values, origins, Key.KEEPALIVE_FAILURES, flags.keepaliveFailures());
+        putFlag(values, origins, Key.TCP_IDLE_TIMEOUT, flags.tcpIdleTimeout());
+        putFlag(values, origins, Key.PARTIAL_MESSAGE_TIMEOUT, flags.partialMessageTimeout());
+        putFlag(values, origins, Key.MAX_CONNECTIONS, flags.maxConnections());
+        putFlag(values, origins, Key.MAX_CONNECTIONS_PER_ADDRESS, flags.maxConnectionsPerAddress());
+        putFlag(values, origins, Key.STORE_QUEUE, flags.storeQueue());
+        putFlag(values, origins, Key.SHED_NEW_AT, flags.shedNewAt());
+        putFlag(values, origins, Key.RETRY_AFTER, flags.retryAfter());
+        putFlag(values, origins, Key.MAX_TRANSACTIONS, flags.maxTransactions());
+        putFlag(values, origins, Key.UDP_BURST, flags.udpBurst());
     }
 
     private static void putFlag(Map<Key, Object> values, Map<Key, String> origins, Key key, Object value) {
@@ -174,7 +244,26 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             throw new UserError(origins.get(Key.ALGORITHMS) + "must name at least one digest algorithm");
         }
         return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
-                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins));
+                challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins),
+                limits(values, origins), overload(values, origins));
+    }
+
+    private static Limits limits(Map<Key, Object> values, Map<Key, String> origins) {
+        return new Limits(atLeast(values, origins, Key.TCP_IDLE_TIMEOUT, 1),
+                atLeast(values, origins, Key.PARTIAL_MESSAGE_TIMEOUT, 1),
+                atLeast(values, origins, Key.MAX_CONNECTIONS, 1),
+                atLeast(values, origins, Key.MAX_CONNECTIONS_PER_ADDRESS, 1));
+    }
+
+    private static Overload overload(Map<Key, Object> values, Map<Key, String> origins) {
+        int shedNewAt = atLeast(values, origins, Key.SHED_NEW_AT, 1);
+        if (shedNewAt > 100) {
+            throw new UserError(origins.get(Key.SHED_NEW_AT) + "must be a percentage of store-queue, 1 to 100, was "
+                    + shedNewAt);
+        }
+        return new Overload(atLeast(values, origins, Key.STORE_QUEUE, 1), shedNewAt,
+                atLeast(values, origins, Key.RETRY_AFTER, 1), atLeast(values, origins, Key.MAX_TRANSACTIONS, 0),
+                atLeast(values, origins, Key.UDP_BURST, 0), atLeast(values, origins, Key.EVENT_LOOP_QUEUE, 1));
     }
 
     private static KeepalivePolicy keepalive(Map<Key, Object> values, Map<Key, String> origins) {

@@ -27,6 +27,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.sipreg.message.Redaction;
 import io.sipreg.message.SipParser;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -440,6 +441,9 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             default -> {
                 return failed(new FlowClosedException(flow, flow.transport() + " is not implemented yet"));
             }
+        }
+        if (log.isTraceEnabled()) {
+            log.trace("{} sending:\n{}", flow, Redaction.of(wire));
         }
         var result = new CompletableFuture<Void>();
         channel.writeAndFlush(message).addListener(f -> {
