@@ -154,6 +154,10 @@ public final class Registrar implements RequestHandler {
         }
         boolean wildcard = contactValues.size() == 1 && contactValues.get(0).equals("*");
         List<NameAddress> addresses = wildcard ? List.of() : addresses(request);
+        refused = checkContactSchemes(addresses);
+        if (refused.isPresent()) {
+            return refuse(request, origin, refused.get());
+        }
         refused = checkExpiries(addresses, expiresHeader);
         if (refused.isPresent()) {
             return refuse(request, origin, refused.get());
@@ -241,6 +245,20 @@ public final class Registrar implements RequestHandler {
         }
         if (expiresHeader.isEmpty() || expiresHeader.getAsLong() != 0) {
             return Optional.of(RegisterRejection.WILDCARD_NEEDS_EXPIRES_ZERO);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Step 7, before touching any binding: every Contact must be a SIP or SIPS URI. RFC 3261 lets a Contact name any
+     * scheme, but a registrar that routes and keeps bindings alive over SIP can do nothing with another one, and
+     * storing it would only let a client fill the location service with addresses of its choosing.
+     */
+    private static Optional<RegisterRejection> checkContactSchemes(List<NameAddress> addresses) {
+        for (NameAddress address : addresses) {
+            if (!address.uri().isSip() || address.uri().host().isEmpty()) {
+                return Optional.of(RegisterRejection.CONTACT_NOT_SIP);
+            }
         }
         return Optional.empty();
     }
