@@ -107,6 +107,7 @@ final class RegistrarServer implements AutoCloseable {
                     CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
             ServeSettings.Limits limits = settings.limits();
             var transport = new SipTransport(TransportConfig.defaults()
+                    .withParseLimits(limits.parseLimits())
                     .withTcpIdleTimeoutSeconds(limits.tcpIdleTimeoutSeconds())
                     .withMaxTcpConnections(limits.maxConnections())
                     .withAbuseLimits(limits.partialMessageTimeoutSeconds(), limits.maxConnectionsPerAddress(),

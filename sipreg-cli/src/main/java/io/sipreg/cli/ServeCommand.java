@@ -100,12 +100,16 @@ final class ServeCommand implements Callable<Integer> {
                     + " (default 10000; 0 never).")
     Integer udpBurst;
 
+    @Option(names = "--max-message-size", paramLabel = "BYTES",
+            description = "Largest SIP message accepted, UDP or TCP (default 65535); larger gets 400 Message too large.")
+    Integer maxMessageSize;
+
     @Override
     public Integer call() throws Exception {
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
                 defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures,
                 tcpIdleTimeout, partialMessageTimeout, maxConnections, maxConnectionsPerAddress, storeQueue, shedNewAt,
-                retryAfter, maxTransactions, udpBurst);
+                retryAfter, maxTransactions, udpBurst, maxMessageSize);
         var settings = ServeSettings.resolve(Optional.ofNullable(config).map(ConfigFile::read), flags);
         try (var server = RegistrarServer.start(settings)) {
             for (String line : server.listeningLines()) {

@@ -1,6 +1,7 @@
 package io.sipreg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sipreg.message.ParseLimits;
 import io.sipreg.message.digest.DigestAlgorithm;
 import io.sipreg.registrar.KeepaliveMode;
 import io.sipreg.registrar.KeepalivePolicy;
@@ -25,10 +26,14 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
 
     /**
      * What one client may hold ({@code [limits]}): TCP connections in all and per source address, how long a
-     * connection may stay silent, and how long one message may take to arrive whole.
+     * connection may stay silent, how long one message may take to arrive whole, and how large a message, how many
+     * header fields and how long a header line may be.
      */
     record Limits(int tcpIdleTimeoutSeconds, int partialMessageTimeoutSeconds, int maxConnections,
-                  int maxConnectionsPerAddress) {
+                  int maxConnectionsPerAddress, int maxMessageBytes, int maxHeaders, int maxHeaderLineBytes) {
+        ParseLimits parseLimits() {
+            return new ParseLimits(maxMessageBytes, maxHeaders, maxHeaderLineBytes);
+        }
     }
 
     /**
@@ -59,7 +64,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
                  String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Integer tcpIdleTimeout,
                  Integer partialMessageTimeout, Integer maxConnections, Integer maxConnectionsPerAddress,
                  Integer storeQueue, Integer shedNewAt, Integer retryAfter, Integer maxTransactions,
-                 Integer udpBurst) {
+                 Integer udpBurst, Integer maxMessageSize) {
         /** The registrar flags alone, no keepalive flags. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime) {
@@ -73,7 +78,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
               String keepalive, Integer keepaliveInterval, Integer keepaliveFailures) {
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
                     keepalive, keepaliveInterval, keepaliveFailures, null, null, null, null, null, null, null, null,
-                    null);
+                    null, null);
         }
     }
 
@@ -100,7 +105,10 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         RETRY_AFTER("overload.retry-after", "--retry-after"),
         MAX_TRANSACTIONS("overload.max-transactions", "--max-transactions"),
         UDP_BURST("overload.udp-burst", "--udp-burst"),
-        EVENT_LOOP_QUEUE("overload.event-loop-queue", "--event-loop-queue");
+        EVENT_LOOP_QUEUE("overload.event-loop-queue", "--event-loop-queue"),
+        MAX_MESSAGE_SIZE("limits.max-message-size", "--max-message-size"),
+        MAX_HEADERS("limits.max-headers", "--max-headers"),
+        MAX_HEADER_LINE("limits.max-header-line", "--max-header-line");
 
         final String fileKey;
         final String flag;
@@ -145,6 +153,9 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         values.put(Key.MAX_TRANSACTIONS, 0);
         values.put(Key.UDP_BURST, TransportConfig.DEFAULT_UDP_BURST_SHEDDING);
         values.put(Key.EVENT_LOOP_QUEUE, TransportConfig.DEFAULT_MAX_PENDING_TASKS);
+        values.put(Key.MAX_MESSAGE_SIZE, ParseLimits.DEFAULT.maxMessageBytes());
+        values.put(Key.MAX_HEADERS, ParseLimits.DEFAULT.maxHeaders());
+        values.put(Key.MAX_HEADER_LINE, ParseLimits.DEFAULT.maxHeaderLineBytes());
         for (Key k : Key.values()) {
             origins.put(k, "default " + k.fileKey + " ");
         }
@@ -194,6 +205,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         putFlag(values, origins, Key.RETRY_AFTER, flags.retryAfter());
         putFlag(values, origins, Key.MAX_TRANSACTIONS, flags.maxTransactions());
         putFlag(values, origins, Key.UDP_BURST, flags.udpBurst());
+        putFlag(values, origins, Key.MAX_MESSAGE_SIZE, flags.maxMessageSize());
     }
 
     private static void putFlag(Map<Key, Object> values, Map<Key, String> origins, Key key, Object value) {
@@ -252,7 +264,17 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         return new Limits(atLeast(values, origins, Key.TCP_IDLE_TIMEOUT, 1),
                 atLeast(values, origins, Key.PARTIAL_MESSAGE_TIMEOUT, 1),
                 atLeast(values, origins, Key.MAX_CONNECTIONS, 1),
-                atLeast(values, origins, Key.MAX_CONNECTIONS_PER_ADDRESS, 1));
+                atLeast(values, origins, Key.MAX_CONNECTIONS_PER_ADDRESS, 1),
+                atMost(values, origins, Key.MAX_MESSAGE_SIZE, 512, 65_535),
+                atLeast(values, origins, Key.MAX_HEADERS, 16), atLeast(values, origins, Key.MAX_HEADER_LINE, 256));
+    }
+
+    private static int atMost(Map<Key, Object> values, Map<Key, String> origins, Key key, int floor, int ceiling) {
+        int value = atLeast(values, origins, key, floor);
+        if (value > ceiling) {
+            throw new UserError(origins.get(key) + "must be <= " + ceiling + ", was " + value);
+        }
+        return value;
     }
 
     private static Overload overload(Map<Key, Object> values, Map<Key, String> origins) {

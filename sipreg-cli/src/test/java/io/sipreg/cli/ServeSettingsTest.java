@@ -246,11 +246,11 @@ class ServeSettingsTest {
                 udp-burst = 0
                 """);
         var flags = new ServeSettings.Flags(null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, 500, null, null, null, null, 4_000, null);
+                null, null, 500, null, null, null, null, 4_000, null, null);
 
         var settings = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), flags);
 
-        assertThat(settings.limits()).isEqualTo(new ServeSettings.Limits(120, 5, 500, 20));
+        assertThat(settings.limits()).isEqualTo(new ServeSettings.Limits(120, 5, 500, 20, 65_535, 128, 8_192));
         assertThat(settings.overload()).isEqualTo(new ServeSettings.Overload(1000, 30, 10, 4_000, 0, 100_000));
         assertThat(settings.overload().shedNewAt()).isEqualTo(300);
     }

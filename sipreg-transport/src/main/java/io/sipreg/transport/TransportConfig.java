@@ -88,6 +88,13 @@ public record TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int
                 udpBurstShedding, maxPendingTasks);
     }
 
+    /** What one message may hold: its size (also the UDP read buffer), its header fields, its longest line. */
+    public TransportConfig withParseLimits(ParseLimits parseLimits) {
+        return new TransportConfig(parseLimits, udpReceiveBufferBytes, tcpIdleTimeoutSeconds, maxTcpConnections,
+                ioThreads, udpSocketsPerListener, nativeTransport, partialMessageTimeoutSeconds,
+                maxConnectionsPerAddress, udpBurstShedding, maxPendingTasks);
+    }
+
     /** The limits against hostile or overloading clients: see the record's parameters. */
     public TransportConfig withAbuseLimits(int partialMessageTimeoutSeconds, int maxConnectionsPerAddress,
                                            int udpBurstShedding, int maxPendingTasks) {
