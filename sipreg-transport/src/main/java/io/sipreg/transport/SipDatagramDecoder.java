@@ -54,13 +54,13 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
         // The socket is empty: the burst is over.
         int[] burst = ctx.channel().attr(BURST).get();
         if (burst != null) {
             burst[0] = 0;
         }
-        ctx.fireChannelReadComplete();
+        super.channelReadComplete(ctx);
     }
 
     @Override
