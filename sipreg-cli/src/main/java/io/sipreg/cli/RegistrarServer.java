@@ -14,6 +14,8 @@ import io.sipreg.registrar.KeepaliveScheduler;
 import io.sipreg.registrar.NonceService;
 import io.sipreg.registrar.RateLimiter;
 import io.sipreg.registrar.Refusal;
+import io.sipreg.registrar.OverloadControl;
+import io.sipreg.registrar.StoreException;
 import io.sipreg.registrar.Registrar;
 import io.sipreg.registrar.RegistrarConfig;
 import io.sipreg.registrar.BlockStore;
@@ -117,7 +119,8 @@ final class RegistrarServer implements AutoCloseable {
 
     static RegistrarServer start(ServeSettings settings, OperationsSettings operations) {
         long startedAt = System.currentTimeMillis();
-        var store = settings.store().open(true);
+        ServeSettings.Overload overload = settings.overload();
+        var store = settings.store().open(true, overload.storeQueue());
         try {
             String domain = chooseDomain(settings.domain(), store.list());
             KeepalivePolicy keepalive = settings.keepalive();
@@ -144,7 +147,18 @@ final class RegistrarServer implements AutoCloseable {
             // that race the binding are answered 503 by the placeholder.
             var registrar = new AtomicReference<RequestHandler>((request, flow) ->
                     CompletableFuture.completedFuture(SipResponse.to(request, 503, "Service Unavailable")));
-            var transport = new SipTransport(TransportConfig.defaults());
+            ServeSettings.Limits limits = settings.limits();
+            var transport = new SipTransport(TransportConfig.defaults()
+                    .withParseLimits(limits.parseLimits())
+                    .withTcpIdleTimeoutSeconds(limits.tcpIdleTimeoutSeconds())
+                    .withMaxTcpConnections(limits.maxConnections())
+                    .withAbuseLimits(limits.partialMessageTimeoutSeconds(), limits.maxConnectionsPerAddress(),
+                            overload.udpBurst(), overload.eventLoopQueue()));
+            // Every live transaction holds its request's state and, over UDP, its response for Timer J: bounded so
+            // that a flood is answered 503 (RFC 3261 §21.5.4) before the heap runs out.
+            int maxTransactions = overload.transactionsFor(Runtime.getRuntime().maxMemory());
+            var transactionConfig = TransactionConfig.defaults().withMaxTransactions(maxTransactions)
+                    .withRetryAfterSeconds(overload.retryAfterSeconds());
             // With the admin server on, every request and response is counted and every REGISTER remembered.
             Optional<RegistrarMetrics> metrics = operations.admin().map(a -> new RegistrarMetrics());
             var history = new AttemptHistory();
@@ -155,7 +169,7 @@ final class RegistrarServer implements AutoCloseable {
             // on the loop that handles the request they cost no lock and wake no other thread.
             TransactionTimers timers = TransactionTimers.of(() -> transport.scheduler());
             var transactions = new ServerTransactions(transport,
-                    new TransactionLog(metered), timers);
+                    new TransactionLog(metered), timers, transactionConfig);
             // Keepalive OPTIONS are client transactions; their answers come in through the server side's seam.
             var clientTransactions = new ClientTransactions(transport, timers, TransactionConfig.defaults(), domain);
             transactions.setResponseListener(clientTransactions);
@@ -205,6 +219,10 @@ final class RegistrarServer implements AutoCloseable {
             }
             registrarNow.setGuard(guard);
             guarded.set(registrarNow);
+            if (store instanceof SqliteStore embedded) {
+                registrarNow.setOverloadControl(new OverloadControl(embedded::pendingWrites,
+                        embedded.maxPendingWrites(), overload.shedNewAt(), overload.retryAfterSeconds()));
+            }
             registrar.set(registrarNow);
             // Bindings from before this start are kept alive too; a REGISTER racing this only reschedules its own.
             // With a shared store, only those whose flows this node holds: each binding's keepalives leave from one.
@@ -225,8 +243,12 @@ final class RegistrarServer implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
                     store.removeExpired(clock.instant());
+                } catch (StoreException e) {
+                    if (!e.isBusy()) {
+                        log.warn("removing expired bindings failed: {}", e.getMessage());
+                    }
                 } catch (RuntimeException e) {
-                    log.warn("removing expired bindings failed: {}", e.toString());
+                    log.warn("removing expired bindings failed: {}", e.getMessage());
                 }
             }, 1, 1, TimeUnit.SECONDS);
             // Blocks end on time, and one removed with `sipreg blocks remove` is lifted within a second.
@@ -254,6 +276,11 @@ final class RegistrarServer implements AutoCloseable {
                     config.maxContacts() == 0 ? "no contact limit"
                             : "at most " + config.maxContacts() + " contacts per AOR, beyond answered "
                             + config.maxContactsStatus());
+            log.info("limits: {} TCP connections, {} per address, idle {} s, partial message {} s; overload: store "
+                            + "queue {} (new registrations shed from {}), {} transactions, UDP burst {}, Retry-After {} s",
+                    limits.maxConnections(), limits.maxConnectionsPerAddress(), limits.tcpIdleTimeoutSeconds(),
+                    limits.partialMessageTimeoutSeconds(), overload.storeQueue(), overload.shedNewAt(), maxTransactions,
+                    overload.udpBurst(), overload.retryAfterSeconds());
             log.info("keepalive {}: OPTIONS every {} s, a binding goes after {} unanswered; {} bindings pinged",
                     keepalive.mode().token(), keepalive.interval().toSeconds(), keepalive.failures(),
                     keepalives.pinged());

@@ -150,6 +150,48 @@ final class ServeCommand implements Callable<Integer> {
             description = "This node's name among the nodes sharing a PostgreSQL store (default: the host name).")
     String node;
 
+    @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS",
+            description = "A TCP connection with no traffic either way for this long is closed (default 600).")
+    Integer tcpIdleTimeout;
+
+    @Option(names = "--partial-message-timeout", paramLabel = "SECONDS",
+            description = "A TCP connection whose message has not arrived whole this long after its first byte is"
+                    + " closed (default 20).")
+    Integer partialMessageTimeout;
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "TCP connections open at once (default 10000).")
+    Integer maxConnections;
+
+    @Option(names = "--max-connections-per-address", paramLabel = "N",
+            description = "TCP connections from one source IP address (default 100); more are closed at accept.")
+    Integer maxConnectionsPerAddress;
+
+    @Option(names = "--store-queue", paramLabel = "N",
+            description = "Binding writes that may wait for the disk (default 100000); beyond, REGISTER gets 503.")
+    Integer storeQueue;
+
+    @Option(names = "--shed-new-at", paramLabel = "PERCENT",
+            description = "Store queue fill from which new registrations get 503 instead of a challenge (default 50).")
+    Integer shedNewAt;
+
+    @Option(names = "--retry-after", paramLabel = "SECONDS",
+            description = "Retry-After of a 503; a random part of as much again is added (default 5).")
+    Integer retryAfter;
+
+    @Option(names = "--max-transactions", paramLabel = "N",
+            description = "Server transactions kept at once; beyond, 503 (default 0: one per 2 KiB of heap, at most"
+                    + " 1000000).")
+    Integer maxTransactions;
+
+    @Option(names = "--udp-burst", paramLabel = "N",
+            description = "Datagrams of one UDP read after which requests without credentials are dropped unparsed"
+                    + " (default 10000; 0 never).")
+    Integer udpBurst;
+
+    @Option(names = "--max-message-size", paramLabel = "BYTES",
+            description = "Largest SIP message accepted, UDP or TCP (default 65535); larger gets 400 Message too large.")
+    Integer maxMessageSize;
+
     @Override
     public Integer call() throws Exception {
         var security = new ServeSettings.SecurityFlags(maxContacts, maxContactsStatus, blockUserFailures,
@@ -157,7 +199,8 @@ final class ServeCommand implements Callable<Integer> {
                 rateBurst, rateLimitAction);
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
                 defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures,
-                tlsCertificate, tlsKey, security);
+                tlsCertificate, tlsKey, security, tcpIdleTimeout, partialMessageTimeout, maxConnections,
+                maxConnectionsPerAddress, storeQueue, shedNewAt, retryAfter, maxTransactions, udpBurst, maxMessageSize);
         Optional<ConfigFile> file = Optional.ofNullable(config).map(ConfigFile::read);
         var settings = ServeSettings.resolve(file, flags, new StoreSettings.Flags(store, storePasswordFile, node));
         var operations = OperationsSettings.resolve(file, new OperationsSettings.Flags(admin, adminToken, logFormat));

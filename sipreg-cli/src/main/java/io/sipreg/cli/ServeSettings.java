@@ -1,12 +1,15 @@
 package io.sipreg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sipreg.message.ParseLimits;
 import io.sipreg.message.digest.DigestAlgorithm;
 import io.sipreg.registrar.KeepaliveMode;
 import io.sipreg.registrar.KeepalivePolicy;
 import io.sipreg.registrar.RegistrarConfig;
 import io.sipreg.registrar.Refusal;
 import io.sipreg.registrar.SecurityPolicy;
+import io.sipreg.registrar.SqliteStore;
+import io.sipreg.transport.TransportConfig;
 import io.sipreg.transport.ListenAddress;
 import io.sipreg.transport.Transport;
 import java.nio.file.Path;
@@ -24,10 +27,41 @@ import java.util.Optional;
 record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> listens, int challenge,
                      int minExpires, int maxExpires, int defaultExpires, List<DigestAlgorithm> algorithms,
                      int nonceLifetimeSeconds, KeepalivePolicy keepalive, Optional<TlsSettings> tls,
-                     Security security, StoreSettings store) {
+                     Security security, StoreSettings store, Limits limits,
+                     Overload overload) {
 
     /** The contact limit and the {@code [security]} settings: how the registrar defends itself. */
     record Security(int maxContacts, int maxContactsStatus, SecurityPolicy policy) {
+    }
+    /**
+     * What one client may hold ({@code [limits]}): TCP connections in all and per source address, how long a
+     * connection may stay silent, how long one message may take to arrive whole, and how large a message, how many
+     * header fields and how long a header line may be.
+     */
+    record Limits(int tcpIdleTimeoutSeconds, int partialMessageTimeoutSeconds, int maxConnections,
+                  int maxConnectionsPerAddress, int maxMessageBytes, int maxHeaders, int maxHeaderLineBytes) {
+        ParseLimits parseLimits() {
+            return new ParseLimits(maxMessageBytes, maxHeaders, maxHeaderLineBytes);
+        }
+    }
+
+    /**
+     * When load is shed ({@code [overload]}): the store's queue of binding writes and the fill at which new
+     * registrations get 503, the Retry-After, the server transactions kept at once (0: from the heap size), the
+     * UDP read burst after which requests are dropped unparsed, and the tasks one event loop may queue.
+     */
+    record Overload(int storeQueue, int shedNewAtPercent, int retryAfterSeconds, int maxTransactions, int udpBurst,
+                    int eventLoopQueue) {
+        /** The store fill from which new registrations are answered 503. */
+        int shedNewAt() {
+            return Math.max(1, (int) ((long) storeQueue * shedNewAtPercent / 100));
+        }
+
+        /** The configured bound, or one a transaction per 2 KiB of the heap can hold, at most 1,000,000. */
+        int transactionsFor(long maxHeapBytes) {
+            return maxTransactions > 0 ? maxTransactions
+                    : (int) Math.max(1_000, Math.min(1_000_000, maxHeapBytes / 2_048));
+        }
     }
 
     static final List<String> DEFAULT_LISTENS = List.of(
@@ -39,8 +73,32 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
     record Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
                  Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
                  String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
-                 Path tlsKey, SecurityFlags security) {
-        /** The registrar, keepalive and TLS flags, no security flags. */
+                 Path tlsKey, SecurityFlags security, Integer tcpIdleTimeout, Integer partialMessageTimeout,
+                 Integer maxConnections, Integer maxConnectionsPerAddress, Integer storeQueue, Integer shedNewAt,
+                 Integer retryAfter, Integer maxTransactions, Integer udpBurst, Integer maxMessageSize) {
+        /** The registrar, keepalive, TLS and security flags, no limits or overload flags. */
+        Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
+              Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
+              String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
+              Path tlsKey, SecurityFlags security) {
+            this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
+                    keepalive, keepaliveInterval, keepaliveFailures, tlsCertificate, tlsKey, security, null, null, null, null, null, null, null, null, null, null);
+        }
+
+        /** The registrar, keepalive, limits and overload flags, no TLS or security flags. */
+        Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
+              Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
+              String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Integer tcpIdleTimeout,
+              Integer partialMessageTimeout, Integer maxConnections, Integer maxConnectionsPerAddress,
+              Integer storeQueue, Integer shedNewAt, Integer retryAfter, Integer maxTransactions,
+              Integer udpBurst, Integer maxMessageSize) {
+            this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
+                    keepalive, keepaliveInterval, keepaliveFailures, null, null, SecurityFlags.NONE, tcpIdleTimeout,
+                    partialMessageTimeout, maxConnections, maxConnectionsPerAddress, storeQueue, shedNewAt,
+                    retryAfter, maxTransactions, udpBurst, maxMessageSize);
+        }
+
+        /** The registrar, keepalive and TLS flags. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
               String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
@@ -49,7 +107,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
                     keepalive, keepaliveInterval, keepaliveFailures, tlsCertificate, tlsKey, SecurityFlags.NONE);
         }
 
-        /** The registrar, keepalive and security flags, no TLS flags. */
+        /** The registrar, keepalive and security flags. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
               String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, SecurityFlags security) {
@@ -65,7 +123,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
                     keepalive, keepaliveInterval, keepaliveFailures, null, null, SecurityFlags.NONE);
         }
 
-        /** The registrar flags alone, no keepalive, TLS or security flags. */
+        /** The registrar flags alone. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime) {
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
@@ -108,7 +166,20 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         ACTION("security.action", "--block-action"),
         RATE_LIMIT("security.rate-limit", "--rate-limit"),
         RATE_BURST("security.rate-burst", "--rate-burst"),
-        RATE_LIMIT_ACTION("security.rate-limit-action", "--rate-limit-action");
+        RATE_LIMIT_ACTION("security.rate-limit-action", "--rate-limit-action"),
+        TCP_IDLE_TIMEOUT("limits.tcp-idle-timeout", "--tcp-idle-timeout"),
+        PARTIAL_MESSAGE_TIMEOUT("limits.partial-message-timeout", "--partial-message-timeout"),
+        MAX_CONNECTIONS("limits.max-connections", "--max-connections"),
+        MAX_CONNECTIONS_PER_ADDRESS("limits.max-connections-per-address", "--max-connections-per-address"),
+        STORE_QUEUE("overload.store-queue", "--store-queue"),
+        SHED_NEW_AT("overload.shed-new-at", "--shed-new-at"),
+        RETRY_AFTER("overload.retry-after", "--retry-after"),
+        MAX_TRANSACTIONS("overload.max-transactions", "--max-transactions"),
+        UDP_BURST("overload.udp-burst", "--udp-burst"),
+        EVENT_LOOP_QUEUE("overload.event-loop-queue", "--event-loop-queue"),
+        MAX_MESSAGE_SIZE("limits.max-message-size", "--max-message-size"),
+        MAX_HEADERS("limits.max-headers", "--max-headers"),
+        MAX_HEADER_LINE("limits.max-header-line", "--max-header-line");
 
         final String fileKey;
         final String flag;
@@ -149,6 +220,19 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         values.put(Key.KEEPALIVE_INTERVAL, (int) KeepalivePolicy.DEFAULT_INTERVAL.toSeconds());
         values.put(Key.KEEPALIVE_FAILURES, KeepalivePolicy.DEFAULT_FAILURES);
         securityDefaults(values);
+        values.put(Key.TCP_IDLE_TIMEOUT, 600);
+        values.put(Key.PARTIAL_MESSAGE_TIMEOUT, TransportConfig.DEFAULT_PARTIAL_MESSAGE_TIMEOUT_SECONDS);
+        values.put(Key.MAX_CONNECTIONS, 10_000);
+        values.put(Key.MAX_CONNECTIONS_PER_ADDRESS, TransportConfig.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+        values.put(Key.STORE_QUEUE, SqliteStore.DEFAULT_MAX_PENDING_WRITES);
+        values.put(Key.SHED_NEW_AT, 50);
+        values.put(Key.RETRY_AFTER, 5);
+        values.put(Key.MAX_TRANSACTIONS, 0);
+        values.put(Key.UDP_BURST, TransportConfig.DEFAULT_UDP_BURST_SHEDDING);
+        values.put(Key.EVENT_LOOP_QUEUE, TransportConfig.DEFAULT_MAX_PENDING_TASKS);
+        values.put(Key.MAX_MESSAGE_SIZE, ParseLimits.DEFAULT.maxMessageBytes());
+        values.put(Key.MAX_HEADERS, ParseLimits.DEFAULT.maxHeaders());
+        values.put(Key.MAX_HEADER_LINE, ParseLimits.DEFAULT.maxHeaderLineBytes());
         for (Key k : Key.values()) {
             origins.put(k, "default " + k.fileKey + " ");
         }
@@ -198,6 +282,16 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         putFlag(values, origins, Key.TLS_CERTIFICATE, flags.tlsCertificate());
         putFlag(values, origins, Key.TLS_KEY, flags.tlsKey());
         readSecurityFlags(flags.security(), values, origins);
+        putFlag(values, origins, Key.TCP_IDLE_TIMEOUT, flags.tcpIdleTimeout());
+        putFlag(values, origins, Key.PARTIAL_MESSAGE_TIMEOUT, flags.partialMessageTimeout());
+        putFlag(values, origins, Key.MAX_CONNECTIONS, flags.maxConnections());
+        putFlag(values, origins, Key.MAX_CONNECTIONS_PER_ADDRESS, flags.maxConnectionsPerAddress());
+        putFlag(values, origins, Key.STORE_QUEUE, flags.storeQueue());
+        putFlag(values, origins, Key.SHED_NEW_AT, flags.shedNewAt());
+        putFlag(values, origins, Key.RETRY_AFTER, flags.retryAfter());
+        putFlag(values, origins, Key.MAX_TRANSACTIONS, flags.maxTransactions());
+        putFlag(values, origins, Key.UDP_BURST, flags.udpBurst());
+        putFlag(values, origins, Key.MAX_MESSAGE_SIZE, flags.maxMessageSize());
     }
 
     private static void putFlag(Map<Key, Object> values, Map<Key, String> origins, Key key, Object value) {
@@ -265,7 +359,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         }
         return new ServeSettings((Path) values.get(Key.DATA), (String) values.get(Key.DOMAIN), List.copyOf(listens),
                 challenge, min, max, dflt, List.copyOf(algorithms), nonceLifetime, keepalive(values, origins), tls,
-                security(values, origins), store);
+                security(values, origins), store, limits(values, origins), overload(values, origins));
     }
 
     /**
@@ -357,6 +451,34 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         String text = String.valueOf(values.get(key));
         return Refusal.parse(text, answer).orElseThrow(() -> new UserError(
                 origins.get(key) + "must be " + answer + " or drop, was " + text));
+    }
+
+    private static Limits limits(Map<Key, Object> values, Map<Key, String> origins) {
+        return new Limits(atLeast(values, origins, Key.TCP_IDLE_TIMEOUT, 1),
+                atLeast(values, origins, Key.PARTIAL_MESSAGE_TIMEOUT, 1),
+                atLeast(values, origins, Key.MAX_CONNECTIONS, 1),
+                atLeast(values, origins, Key.MAX_CONNECTIONS_PER_ADDRESS, 1),
+                atMost(values, origins, Key.MAX_MESSAGE_SIZE, 512, 65_535),
+                atLeast(values, origins, Key.MAX_HEADERS, 16), atLeast(values, origins, Key.MAX_HEADER_LINE, 256));
+    }
+
+    private static int atMost(Map<Key, Object> values, Map<Key, String> origins, Key key, int floor, int ceiling) {
+        int value = atLeast(values, origins, key, floor);
+        if (value > ceiling) {
+            throw new UserError(origins.get(key) + "must be <= " + ceiling + ", was " + value);
+        }
+        return value;
+    }
+
+    private static Overload overload(Map<Key, Object> values, Map<Key, String> origins) {
+        int shedNewAt = atLeast(values, origins, Key.SHED_NEW_AT, 1);
+        if (shedNewAt > 100) {
+            throw new UserError(origins.get(Key.SHED_NEW_AT) + "must be a percentage of store-queue, 1 to 100, was "
+                    + shedNewAt);
+        }
+        return new Overload(atLeast(values, origins, Key.STORE_QUEUE, 1), shedNewAt,
+                atLeast(values, origins, Key.RETRY_AFTER, 1), atLeast(values, origins, Key.MAX_TRANSACTIONS, 0),
+                atLeast(values, origins, Key.UDP_BURST, 0), atLeast(values, origins, Key.EVENT_LOOP_QUEUE, 1));
     }
 
     private static KeepalivePolicy keepalive(Map<Key, Object> values, Map<Key, String> origins) {

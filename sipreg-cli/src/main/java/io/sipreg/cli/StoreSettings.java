@@ -55,9 +55,14 @@ record StoreSettings(Path dataDirectory, Optional<PostgresSettings> postgres, St
 
     /** Opens the store; {@code serving} names this process in the rows it writes (serve) or not (the CLI). */
     RegistrationStore open(boolean serving) {
+        return open(serving, SqliteStore.DEFAULT_MAX_PENDING_WRITES);
+    }
+
+    /** With the embedded store's bound on writes waiting for the disk ({@code overload.store-queue}). */
+    RegistrationStore open(boolean serving, int storeQueue) {
         try {
             if (postgres.isEmpty()) {
-                return SqliteStore.open(dataDirectory);
+                return SqliteStore.open(dataDirectory, Clock.systemUTC(), storeQueue);
             }
             return PostgresStore.open(postgres.get(), serving ? node : "", Clock.systemUTC());
         } catch (StoreException e) {

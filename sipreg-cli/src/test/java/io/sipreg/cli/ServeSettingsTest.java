@@ -311,6 +311,50 @@ class ServeSettingsTest {
                 .hasMessage("--tls-cert is set but --listen has no tls: listen address (e.g. tls:0.0.0.0:5061)");
     }
 
+    @Test
+    void limitsAndOverloadAreReadFromTheirSectionsAndFlagsOverrideThem() throws IOException {
+        Path file = write("sipreg.toml", """
+                [limits]
+                tcp-idle-timeout = 120
+                partial-message-timeout = 5
+                max-connections-per-address = 20
+
+                [overload]
+                store-queue = 1000
+                shed-new-at = 30
+                retry-after = 10
+                udp-burst = 0
+                """);
+        var flags = new ServeSettings.Flags(null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, 500, null, null, null, null, 4_000, null, null);
+
+        var settings = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), flags);
+
+        assertThat(settings.limits()).isEqualTo(new ServeSettings.Limits(120, 5, 500, 20, 65_535, 128, 8_192));
+        assertThat(settings.overload()).isEqualTo(new ServeSettings.Overload(1000, 30, 10, 4_000, 0, 100_000));
+        assertThat(settings.overload().shedNewAt()).isEqualTo(300);
+    }
+
+    @Test // without a bound of its own, a transaction per 2 KiB of heap: -Xmx256m keeps 131,072
+    void transactionsAreBoundedByTheHeapUnlessConfigured() {
+        var overload = ServeSettings.resolve(Optional.empty(), NO_FLAGS).overload();
+
+        assertThat(overload.transactionsFor(256L << 20)).isEqualTo(131_072);
+        assertThat(overload.transactionsFor(64L << 30)).isEqualTo(1_000_000);
+    }
+
+    @Test
+    void badOverloadSettingsNameFileLineAndSetting() throws IOException {
+        Path file = write("sipreg.yaml", """
+                overload:
+                  store-queue: 1000
+                  shed-new-at: 150
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .hasMessage(file + ":3: overload.shed-new-at must be a percentage of store-queue, 1 to 100, was 150");
+    }
+
     private Path write(String name, String text) throws IOException {
         Path file = dir.resolve(name);
         Files.writeString(file, text);

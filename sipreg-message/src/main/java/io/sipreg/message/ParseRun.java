@@ -450,19 +450,36 @@ final class ParseRun implements MessageValidator.Sink {
         while (valueEnd > valueStart && isLwsByte(data[valueEnd - 1])) {
             valueEnd--;
         }
-        // One pass over the value: the lone-CR check, and what decides how the value becomes fields.
+        // One pass over the value: the lone-CR and control-character checks, and what decides how the value becomes
+        // fields.
         boolean crReported = false;
+        boolean controlReported = false;
         boolean comma = false;
         boolean ascii = true;
         for (int k = valueStart; k < valueEnd; k++) {
             byte b = data[k];
-            if (b == CR && !crReported && data[k + 1] != LF) {
-                // RFC 3261 §7.3.1: CR appears only in CRLF; a lone one could end the line for another parser.
-                violation(Violation.BAD_HEADER_LINE, rel(k), name);
-                crReported = true;
+            if (b == CR) {
+                if (!crReported && data[k + 1] != LF) {
+                    // RFC 3261 §7.3.1: CR appears only in CRLF; a lone one could end the line for another parser.
+                    violation(Violation.BAD_HEADER_LINE, rel(k), name);
+                    crReported = true;
+                }
+            } else if (isControl(b) && !controlReported && data[k - 1] != '\\') {
+                // RFC 3261 §25.1: TEXT-UTF8, qdtext and token have no control characters; only a quoted-pair may
+                // escape one. A NUL cuts the value short for a C string and hides what follows from a log reader.
+                violation(Violation.CONTROL_CHARACTER, rel(k), name);
+                controlReported = true;
             }
             comma |= b == ',';
             ascii &= b >= 0;
+        }
+        if (!ascii) {
+            // RFC 3261 §25.1 UTF8-NONASCII: well-formed UTF-8 only (RFC 3629); decoding would hide the bytes behind
+            // U+FFFD, and two readers could disagree on what the value was.
+            int bad = invalidUtf8(valueStart, valueEnd);
+            if (bad >= 0) {
+                violation(Violation.INVALID_UTF8, rel(bad), name);
+            }
         }
         int valueOffset = rel(valueStart);
         boolean list = comma && HeaderName.isListValued(id);
@@ -486,6 +503,58 @@ final class ParseRun implements MessageValidator.Sink {
             return addListElements(id, name, value, valueOffset, rel(lineStart));
         }
         return addField(id, name, value, valueOffset, rel(lineStart));
+    }
+
+    /** C0 controls other than HT, CR and LF (which line folding leaves inside a value), and DEL. */
+    private static boolean isControl(byte b) {
+        return b >= 0 && b < 0x20 && b != '\t' && b != LF || b == 0x7F;
+    }
+
+    /**
+     * The index of the first byte of {@code data[from, to)} that is not part of well-formed UTF-8 (RFC 3629 §4: no
+     * overlong forms, no surrogates, nothing above U+10FFFF), or -1.
+     */
+    private int invalidUtf8(int from, int to) {
+        int i = from;
+        while (i < to) {
+            int b = data[i] & 0xFF;
+            if (b < 0x80) {
+                i++;
+                continue;
+            }
+            int length;
+            int min2;
+            int max2 = 0xBF;
+            if (b >= 0xC2 && b <= 0xDF) {
+                length = 2;
+                min2 = 0x80;
+            } else if (b >= 0xE0 && b <= 0xEF) {
+                length = 3;
+                min2 = b == 0xE0 ? 0xA0 : 0x80;
+                max2 = b == 0xED ? 0x9F : 0xBF;
+            } else if (b >= 0xF0 && b <= 0xF4) {
+                length = 4;
+                min2 = b == 0xF0 ? 0x90 : 0x80;
+                max2 = b == 0xF4 ? 0x8F : 0xBF;
+            } else {
+                return i;
+            }
+            if (i + length > to) {
+                return i;
+            }
+            int second = data[i + 1] & 0xFF;
+            if (second < min2 || second > max2) {
+                return i;
+            }
+            for (int k = 2; k < length; k++) {
+                int next = data[i + k] & 0xFF;
+                if (next < 0x80 || next > 0xBF) {
+                    return i;
+                }
+            }
+            i += length;
+        }
+        return -1;
     }
 
     private static boolean isLwsByte(byte b) {

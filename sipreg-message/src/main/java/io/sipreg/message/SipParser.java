@@ -64,6 +64,16 @@ public final class SipParser {
      * over {@link ParseLimits#maxMessageBytes()}. Offsets in the exception are relative to {@code offset}.
      */
     public int frameLength(byte[] data, int offset, int length) {
+        long total = messageLength(data, offset, length);
+        return total <= length ? (int) total : 0;
+    }
+
+    /**
+     * As {@link #frameLength}, but once the header block is complete it answers the length of the whole message even
+     * when the body has not all arrived: a stream reader then waits for that many bytes without asking again, so a
+     * body sent byte by byte costs one look at the headers, not one per byte. 0 while the header block is incomplete.
+     */
+    public long messageLength(byte[] data, int offset, int length) {
         java.util.Objects.checkFromIndexSize(offset, length, data.length);
         int end = offset + length;
         int max = limits.maxMessageBytes();
@@ -112,7 +122,7 @@ public final class SipParser {
         if (total - (start - offset) > max) {
             throw new SipParseException(Violation.MESSAGE_TOO_LARGE, max, HeaderName.CONTENT_LENGTH);
         }
-        return total <= length ? (int) total : 0;
+        return total;
     }
 
     /** The value if {@code data[from, to)} is a Content-Length (or "l") header line, else -1. */

@@ -41,7 +41,9 @@ public enum Violation {
     BAD_AUTHORIZATION("RFC 3261 §22.4", "Malformed credentials"),
     BAD_CHALLENGE("RFC 3261 §22.4", "Malformed challenge"),
     UNTERMINATED_QUOTE("RFC 3261 §25.1", "Unterminated quoted string"),
-    BAD_ESCAPE("RFC 3261 §19.1.2", "Malformed escape sequence");
+    BAD_ESCAPE("RFC 3261 §19.1.2", "Malformed escape sequence"),
+    CONTROL_CHARACTER("RFC 3261 §25.1", "Control character in header"),
+    INVALID_UTF8("RFC 3261 §25.1", "Invalid UTF-8 in header");
 
     private final String section;
     private final String reason;

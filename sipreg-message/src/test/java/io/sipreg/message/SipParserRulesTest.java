@@ -382,4 +382,46 @@ class SipParserRulesTest {
         assertThat(ContactSet.of(request.headers())).isInstanceOfSatisfying(ContactSet.Contacts.class,
                 c -> assertThat(c.addresses().get(0).uri().toAddressOfRecord()).isEqualTo("sip:user@[2001:db8::9:1]"));
     }
+
+    @ParameterizedTest // RFC 3261 §25.1: no control characters in a header value; a NUL is the classic smuggler
+    @EnumSource(LineEnding.class)
+    void aControlCharacterInAHeaderValueFailsStrictAtItsByte(LineEnding ending) {
+        String text = replace(ending, OPTIONS, "From: Alice <", "From: Al\u0000ice <");
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+
+        var error = SipText.failed(strict.parse(bytes)).error();
+        assertThat(error.violation()).isEqualTo(Violation.CONTROL_CHARACTER);
+        assertThat(error.getMessage()).startsWith("From at byte " + text.indexOf('\u0000') + ": Control character in header");
+        assertThat(SipText.parsed(lenient.parse(bytes)).tolerated()).extracting(SipParseException::violation)
+                .contains(Violation.CONTROL_CHARACTER);
+    }
+
+    @ParameterizedTest // a quoted-pair may escape one (RFC 3261 §25.1 quoted-pair = "\" (%x00-09 / ...))
+    @EnumSource(LineEnding.class)
+    void anEscapedControlCharacterInAQuotedStringIsAccepted(LineEnding ending) {
+        String text = replace(ending, OPTIONS, "From: Alice <", "From: \"Al\\\u0001ice\" <");
+
+        assertThat(strict.parse(utf8(text))).isInstanceOf(ParseResult.Parsed.class);
+    }
+
+    @ParameterizedTest // RFC 3261 §25.1 UTF8-NONASCII, RFC 3629: well-formed UTF-8 only
+    @EnumSource(LineEnding.class)
+    void invalidUtf8InAHeaderValueFailsStrictAtItsFirstBadByte(LineEnding ending) {
+        String text = replace(ending, OPTIONS, "From: Alice <", "From: \"Zo\u00eb \u00c0\u0080\" <");
+        byte[] bytes = text.replace("\u00eb", "\u00c3\u00ab").getBytes(StandardCharsets.ISO_8859_1);
+
+        var error = SipText.failed(strict.parse(bytes)).error();
+        assertThat(error.violation()).isEqualTo(Violation.INVALID_UTF8);
+        assertThat(error.offset()).isEqualTo(text.indexOf('\u00c0') + 1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(LineEnding.class)
+    void wellFormedUtf8InADisplayNameIsAccepted(LineEnding ending) {
+        String text = replace(ending, OPTIONS, "From: Alice <", "From: \"Zo\u00eb \u5f20\u4f1f \ud83d\udcde\" <");
+
+        var message = SipText.parsed(strict.parse(utf8(text))).message();
+        assertThat(message.headers().first(HeaderName.FROM)).hasValueSatisfying(v -> assertThat(v).startsWith(
+                "\"Zo\u00eb \u5f20\u4f1f \ud83d\udcde\""));
+    }
 }

@@ -20,6 +20,8 @@ enum RegisterRejection {
     AOR_NOT_SERVED(404, "Not Found", "RFC 3261 §10.3 step 5"),
     WILDCARD_NEEDS_EXPIRES_ZERO(400, "Contact * requires Expires: 0", "RFC 3261 §10.3 step 6"),
     WILDCARD_NOT_ALONE(400, "Contact * must be alone", "RFC 3261 §10.3 step 6"),
+    /** We reach devices over SIP only: a binding to an http: or mailto: Contact could never be used or kept alive. */
+    CONTACT_NOT_SIP(400, "Contact is not a SIP URI", "RFC 3261 §10.3 step 7, §19.1"),
     INTERVAL_TOO_BRIEF(423, "Interval Too Brief", "RFC 3261 §10.3 step 7, §21.4.17"),
     /** Same Call-ID, CSeq not higher: this REGISTER crossed a newer one and applying it could undo that one. */
     OUT_OF_ORDER_CSEQ(500, "Out of order CSeq", "RFC 3261 §10.3 step 7"),
@@ -30,6 +32,8 @@ enum RegisterRejection {
     /** Require: outbound, yet no Contact says which instance and flow it registers. */
     OUTBOUND_WITHOUT_INSTANCE(400, "Require: outbound needs +sip.instance and reg-id", "RFC 5626 §4.2, §6"),
     BINDING_STORE_UNAVAILABLE(500, "Binding store unavailable", "RFC 3261 §10.3 step 8"),
+    /** Too many binding writes wait for the disk: come back after Retry-After (new registrations are shed first). */
+    OVERLOADED(503, "Service Unavailable", "RFC 3261 §21.5.4"),
     USER_STORE_UNAVAILABLE(500, "User store unavailable", "RFC 3261 §10.3 step 3");
 
     private final int status;

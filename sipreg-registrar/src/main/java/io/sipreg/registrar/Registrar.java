@@ -51,6 +51,7 @@ public final class Registrar implements RequestHandler {
     private volatile BindingObserver observer = BindingObserver.NONE;
     private volatile RegistrarActivity activity = RegistrarActivity.NONE;
     private volatile BruteForceGuard guard = BruteForceGuard.disabled();
+    private volatile OverloadControl overload = OverloadControl.NONE;
 
     /**
      * @param localAddresses the bound listeners, so that a Request-URI naming the server's own IP (and port) counts
@@ -156,6 +157,11 @@ public final class Registrar implements RequestHandler {
         }
     }
 
+    /** When to answer 503 instead of challenging or writing; by default never. */
+    public void setOverloadControl(OverloadControl overload) {
+        this.overload = Objects.requireNonNull(overload, "overload");
+    }
+
     // ---- REGISTER: RFC 3261 §10.3 ----
 
     private CompletionStage<SipResponse> register(SipRequest request, Origin origin) {
@@ -172,6 +178,10 @@ public final class Registrar implements RequestHandler {
                     RegisterOutcome.REJECTED));
         }
         DigestAuthenticator.Outcome outcome = authenticate(request, origin);
+        if (outcome instanceof DigestAuthenticator.Outcome.Challenged && overload.shedsChallenges()) {
+            // A new registration's next step is a binding write, which the store cannot take now.
+            return overloaded(request, origin);
+        }
         if (outcome instanceof DigestAuthenticator.Outcome.Challenged c) {
             return done(report(request, origin, null, log(request, origin,
                     responses.challenge(request, config.challenge(), authenticator.challenges(c.stale()))),
@@ -198,6 +208,10 @@ public final class Registrar implements RequestHandler {
         }
         boolean wildcard = contactValues.size() == 1 && contactValues.get(0).equals("*");
         List<NameAddress> addresses = wildcard ? List.of() : addresses(request);
+        refused = checkContactSchemes(addresses);
+        if (refused.isPresent()) {
+            return refuse(request, origin, refused.get());
+        }
         refused = checkExpiries(addresses, expiresHeader);
         if (refused.isPresent()) {
             return refuse(request, origin, refused.get());
@@ -205,6 +219,9 @@ public final class Registrar implements RequestHandler {
         refused = checkOutbound(request, addresses);
         if (refused.isPresent()) {
             return refuse(request, origin, refused.get());
+        }
+        if (overload.storeFull()) {
+            return overloaded(request, origin);
         }
         long now = clock.millis();
         var update = new BindingUpdate(request, aor.get(), request.callId(), request.cseq().sequence(), wildcard,
@@ -408,6 +425,20 @@ public final class Registrar implements RequestHandler {
     }
 
     /**
+     * Step 7, before touching any binding: every Contact must be a SIP or SIPS URI. RFC 3261 lets a Contact name any
+     * scheme, but a registrar that routes and keeps bindings alive over SIP can do nothing with another one, and
+     * storing it would only let a client fill the location service with addresses of its choosing.
+     */
+    private static Optional<RegisterRejection> checkContactSchemes(List<NameAddress> addresses) {
+        for (NameAddress address : addresses) {
+            if (!address.uri().isSip() || address.uri().host().isEmpty()) {
+                return Optional.of(RegisterRejection.CONTACT_NOT_SIP);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Step 7, before touching any binding: no expiry may be shorter than we allow. The registrar MAY answer 423
      * (Interval Too Brief) to an interval above zero, below one hour and below its configured minimum (§10.2.8).
      * Zero is not brief: it removes the binding. Malformed expires and q parameters never get here: ContactSet
@@ -518,6 +549,10 @@ public final class Registrar implements RequestHandler {
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
+            if (cause instanceof StoreException busy && busy.isBusy()) {
+                overload.refusedByStore();
+                return overloadedResponse(request);
+            }
             if (cause instanceof StoreException) {
                 log.warn("{} {} REGISTER {}: binding store failed: {}", origin, request.callId(), aor,
                         cause.getMessage());
@@ -675,6 +710,16 @@ public final class Registrar implements RequestHandler {
         }
         int q = whole * 1000 + fraction;
         return q > 1000 ? Binding.Q_ABSENT : q;
+    }
+
+    /** RFC 3261 §21.5.4: "temporarily unable to process the request due to a temporary overloading". */
+    private CompletionStage<SipResponse> overloaded(SipRequest request, Origin origin) {
+        return done(log(request, origin, overloadedResponse(request)));
+    }
+
+    private SipResponse overloadedResponse(SipRequest request) {
+        return responses.refuse(request, RegisterRejection.OVERLOADED)
+                .with(HeaderName.RETRY_AFTER, Integer.toString(overload.retryAfter()));
     }
 
     private CompletionStage<SipResponse> refuse(SipRequest request, Origin origin, RegisterRejection rejection) {

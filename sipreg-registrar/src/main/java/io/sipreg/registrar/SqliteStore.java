@@ -57,8 +57,13 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     /** 1: the first release; 2: bindings.nat (the device is behind NAT). */
     private static final int SCHEMA_VERSION = 2;
     private static final int MAX_BATCH = 2_048;
-    /** Beyond this many waiting writes the disk is not keeping up; failing fast (500) beats unbounded memory. */
-    private static final int MAX_PENDING_WRITES = 100_000;
+    /**
+     * Beyond this many waiting writes the disk is not keeping up: a write is refused ({@link StoreException#isBusy},
+     * 503 to the device) rather than held in memory without bound.
+     */
+    public static final int DEFAULT_MAX_PENDING_WRITES = 100_000;
+    /** {@link #putAll} hands the writer this many users at a time, so a file of any size fits the queue. */
+    private static final int IMPORT_CHUNK = 10_000;
     private static final int NONCE_SECRET_BYTES = 32;
     private static final String NONCE_SECRET_KEY = "nonce-secret";
 
@@ -158,8 +163,20 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
 
     /** As {@link #open(Path)}, with the clock that decides which bindings have expired. */
     public static SqliteStore open(Path dataDirectory, Clock clock) {
+        return open(dataDirectory, clock, DEFAULT_MAX_PENDING_WRITES);
+    }
+
+    /**
+     * As {@link #open(Path, Clock)}, with room for {@code maxPendingWrites} writes waiting for the disk; beyond that
+     * {@link #update} fails at once with a busy {@link StoreException}.
+     */
+    public static SqliteStore open(Path dataDirectory, Clock clock, int maxPendingWrites) {
+        if (maxPendingWrites <= 0) {
+            throw new IllegalArgumentException("maxPendingWrites must be > 0, was " + maxPendingWrites);
+        }
         Path file = dataDirectory.resolve(FILE_NAME);
         createPrivateDirectory(dataDirectory);
+        createPrivateFile(file);
         Connection writeConnection = null;
         var readers = new ArrayList<Reader>();
         try {
@@ -175,7 +192,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             for (Binding b : readers.get(0).bindings(clock.millis())) {
                 index.load(b);
             }
-            var writer = new Writer(writeConnection, file);
+            var writer = new Writer(writeConnection, file, maxPendingWrites);
             writer.start();
             return new SqliteStore(file, clock, index, secret, writer, readers);
         } catch (SQLException e) {
@@ -240,6 +257,11 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         return await(done);
     }
 
+    /** The most writes that may wait; one more is refused as busy. */
+    public int maxPendingWrites() {
+        return writer.capacity;
+    }
+
     /** The number of bindings held in memory, expired or not; for metrics. */
     public int indexedBindings() {
         return index.size();
@@ -293,22 +315,33 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         }
     }
 
-    /** Adds or replaces many users; the writer commits them in as few transactions as it can (group commit). */
+    /**
+     * Adds or replaces many users; the writer commits them in as few transactions as it can (group commit). They are
+     * handed over in chunks, each once the one before is written, so any number fits the writer's bounded queue.
+     */
     @Override
     public void putAll(java.util.Collection<User> users) {
-        var pending = new java.util.ArrayList<CompletableFuture<Boolean>>(users.size());
-        for (User user : users) {
-            var done = new CompletableFuture<Boolean>();
-            writer.submit(new UserWrite(user, done));
-            pending.add(done);
-        }
+        var pending = new java.util.ArrayList<CompletableFuture<Boolean>>(IMPORT_CHUNK);
         try {
-            for (CompletableFuture<Boolean> done : pending) {
-                await(done);
+            for (User user : users) {
+                var done = new CompletableFuture<Boolean>();
+                writer.submit(new UserWrite(user, done));
+                pending.add(done);
+                if (pending.size() == IMPORT_CHUNK) {
+                    awaitAll(pending);
+                }
             }
+            awaitAll(pending);
         } finally {
             userCache.invalidate();
         }
+    }
+
+    private static void awaitAll(List<CompletableFuture<Boolean>> pending) {
+        for (CompletableFuture<Boolean> done : pending) {
+            await(done);
+        }
+        pending.clear();
     }
 
     @Override
@@ -476,6 +509,25 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         // Otherwise the driver runs "SELECT last_insert_rowid()", prepared afresh, after every INSERT.
         config.setGetGeneratedKeys(false);
         return config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+    }
+
+    /**
+     * The database file is created readable and writable by its owner only (0600) before SQLite opens it: it holds
+     * HA1 digests and the nonce secret, and SQLite gives its -wal and -shm files the mode of the database file.
+     */
+    private static void createPrivateFile(Path file) {
+        if (Files.exists(file)) {
+            return;
+        }
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            // Another process created it first; it made it the same way.
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: SQLite creates the file with what the OS gives.
+        } catch (IOException e) {
+            throw new StoreException(file + ": cannot create database: " + e.getMessage(), e);
+        }
     }
 
     /** The directory holds HA1 digests and the nonce secret: readable by its owner only, where the OS allows. */
@@ -970,8 +1022,8 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             }
         };
 
-        private final java.util.concurrent.LinkedBlockingQueue<Task> queue =
-                new java.util.concurrent.LinkedBlockingQueue<>(MAX_PENDING_WRITES);
+        private final java.util.concurrent.LinkedBlockingQueue<Task> queue;
+        private final int capacity;
         private final Connection connection;
         private final Statements statements;
         private final Path file;
@@ -979,7 +1031,10 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         private volatile boolean stopping;
         private volatile CommitListener listener = CommitListener.NONE;
 
-        Writer(Connection connection, Path file) throws SQLException {
+        Writer(Connection connection, Path file, int capacity) throws SQLException {
+            this.capacity = capacity;
+            // One more place than the writes may take, so that STOP always fits.
+            this.queue = new java.util.concurrent.LinkedBlockingQueue<>(capacity + 1);
             // Explicit transactions: the driver then opens a deferred BEGIN after each commit (it takes no lock
             // until the next batch's first write) and skips its per-statement autocommit check.
             connection.setAutoCommit(false);
@@ -999,8 +1054,8 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 task.failed(new StoreException("store is closed"));
                 return;
             }
-            if (!queue.offer(task)) {
-                task.failed(new StoreException(file + ": " + MAX_PENDING_WRITES + " writes waiting; disk too slow"));
+            if (queue.size() >= capacity || !queue.offer(task)) {
+                task.failed(StoreException.busy(file + ": " + capacity + " writes waiting; disk too slow"));
                 return;
             }
             // close() may have drained the queue between our check and our offer; then nobody else will run it.

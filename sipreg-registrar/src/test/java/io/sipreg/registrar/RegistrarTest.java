@@ -162,6 +162,16 @@ class RegistrarTest {
         assertThat(response.reason()).isEqualTo("Contact * must be alone");
     }
 
+    @Test // RFC 3261 §10.3 step 7: a binding to a scheme we cannot reach is refused, not stored
+    void aContactThatIsNotASipUriIsRefusedAndNothingIsStored() {
+        SipResponse response = alice.register(REGISTER.replace("Contact: <sip:alice@10.0.0.5:5060>",
+                "Contact: <sip:alice@10.0.0.6:5060>, <http://attacker.example/track>"));
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.reason()).isEqualTo("Contact is not a SIP URI");
+        assertThat(locations.all()).isEmpty();
+    }
+
     @Test // RFC 3261 §10.3 step 6, §10.2.2
     void aWildcardWithExpiresZeroRemovesEveryBinding() {
         alice.register(REGISTER.replace("Contact: <sip:alice@10.0.0.5:5060>",

@@ -170,8 +170,9 @@ public final class ServerTransactions implements InboundHandler {
         // §17.2.2: Timer J is 64*T1 for unreliable transports, zero for reliable ones, which never retransmit.
         // §8.2.7: a challenge is answered statelessly. Keeping every 401 for Timer J would let a flood of
         // unauthenticated requests pile up state (§26.1.5), and at thousands of registrations a second it is half of
-        // all retained responses; a retransmitted request simply gets a fresh challenge.
-        if (tx.flow().transport() == Transport.UDP && !isChallenge(answer)) {
+        // all retained responses; a retransmitted request simply gets a fresh challenge. A 503 for overload is not kept
+        // either: state held for the requests we turn away would grow with the very load we shed.
+        if (tx.flow().transport() == Transport.UDP && !isChallenge(answer) && answer.status() != 503) {
             tx.arm(ServerTransaction.State.COMPLETED, timers.schedule(timerJ, () -> terminate(tx)));
         } else {
             terminate(tx);

@@ -34,6 +34,10 @@ public record TransactionConfig(Duration t1, int maxTransactions, int retryAfter
         return new TransactionConfig(t1, max, retryAfterSeconds);
     }
 
+    public TransactionConfig withRetryAfterSeconds(int seconds) {
+        return new TransactionConfig(t1, maxTransactions, seconds);
+    }
+
     /** RFC 3261 §17.2.2: how long a completed non-INVITE server transaction over UDP absorbs retransmissions. */
     public Duration timerJ() {
         return t1.multipliedBy(64);

@@ -13,10 +13,12 @@ final class Counters {
     final LongAdder connectionsRejected = new LongAdder();
     final LongAdder idleClosed = new LongAdder();
     final LongAdder sendFailures = new LongAdder();
+    final LongAdder partialTimeouts = new LongAdder();
+    final LongAdder shed = new LongAdder();
 
     TransportCounters snapshot(IntSupplier openConnections) {
         return new TransportCounters(messagesReceived.sum(), malformed.sum(), keepalives.sum(), framingErrors.sum(),
                 internalErrors.sum(), connectionsRejected.sum(), idleClosed.sum(), sendFailures.sum(),
-                openConnections.getAsInt());
+                openConnections.getAsInt(), partialTimeouts.sum(), shed.sum());
     }
 }

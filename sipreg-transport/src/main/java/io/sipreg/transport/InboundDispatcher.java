@@ -8,6 +8,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.sipreg.message.Headers;
 import io.sipreg.message.ParseResult;
+import io.sipreg.message.Redaction;
 import io.sipreg.message.SipParseException;
 import io.sipreg.message.SipRequest;
 import io.sipreg.message.SipResponse;
@@ -50,6 +51,10 @@ final class InboundDispatcher extends ChannelInboundHandlerAdapter {
         Flow flow = received.flow();
         try {
             if (received.result() instanceof ParseResult.Parsed parsed) {
+                if (log.isTraceEnabled()) {
+                    // Every message at TRACE, for following one device; its credentials never reach the log.
+                    log.trace("{} received:\n{}", flow, Redaction.of(parsed.message()));
+                }
                 if (parsed.message() instanceof SipRequest request) {
                     deliverRequest(request, flow);
                 } else {

@@ -8,26 +8,59 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.sipreg.message.SipParser;
+import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One datagram is one message (RFC 3261 §18.3 for UDP: the datagram bounds it). Stateless, so one instance
- * serves every UDP socket.
+ * One datagram is one message (RFC 3261 §18.3 for UDP: the datagram bounds it). One instance serves every UDP
+ * socket; the only state is each socket's count of datagrams read in the current burst.
+ *
+ * <p>A socket is read until it is empty. When one read goes on for more than {@code burstShedding} datagrams the
+ * socket is far behind: answering each request (even with a 503) costs more than its retransmission, and while the
+ * loop reads nothing else on it runs. Requests without credentials (new registrations, whose challenge is the first
+ * thing to give up) are then dropped before they are parsed; beyond four times the threshold every request is.
+ * Responses (answers to our keepalive OPTIONS) and keepalives are always read, so bindings are not lost to the flood.
  */
 @ChannelHandler.Sharable
 final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
     private static final Logger log = LoggerFactory.getLogger(SipDatagramDecoder.class);
 
+    private static final AttributeKey<int[]> BURST = AttributeKey.valueOf(SipDatagramDecoder.class, "burst");
+    private static final long SHED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final byte[] AUTHORIZATION = "authorization".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PROXY_AUTHORIZATION = "proxy-authorization".getBytes(StandardCharsets.US_ASCII);
+
     private final SipParser parser;
     private final Counters counters;
+    private final int burstShedding;
+    private final AtomicLong lastShedLog = new AtomicLong(System.nanoTime() - SHED_LOG_INTERVAL_NANOS);
 
     SipDatagramDecoder(SipParser parser, Counters counters) {
+        this(parser, counters, 0);
+    }
+
+    /** @param burstShedding datagrams of one read after which requests are shed (see above); 0 never sheds */
+    SipDatagramDecoder(SipParser parser, Counters counters, int burstShedding) {
         super(DatagramPacket.class);
         this.parser = parser;
         this.counters = counters;
+        this.burstShedding = burstShedding;
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        // The socket is empty: the burst is over.
+        int[] burst = ctx.channel().attr(BURST).get();
+        if (burst != null) {
+            burst[0] = 0;
+        }
+        super.channelReadComplete(ctx);
     }
 
     @Override
@@ -39,6 +72,9 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
                 // RFC 5626 §3.5.1 defines CRLF keepalives for streams, but many devices also send them over
                 // UDP to hold their NAT binding open. Nothing to answer.
                 counters.keepalives.increment();
+                return;
+            }
+            if (shed(ctx, content, packet.sender())) {
                 return;
             }
             // The parser gets an array of its own: it may keep slices of it in the message it returns.
@@ -58,6 +94,76 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
             counters.internalErrors.increment();
             log.debug("{} datagram dropped: {}", flow != null ? flow : packet.sender(), e.toString(), e);
         }
+    }
+
+    /** Whether to drop this datagram unparsed: its socket is far behind and it is a request that can wait. */
+    private boolean shed(ChannelHandlerContext ctx, ByteBuf content, InetSocketAddress sender) {
+        if (burstShedding <= 0) {
+            return false;
+        }
+        int[] burst = ctx.channel().attr(BURST).get();
+        if (burst == null) {
+            burst = new int[1];
+            ctx.channel().attr(BURST).set(burst);
+        }
+        int read = ++burst[0];
+        if (read <= burstShedding || isResponse(content)
+                || read <= 4 * burstShedding && hasCredentials(content)) {
+            return false;
+        }
+        counters.shed.increment();
+        long now = System.nanoTime();
+        long last = lastShedLog.get();
+        if (now - last >= SHED_LOG_INTERVAL_NANOS && lastShedLog.compareAndSet(last, now)) {
+            log.warn("udp {}: {} datagrams in one read, far behind; dropping {} unparsed until it catches up "
+                            + "({} dropped so far)", ctx.channel().localAddress(), read,
+                    read <= 4 * burstShedding ? "requests without credentials" : "all requests",
+                    counters.shed.sum());
+        }
+        log.debug("{} datagram dropped unparsed: socket far behind", sender);
+        return true;
+    }
+
+    /** A Status-Line starts with the SIP version (RFC 3261 §7.2). */
+    private static boolean isResponse(ByteBuf content) {
+        int at = content.readerIndex();
+        return content.readableBytes() >= 4 && (content.getByte(at) | 0x20) == 's'
+                && (content.getByte(at + 1) | 0x20) == 'i' && (content.getByte(at + 2) | 0x20) == 'p'
+                && content.getByte(at + 3) == '/';
+    }
+
+    /**
+     * Whether a line starts with Authorization or Proxy-Authorization (RFC 3261 §20.7, §20.28): a device that already
+     * holds a binding refreshes with credentials, a new one starts without. A byte scan, no parsing.
+     */
+    static boolean hasCredentials(ByteBuf content) {
+        int end = content.writerIndex();
+        int i = content.readerIndex();
+        while (true) {
+            int lf = content.indexOf(i, end, (byte) '\n');
+            if (lf < 0) {
+                return false;
+            }
+            int line = lf + 1;
+            if (startsWithName(content, line, end, AUTHORIZATION)
+                    || startsWithName(content, line, end, PROXY_AUTHORIZATION)) {
+                return true;
+            }
+            i = line;
+        }
+    }
+
+    private static boolean startsWithName(ByteBuf content, int at, int end, byte[] lowerCaseName) {
+        if (end - at <= lowerCaseName.length) {
+            return false;
+        }
+        for (int k = 0; k < lowerCaseName.length; k++) {
+            if ((content.getByte(at + k) | 0x20) != lowerCaseName[k]) {
+                return false;
+            }
+        }
+        byte next = content.getByte(at + lowerCaseName.length);
+        return next == ':' || next == ' ' || next == '\t';
     }
 
     private static boolean isCrlfOnly(ByteBuf content) {

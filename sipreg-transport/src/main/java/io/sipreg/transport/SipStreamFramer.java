@@ -16,6 +16,8 @@ import io.sipreg.message.Violation;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,9 +62,16 @@ final class SipStreamFramer extends ByteToMessageDecoder {
     private final Flow flow;
     private final Counters counters;
     private final boolean openedHere;
+    private final long partialTimeoutNanos;
     private State state = State.READ_MESSAGE;
+    /** Counts messages and keepalives taken off the stream; a partial-message timer belongs to one value of it. */
+    private long taken;
+    private long timedMessage = -1;
+    private ScheduledFuture<?> partialTimer;
     /** Bytes of the pending message already searched for the end of the header block. */
     private int scanned;
+    /** The length of the pending message once its header block has been read; 0 before. */
+    private long expected;
 
     SipStreamFramer(SipParser parser, Flow flow, Counters counters) {
         this(parser, flow, counters, false);
@@ -73,11 +82,26 @@ final class SipStreamFramer extends ByteToMessageDecoder {
      *     registrar's pong to our ping (RFC 5626 §3.5.1), since only the side that opened a flow pings
      */
     SipStreamFramer(SipParser parser, Flow flow, Counters counters, boolean openedHere) {
+        this(parser, flow, counters, openedHere, 0);
+    }
+
+    /**
+     * @param partialTimeoutSeconds a message not complete this long after its first byte arrived closes the connection
+     *     (a client that sends byte by byte never lets the idle timeout fire); 0 waits for ever
+     */
+    SipStreamFramer(SipParser parser, Flow flow, Counters counters, boolean openedHere, int partialTimeoutSeconds) {
+        this.partialTimeoutNanos = TimeUnit.SECONDS.toNanos(partialTimeoutSeconds);
         this.parser = parser;
         this.flow = flow;
         this.counters = counters;
         this.openedHere = openedHere;
         setCumulator(HEAP_CUMULATOR);
+    }
+
+    /** Bytes received and not yet framed: the memory one connection holds, never above the message limit. */
+    int buffered() {
+        ByteBuf pending = internalBuffer();
+        return pending.refCnt() > 0 ? pending.readableBytes() : 0;
     }
 
     @Override
@@ -96,6 +120,10 @@ final class SipStreamFramer extends ByteToMessageDecoder {
         if (length < limit && !headerEndSeen(in)) {
             return;
         }
+        if (expected > 0 && length < expected) {
+            // The headers were framed already; the body is still arriving (perhaps byte by byte).
+            return;
+        }
         byte[] array;
         int offset;
         if (in.hasArray()) {
@@ -107,7 +135,10 @@ final class SipStreamFramer extends ByteToMessageDecoder {
         }
         int frame;
         try {
-            frame = parser.frameLength(array, offset, length);
+            if (expected == 0) {
+                expected = parser.messageLength(array, offset, length);
+            }
+            frame = expected <= length ? (int) expected : 0;
         } catch (SipParseException e) {
             failFraming(ctx, in, describe(e, array, offset, length));
             return;
@@ -132,12 +163,67 @@ final class SipStreamFramer extends ByteToMessageDecoder {
         byte[] message = Arrays.copyOfRange(array, offset, offset + frame);
         in.skipBytes(frame);
         scanned = 0;
+        expected = 0;
+        taken++;
         try {
             out.add(new ReceivedMessage(parser.parse(message, 0, frame), flow));
         } catch (RuntimeException e) {
             // The frame is known, so the stream stays in step: drop this message, keep the connection.
             counters.internalErrors.increment();
             log.debug("{} message dropped: {}", flow, e.toString(), e);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        armPartialTimer(ctx);
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        cancelPartialTimer();
+    }
+
+    /**
+     * Once a read leaves part of a message waiting, the rest must come within the timeout, counted from the read
+     * that started it: a slowloris client trickling one byte at a time keeps a connection and its buffer for ever
+     * otherwise. A timer runs for each message that stays partial across reads, and a completed message cancels it.
+     */
+    private void armPartialTimer(ChannelHandlerContext ctx) {
+        if (partialTimeoutNanos <= 0 || state == State.DISCARD) {
+            return;
+        }
+        if (buffered() == 0) {
+            cancelPartialTimer();
+            return;
+        }
+        if (timedMessage == taken && partialTimer != null) {
+            return;
+        }
+        cancelPartialTimer();
+        long message = taken;
+        timedMessage = message;
+        partialTimer = ctx.executor().schedule(() -> partialExpired(ctx, message), partialTimeoutNanos,
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void partialExpired(ChannelHandlerContext ctx, long message) {
+        partialTimer = null;
+        if (taken != message || buffered() == 0 || state == State.DISCARD) {
+            return;
+        }
+        counters.partialTimeouts.increment();
+        log.debug("{} message incomplete after {} s ({} bytes), closing", flow,
+                TimeUnit.NANOSECONDS.toSeconds(partialTimeoutNanos), buffered());
+        state = State.DISCARD;
+        ctx.close();
+    }
+
+    private void cancelPartialTimer() {
+        if (partialTimer != null) {
+            partialTimer.cancel(false);
+            partialTimer = null;
         }
     }
 
@@ -160,6 +246,7 @@ final class SipStreamFramer extends ByteToMessageDecoder {
                 }
                 if (in.getByte(start + 1) == LF) {
                     in.skipBytes(PONG.length);
+                    taken++;
                     counters.keepalives.increment();
                     out.add(new KeepaliveAnswer(flow));
                     scanned = 0;
@@ -168,6 +255,7 @@ final class SipStreamFramer extends ByteToMessageDecoder {
             }
             if (available >= PING.length && matchesPing(in, start, PING.length)) {
                 in.skipBytes(PING.length);
+                taken++;
                 counters.keepalives.increment();
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(PONG), ctx.voidPromise());
             } else if (available < PING.length && matchesPing(in, start, available)) {

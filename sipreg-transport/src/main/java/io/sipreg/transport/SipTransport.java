@@ -12,6 +12,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.SingleThreadIoEventLoop;
+import io.netty.util.concurrent.RejectedExecutionHandlers;
+import java.util.concurrent.Executor;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -22,6 +27,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.sipreg.message.Redaction;
 import io.sipreg.message.SipParser;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -52,6 +58,8 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     /** Responses written from another thread are flushed together, at most this many writes apart. */
     private static final int FLUSH_AFTER_WRITES = 64;
     private static final byte[] DOUBLE_CRLF = {'\r', '\n', '\r', '\n'};
+    /** Netty's default time an event loop spends on queued tasks between two rounds of I/O. */
+    private static final long TASK_QUANTUM_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final TransportConfig config;
     private final NetworkStack stack;
@@ -71,7 +79,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.stack = NetworkStack.choose(config.nativeTransport());
         this.parser = new SipParser(config.limits(), SipParser.Mode.STRICT);
-        this.connections = new TcpConnections(config.maxTcpConnections());
+        this.connections = new TcpConnections(config.maxTcpConnections(), config.maxConnectionsPerAddress());
     }
 
     /**
@@ -94,10 +102,9 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         if (closed.get() || !started.compareAndSet(false, true)) {
             throw new IllegalStateException("transport already started or closed");
         }
-        group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("sipreg-io"),
-                stack.ioHandlerFactory());
+        group = boundedEventLoops(config);
         var dispatcher = new InboundDispatcher(handler, counters);
-        var decoder = new SipDatagramDecoder(parser, counters);
+        var decoder = new SipDatagramDecoder(parser, counters, config.udpBurstShedding());
         this.dispatcher = dispatcher;
         this.datagramDecoder = decoder;
         var bound = new ArrayList<BoundListener>(listens.size());
@@ -177,10 +184,11 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     private void initConnection(SocketChannel channel, InboundDispatcher dispatcher, Optional<ServerTls> tls) {
         Transport transport = tls.isPresent() ? Transport.TLS : Transport.TCP;
         long id = connections.admit(channel);
-        if (id == 0) {
+        if (id <= 0) {
             counters.connectionsRejected.increment();
-            log.debug("{} {} rejected: {} connections open", transport.token(), channel.remoteAddress(),
-                    config.maxTcpConnections());
+            log.debug("{} {} rejected: {}", transport.token(), channel.remoteAddress(), id == TcpConnections.FULL
+                    ? config.maxTcpConnections() + " connections open"
+                    : config.maxConnectionsPerAddress() + " connections open from its address");
             channel.close();
             return;
         }
@@ -204,7 +212,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             // No traffic either way for the timeout; CRLF keepalives (RFC 5626 §3.5.1) count as traffic.
             new IdleStateHandler(0, 0, config.tcpIdleTimeoutSeconds(), TimeUnit.SECONDS),
             new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true),
-            new SipStreamFramer(parser, flow, counters),
+            new SipStreamFramer(parser, flow, counters, false, config.partialMessageTimeoutSeconds()),
             dispatcher
         };
     }
@@ -322,8 +330,8 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 return;
             }
             SocketChannel channel = (SocketChannel) f.channel();
-            long id = connections.admit(channel);
-            if (id == 0) {
+            long id = connections.admitOpened(channel);
+            if (id <= 0) {
                 channel.close();
                 result.completeExceptionally(new IllegalStateException(
                         config.maxTcpConnections() + " connections already open"));
@@ -361,6 +369,23 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         });
         log.debug("{} connected", flow);
         result.complete(flow);
+    }
+
+    /**
+     * The event loops, each with a bounded task queue: a task handed over from another thread (mostly a response
+     * completed on the store's writer thread) beyond {@link TransportConfig#maxPendingTasks()} is refused, so its write
+     * fails and the client retransmits, instead of the queue growing without limit while the loop is busy reading.
+     */
+    private EventLoopGroup boundedEventLoops(TransportConfig config) {
+        int maxPending = config.maxPendingTasks();
+        return new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("sipreg-io"),
+                stack.ioHandlerFactory()) {
+            @Override
+            protected IoEventLoop newChild(Executor executor, IoHandlerFactory ioHandlerFactory, Object... args) {
+                return new SingleThreadIoEventLoop(this, executor, ioHandlerFactory, maxPending,
+                        RejectedExecutionHandlers.reject(), TASK_QUANTUM_NANOS);
+            }
+        };
     }
 
     /**
@@ -482,6 +507,9 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             }
             channel = connection.get();
             message = Unpooled.wrappedBuffer(wire);
+        }
+        if (log.isTraceEnabled()) {
+            log.trace("{} sending:\n{}", flow, Redaction.of(wire));
         }
         var result = new CompletableFuture<Void>();
         channel.writeAndFlush(message).addListener(f -> {

@@ -14,10 +14,32 @@ import java.util.Objects;
  * @param udpSocketsPerListener with epoll, UDP sockets bound to each UDP address with SO_REUSEPORT so the kernel
  *     spreads datagrams over the event loops; NIO always uses one
  * @param nativeTransport use epoll when it is available (Linux); otherwise, or when false, NIO
+ * @param partialMessageTimeoutSeconds a TCP connection whose pending message has not arrived whole this long after
+ *     its first byte is closed (a client sending byte by byte keeps the idle timeout from firing)
+ * @param maxConnectionsPerAddress accepted TCP connections from one source IP address beyond this are closed at once
+ * @param udpBurstShedding datagrams read from one UDP socket in one go beyond which requests without credentials are
+ *     dropped before they are parsed, and beyond four times this every request: the socket is far behind, and
+ *     answering costs more than the client's retransmission; 0 never drops
+ * @param maxPendingTasks tasks queued on one event loop (responses handed over from other threads, mostly) beyond
+ *     which a hand-over fails instead of waiting in memory
  */
 public record TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int tcpIdleTimeoutSeconds,
                               int maxTcpConnections, int ioThreads, int udpSocketsPerListener,
-                              boolean nativeTransport) {
+                              boolean nativeTransport, int partialMessageTimeoutSeconds,
+                              int maxConnectionsPerAddress, int udpBurstShedding, int maxPendingTasks) {
+    public static final int DEFAULT_PARTIAL_MESSAGE_TIMEOUT_SECONDS = 20;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 100;
+    public static final int DEFAULT_UDP_BURST_SHEDDING = 10_000;
+    public static final int DEFAULT_MAX_PENDING_TASKS = 100_000;
+
+    /** The settings before the hostile-input limits, which take their defaults. */
+    public TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int tcpIdleTimeoutSeconds,
+                           int maxTcpConnections, int ioThreads, int udpSocketsPerListener, boolean nativeTransport) {
+        this(limits, udpReceiveBufferBytes, tcpIdleTimeoutSeconds, maxTcpConnections, ioThreads, udpSocketsPerListener,
+                nativeTransport, DEFAULT_PARTIAL_MESSAGE_TIMEOUT_SECONDS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+                DEFAULT_UDP_BURST_SHEDDING, DEFAULT_MAX_PENDING_TASKS);
+    }
+
     public TransportConfig {
         Objects.requireNonNull(limits, "limits");
         positive("udpReceiveBufferBytes", udpReceiveBufferBytes);
@@ -25,6 +47,12 @@ public record TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int
         positive("maxTcpConnections", maxTcpConnections);
         positive("ioThreads", ioThreads);
         positive("udpSocketsPerListener", udpSocketsPerListener);
+        positive("partialMessageTimeoutSeconds", partialMessageTimeoutSeconds);
+        positive("maxConnectionsPerAddress", maxConnectionsPerAddress);
+        if (udpBurstShedding < 0) {
+            throw new IllegalArgumentException("transport.udpBurstShedding must be >= 0, was " + udpBurstShedding);
+        }
+        positive("maxPendingTasks", maxPendingTasks);
     }
 
     /**
@@ -38,22 +66,41 @@ public record TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int
 
     public TransportConfig withIoThreads(int threads) {
         return new TransportConfig(limits, udpReceiveBufferBytes, tcpIdleTimeoutSeconds, maxTcpConnections, threads,
-                threads, nativeTransport);
+                threads, nativeTransport, partialMessageTimeoutSeconds, maxConnectionsPerAddress, udpBurstShedding,
+                maxPendingTasks);
     }
 
     public TransportConfig withMaxTcpConnections(int max) {
         return new TransportConfig(limits, udpReceiveBufferBytes, tcpIdleTimeoutSeconds, max, ioThreads,
-                udpSocketsPerListener, nativeTransport);
+                udpSocketsPerListener, nativeTransport, partialMessageTimeoutSeconds, maxConnectionsPerAddress,
+                udpBurstShedding, maxPendingTasks);
     }
 
     public TransportConfig withTcpIdleTimeoutSeconds(int seconds) {
         return new TransportConfig(limits, udpReceiveBufferBytes, seconds, maxTcpConnections, ioThreads,
-                udpSocketsPerListener, nativeTransport);
+                udpSocketsPerListener, nativeTransport, partialMessageTimeoutSeconds, maxConnectionsPerAddress,
+                udpBurstShedding, maxPendingTasks);
     }
 
     public TransportConfig withNativeTransport(boolean useNative) {
         return new TransportConfig(limits, udpReceiveBufferBytes, tcpIdleTimeoutSeconds, maxTcpConnections, ioThreads,
-                udpSocketsPerListener, useNative);
+                udpSocketsPerListener, useNative, partialMessageTimeoutSeconds, maxConnectionsPerAddress,
+                udpBurstShedding, maxPendingTasks);
+    }
+
+    /** What one message may hold: its size (also the UDP read buffer), its header fields, its longest line. */
+    public TransportConfig withParseLimits(ParseLimits parseLimits) {
+        return new TransportConfig(parseLimits, udpReceiveBufferBytes, tcpIdleTimeoutSeconds, maxTcpConnections,
+                ioThreads, udpSocketsPerListener, nativeTransport, partialMessageTimeoutSeconds,
+                maxConnectionsPerAddress, udpBurstShedding, maxPendingTasks);
+    }
+
+    /** The limits against hostile or overloading clients: see the record's parameters. */
+    public TransportConfig withAbuseLimits(int partialMessageTimeoutSeconds, int maxConnectionsPerAddress,
+                                           int udpBurstShedding, int maxPendingTasks) {
+        return new TransportConfig(limits, udpReceiveBufferBytes, tcpIdleTimeoutSeconds, maxTcpConnections, ioThreads,
+                udpSocketsPerListener, nativeTransport, partialMessageTimeoutSeconds, maxConnectionsPerAddress,
+                udpBurstShedding, maxPendingTasks);
     }
 
     private static void positive(String name, int value) {

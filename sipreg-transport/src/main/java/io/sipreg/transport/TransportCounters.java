@@ -12,8 +12,11 @@ package io.sipreg.transport;
  * @param idleClosed TCP connections closed for being idle
  * @param sendFailures sends whose future failed
  * @param openConnections TCP connections open now
+ * @param partialTimeouts TCP connections closed because a message did not arrive whole within the partial-message
+ *     timeout
+ * @param shed datagrams dropped unparsed because their socket was far behind
  */
 public record TransportCounters(long messagesReceived, long malformed, long keepalives, long framingErrors,
                                 long internalErrors, long connectionsRejected, long idleClosed, long sendFailures,
-                                int openConnections) {
+                                int openConnections, long partialTimeouts, long shed) {
 }

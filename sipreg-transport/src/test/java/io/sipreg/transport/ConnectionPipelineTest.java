@@ -20,7 +20,10 @@ class ConnectionPipelineTest {
     private final RecordingHandler handler = new RecordingHandler();
 
     private EmbeddedChannel connection(int idleSeconds) {
-        var config = TransportConfig.defaults().withTcpIdleTimeoutSeconds(idleSeconds);
+        return connection(TransportConfig.defaults().withTcpIdleTimeoutSeconds(idleSeconds));
+    }
+
+    private EmbeddedChannel connection(TransportConfig config) {
         return new EmbeddedChannel(SipTransport.connectionHandlers(config, SipParser.strict(), FLOW, counters,
                 new InboundDispatcher(handler, counters)));
     }
@@ -61,5 +64,42 @@ class ConnectionPipelineTest {
         SipRequest request = (SipRequest) event.message();
         assertThat(request.topVia().params().get("received")).contains("203.0.113.5");
         assertThat(request.topVia().rport()).hasValue(40211);
+    }
+
+    @Test // slowloris: one byte now and then keeps the idle timeout from firing, not the partial-message timeout
+    void closesAConnectionWhoseMessageTricklesInPastThePartialMessageTimeout() {
+        EmbeddedChannel channel = connection(TransportConfig.defaults().withAbuseLimits(20, 100, 0, 1_000));
+        byte[] register = bytes(SipText.register("TCP", "z9hG4bKslow"));
+        for (int i = 0; i < 39; i++) {
+            channel.writeInbound(Unpooled.wrappedBuffer(register, i, 1));
+            channel.advanceTimeBy(500, TimeUnit.MILLISECONDS);
+            channel.runScheduledPendingTasks();
+        }
+        assertThat(channel.isOpen()).as("19.5 s after the first byte").isTrue();
+
+        channel.writeInbound(Unpooled.wrappedBuffer(register, 39, 1));
+        channel.advanceTimeBy(600, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(counters.partialTimeouts.sum()).isEqualTo(1);
+        assertThat(handler.events).isEmpty();
+    }
+
+    @Test // the timeout is per message: a connection that completes its messages stays, however long it lives
+    void theTimeoutCountsFromTheFirstByteOfEachMessage() {
+        EmbeddedChannel channel = connection(TransportConfig.defaults().withAbuseLimits(20, 100, 0, 1_000));
+        byte[] register = bytes(SipText.register("TCP", "z9hG4bKhalf"));
+        int half = register.length / 2;
+        for (int round = 0; round < 4; round++) {
+            channel.writeInbound(Unpooled.wrappedBuffer(register, 0, half));
+            channel.advanceTimeBy(15, TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
+            channel.writeInbound(Unpooled.wrappedBuffer(register, half, register.length - half));
+            channel.advanceTimeBy(15, TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
+        }
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(handler.events).hasSize(4);
+        assertThat(counters.partialTimeouts.sum()).isZero();
     }
 }

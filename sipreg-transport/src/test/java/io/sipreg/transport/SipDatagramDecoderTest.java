@@ -131,4 +131,58 @@ class SipDatagramDecoderTest {
         assertThat(channel.isOpen()).isTrue();
         assertThat(counters.internalErrors.sum()).isEqualTo(1);
     }
+
+    @Test // overload: a socket far behind drops what can wait before parsing it, and catches up
+    void dropsRequestsWithoutCredentialsUnparsedWhenOneReadGoesOnBeyondTheThreshold() {
+        var channel = new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters, 10));
+        byte[] fresh = bytes(SipText.register("UDP", "z9hG4bKnew"));
+        byte[] refresh = bytes(SipText.register("UDP", "z9hG4bKrefresh").replace("Content-Length: 0",
+                "Authorization: Digest username=\"bob\", realm=\"example.com\", nonce=\"n\", uri=\"sip:x\", "
+                        + "response=\"0\"\r\nContent-Length: 0"));
+        byte[] answer = bytes("""
+                SIP/2.0 200 OK
+                Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKka1
+                To: <sip:bob@10.0.0.5>;tag=x
+                From: <sip:registrar.example.com>;tag=y
+                Call-ID: ka1
+                CSeq: 1 OPTIONS
+                Content-Length: 0
+
+                """);
+        var burst = new Object[60];
+        for (int i = 0; i < burst.length; i++) {
+            burst[i] = datagram(i % 3 == 0 ? fresh : i % 3 == 1 ? refresh : answer);
+        }
+        channel.writeInbound(burst);
+
+        int requests = 0;
+        int refreshes = 0;
+        int responses = 0;
+        for (ReceivedMessage m; (m = channel.readInbound()) != null; ) {
+            var message = ((ParseResult.Parsed) m.result()).message();
+            if (message instanceof SipRequest r) {
+                requests++;
+                refreshes += r.headers().contains(HeaderName.AUTHORIZATION) ? 1 : 0;
+            } else {
+                responses++;
+            }
+        }
+        // The first 10 all; of the rest (up to 40) the refreshes; past 40 no request at all; every response.
+        assertThat(responses).isEqualTo(20);
+        assertThat(requests - refreshes).isEqualTo(4);
+        assertThat(refreshes).isEqualTo(3 + 10);
+        assertThat(counters.shed.sum()).isEqualTo(60 - 20 - 17);
+
+        // The socket was emptied: the next read starts a new burst and parses everything again.
+        channel.writeInbound(datagram(fresh));
+        assertThat((Object) channel.readInbound()).isNotNull();
+    }
+
+    @Test
+    void recognisesCredentialsByTheHeaderNameAtALineStart() {
+        assertThat(SipDatagramDecoder.hasCredentials(Unpooled.wrappedBuffer(bytes(
+                "REGISTER sip:a SIP/2.0\nproxy-authorization: Digest x\n\n")))).isTrue();
+        assertThat(SipDatagramDecoder.hasCredentials(Unpooled.wrappedBuffer(bytes(
+                "REGISTER sip:a SIP/2.0\nX-Authorization: Digest x\nSubject: Authorization: no\n\n")))).isFalse();
+    }
 }

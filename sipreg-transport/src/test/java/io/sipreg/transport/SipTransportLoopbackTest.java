@@ -227,6 +227,39 @@ class SipTransportLoopbackTest {
         }
     }
 
+    @Test // RFC 3261 §26.1.5: one host must not take every connection
+    void closesConnectionsBeyondTheLimitPerSourceAddress() throws Exception {
+        InetSocketAddress server = start(config(false).withAbuseLimits(20, 2, 0, 1_000), "tcp:127.0.0.1:0").get(0)
+                .address();
+        try (var first = connect(server); var second = connect(server)) {
+            first.getOutputStream().write(bytes(SipText.register("TCP", "z9hG4bKone")));
+            handler.next();
+            second.getOutputStream().write(bytes(SipText.register("TCP", "z9hG4bKtwo")));
+            handler.next();
+            var third = connect(server);
+            try (third) {
+                assertThat(third.getInputStream().read()).isEqualTo(-1);
+            } catch (SocketException reset) {
+                // closed before the client got to read: also a refusal
+            }
+            assertThat(transport.counters().connectionsRejected()).isEqualTo(1);
+        }
+        // Once those are gone, the address may connect again.
+        awaitOpenConnections(0);
+        try (var again = connect(server)) {
+            again.getOutputStream().write(bytes(SipText.register("TCP", "z9hG4bKagain")));
+            assertThat(handler.next().flow().remote().getPort()).isEqualTo(again.getLocalPort());
+        }
+    }
+
+    private void awaitOpenConnections(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        while (transport.counters().openConnections() != count && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(transport.counters().openConnections()).isEqualTo(count);
+    }
+
     @ParameterizedTest(name = "native={0}")
     @ValueSource(booleans = {true, false})
     void servesIpv6(boolean nativeTransport) throws Exception {

@@ -62,9 +62,32 @@ final class ServerProcess implements AutoCloseable {
         return start(namespace == null ? command : NatNetwork.inNamespace(namespace, command));
     }
 
+    /**
+     * As {@link #serve(Path, String, String...)}, with options for the server's JVM (such as {@code -Xmx256m}) and
+     * variables for its environment (such as {@code SIPREG_LOG_LEVEL}).
+     */
+    static ServerProcess serve(List<String> jvmOptions, java.util.Map<String, String> environment, Path data,
+                               String domain, String... extraArguments) {
+        List<String> arguments = new ArrayList<>(List.of("serve",
+                "--data", data.toString(),
+                "--domain", domain,
+                "--listen", "udp:127.0.0.1:0",
+                "--listen", "tcp:127.0.0.1:0"));
+        arguments.addAll(List.of(extraArguments));
+        List<String> command = new ArrayList<>(javaCommand(arguments));
+        command.addAll(1, jvmOptions);
+        return start(command, environment);
+    }
+
     private static ServerProcess start(List<String> command) {
+        return start(command, java.util.Map.of());
+    }
+
+    private static ServerProcess start(List<String> command, java.util.Map<String, String> environment) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            var builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             process.getOutputStream().close();
             CapturedOutput output = CapturedOutput.drain(process.getInputStream(), "sipreg serve");
             int udpPort = awaitListening(process, output, "udp", command);
