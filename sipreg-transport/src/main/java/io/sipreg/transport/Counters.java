@@ -15,10 +15,12 @@ final class Counters {
     final LongAdder sendFailures = new LongAdder();
     final LongAdder partialTimeouts = new LongAdder();
     final LongAdder shed = new LongAdder();
+    final LongAdder slowReadersClosed = new LongAdder();
 
     TransportCounters snapshot(IntSupplier openConnections) {
         return new TransportCounters(messagesReceived.sum(), malformed.sum(), keepalives.sum(), framingErrors.sum(),
                 internalErrors.sum(), connectionsRejected.sum(), idleClosed.sum(), sendFailures.sum(),
-                openConnections.getAsInt(), partialTimeouts.sum(), shed.sum());
+                openConnections.getAsInt(), partialTimeouts.sum(), shed.sum(),
+                slowReadersClosed.sum());
     }
 }

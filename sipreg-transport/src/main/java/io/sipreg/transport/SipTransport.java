@@ -506,6 +506,14 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 return failed(new FlowClosedException(flow, "connection closed"));
             }
             channel = connection.get();
+            if (!channel.isWritable()) {
+                // The kernel's send buffer is full and more waits above the high-water mark: the peer does not
+                // read its responses. Queueing them without end would hand memory to whoever stops reading.
+                counters.slowReadersClosed.increment();
+                log.debug("{} not reading its responses, closing", flow);
+                channel.close();
+                return failed(new FlowClosedException(flow, "peer does not read; connection closed"));
+            }
             message = Unpooled.wrappedBuffer(wire);
         }
         if (log.isTraceEnabled()) {

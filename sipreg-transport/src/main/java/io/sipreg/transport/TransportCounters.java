@@ -15,8 +15,10 @@ package io.sipreg.transport;
  * @param partialTimeouts TCP connections closed because a message did not arrive whole within the partial-message
  *     timeout
  * @param shed datagrams dropped unparsed because their socket was far behind
+ * @param slowReadersClosed TCP connections closed because their peer left its responses unread
  */
 public record TransportCounters(long messagesReceived, long malformed, long keepalives, long framingErrors,
                                 long internalErrors, long connectionsRejected, long idleClosed, long sendFailures,
-                                int openConnections, long partialTimeouts, long shed) {
+                                int openConnections, long partialTimeouts, long shed,
+                                long slowReadersClosed) {
 }

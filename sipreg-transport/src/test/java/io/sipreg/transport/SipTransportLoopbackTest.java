@@ -252,6 +252,29 @@ class SipTransportLoopbackTest {
         }
     }
 
+    @Test // a client that sends requests and never reads the answers does not get them queued without end
+    void closesAConnectionWhosePeerDoesNotReadItsResponses() throws Exception {
+        InetSocketAddress server = start(config(false), "tcp:127.0.0.1:0").get(0).address();
+        try (var client = connect(server)) {
+            client.setReceiveBufferSize(4096);
+            client.getOutputStream().write(bytes(SipText.register("TCP", "z9hG4bKdeaf")));
+            Flow flow = handler.next().flow();
+            byte[] response = new byte[60_000];
+            Throwable refused = null;
+            for (int i = 0; i < 2_000 && refused == null; i++) {
+                try {
+                    transport.sendBytes(flow, response).get(50, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    refused = e.getCause();
+                } catch (java.util.concurrent.TimeoutException stillQueued) {
+                    // the write waits in the outbound buffer; the next send finds the channel unwritable
+                }
+            }
+            assertThat(refused).isInstanceOf(FlowClosedException.class).hasMessageContaining("does not read");
+            assertThat(transport.counters().slowReadersClosed()).isEqualTo(1);
+        }
+    }
+
     private void awaitOpenConnections(int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
         while (transport.counters().openConnections() != count && System.nanoTime() < deadline) {
