@@ -208,6 +208,24 @@ public final class PostgresStore implements RegistrationStore {
         return placed(Optional.empty()).stream().map(Placed::binding).toList();
     }
 
+    @Override
+    public BindingCount countBindings() {
+        return query("SELECT count(*), count(*) FILTER (WHERE nat) FROM bindings WHERE expires_at > ?",
+                st -> st.setLong(1, clock.millis()), rs -> new BindingCount(rs.getInt(1), rs.getInt(2))).get(0);
+    }
+
+    /** Any node's change moves the row count or the latest refresh time; one aggregate, not the bindings. */
+    @Override
+    public long bindingsVersion() {
+        return query("SELECT count(*), coalesce(max(last_updated), 0) FROM bindings", st -> { },
+                rs -> rs.getLong(1) * 1_000_003L ^ rs.getLong(2)).get(0);
+    }
+
+    @Override
+    public int pendingWrites() {
+        return queue.size();
+    }
+
     /** A binding with the node that owns its flow. */
     public record Placed(Binding binding, String node) {
     }

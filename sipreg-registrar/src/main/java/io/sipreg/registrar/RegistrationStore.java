@@ -1,7 +1,5 @@
 package io.sipreg.registrar;
 
-import java.util.List;
-
 /**
  * Everything a registrar keeps: bindings, accounts, and the secret its nonces are made with. One per process; the
  * embedded {@link SqliteStore} for a single node, {@link PostgresStore} for several nodes sharing bindings.
@@ -18,33 +16,13 @@ public interface RegistrationStore extends LocationStore, UserStore {
     String location();
 
     /** Unexpired bindings and those behind NAT, for metrics and the admin view. */
-    default BindingCount countBindings() {
-        int nat = 0;
-        List<Binding> all = all();
-        for (Binding b : all) {
-            if (b.nat()) {
-                nat++;
-            }
-        }
-        return new BindingCount(all.size(), nat);
-    }
+    BindingCount countBindings();
 
-    /**
-     * Moves whenever a binding changes: a cheap "anything new?" for the dashboard. Without a cheaper way, a digest
-     * of what the bindings are now.
-     */
-    default long bindingsVersion() {
-        long version = 17;
-        for (Binding b : all()) {
-            version = version * 31 + b.lastUpdated() * 7 + b.expiresAt() + b.contactUri().hashCode();
-        }
-        return version;
-    }
+    /** Moves whenever a binding changes (REGISTER, removal, expiry): a cheap "anything new?" for the dashboard. */
+    long bindingsVersion();
 
-    /** Writes waiting to be made durable: how far the disk (or the database) is behind; 0 when unknown. */
-    default int pendingWrites() {
-        return 0;
-    }
+    /** Writes waiting to be made durable: how far the disk (or the database) is behind. */
+    int pendingWrites();
 
     @Override
     void close();
