@@ -153,23 +153,8 @@ final class AdminApi {
 
     /** The fields of {@code sipreg bindings --json}, and how the binding's keepalives fare. */
     private ObjectNode bindingJson(Binding b, Instant now) {
-        ObjectNode o = HttpReply.JSON.createObjectNode();
-        o.put("aor", b.aor());
-        o.put("contact", b.contactUri());
-        o.put("expires", b.remainingSeconds(now));
+        ObjectNode o = BindingJson.put(HttpReply.JSON.createObjectNode(), b, now);
         o.put("expiresAt", Instant.ofEpochMilli(b.expiresAt()).toString());
-        o.put("q", b.qText());
-        o.put("callId", b.callId());
-        o.put("cseq", b.cseq());
-        o.put("transport", b.transport());
-        o.put("source", b.source());
-        // RFC 3581 received/rport: where everything for the device goes.
-        o.put("received", b.source());
-        o.put("nat", b.nat());
-        o.put("localSocket", b.localSocket());
-        o.put("userAgent", b.userAgent());
-        o.put("instance", b.instanceId());
-        o.put("regId", b.regId());
         o.put("registeredAt", Instant.ofEpochMilli(b.registeredAt()).toString());
         o.put("lastUpdated", Instant.ofEpochMilli(b.lastUpdated()).toString());
         Optional<KeepaliveScheduler.KeepaliveStatus> keepalive = view.keepalives().status(b.aor(), b.contactUri());

@@ -3,6 +3,7 @@ package io.sipreg.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.sipreg.admin.BindingJson;
 import io.sipreg.registrar.Binding;
 import io.sipreg.registrar.PostgresStore;
 import java.time.Instant;
@@ -118,22 +119,7 @@ final class BindingsCommand implements Callable<Integer> {
         var mapper = new ObjectMapper();
         ArrayNode array = mapper.createArrayNode();
         for (Binding b : bindings) {
-            var o = array.addObject();
-            o.put("aor", b.aor());
-            o.put("contact", b.contactUri());
-            o.put("expires", b.remainingSeconds(now));
-            o.put("q", b.qText());
-            o.put("callId", b.callId());
-            o.put("cseq", b.cseq());
-            o.put("transport", b.transport());
-            o.put("source", b.source());
-            // The address the REGISTER came from (RFC 3581 received/rport): where everything for the device goes.
-            o.put("received", b.source());
-            o.put("nat", b.nat());
-            o.put("localSocket", b.localSocket());
-            o.put("userAgent", b.userAgent());
-            o.put("instance", b.instanceId());
-            o.put("regId", b.regId());
+            var o = BindingJson.put(array.addObject(), b, now);
             if (nodes.containsKey(b)) {
                 o.put("node", nodes.get(b));
             }
