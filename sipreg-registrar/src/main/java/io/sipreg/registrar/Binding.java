@@ -364,11 +364,8 @@ public final class Binding {
         if (!(o instanceof Binding b)) {
             return false;
         }
-        if (wide != b.wide) {
-            return aor().equals(b.aor()) && contactUri().equals(b.contactUri()) && contact().equals(b.contact())
-                    && callId().equals(b.callId()) && source().equals(b.source()) && sameScalars(b);
-        }
-        return Arrays.equals(text, b.text) && aorEnd == b.aorEnd && contactUriEnd == b.contactUriEnd
+        // The packing is a function of the text (wide only when some char needs it), so equal text packs equally.
+        return wide == b.wide && Arrays.equals(text, b.text) && aorEnd == b.aorEnd && contactUriEnd == b.contactUriEnd
                 && contactEnd == b.contactEnd && callIdEnd == b.callIdEnd && sameScalars(b);
     }
 
@@ -381,7 +378,7 @@ public final class Binding {
 
     @Override
     public int hashCode() {
-        return Objects.hash(aor(), contactUri(), callId(), expiresAt, cseq, source());
+        return 31 * Arrays.hashCode(text) + Long.hashCode(expiresAt) * 17 + Long.hashCode(cseq);
     }
 
     @Override
