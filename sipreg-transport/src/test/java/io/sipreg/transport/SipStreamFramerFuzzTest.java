@@ -1,6 +1,5 @@
 package io.sipreg.transport;
 
-import static io.sipreg.transport.SipText.bytes;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -11,7 +10,6 @@ import io.sipreg.message.ParseResult;
 import io.sipreg.message.SipParser;
 import io.sipreg.message.fuzz.Fuzz;
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -23,23 +21,9 @@ import org.junit.jupiter.api.Test;
  * more than the message limit, and what it passes on is a parse result for each frame.
  */
 class SipStreamFramerFuzzTest {
-    private static final Flow FLOW = new Flow(Transport.TCP, new InetSocketAddress("192.0.2.1", 5060),
-            new InetSocketAddress("203.0.113.5", 40211), 7);
-
-    private static final byte[] REGISTER = bytes(SipText.register("TCP", "z9hG4bKnashds7"));
-    private static final byte[] OPTIONS_WITH_BODY = bytes("""
-            OPTIONS sip:registrar.example.com SIP/2.0
-            Via: SIP/2.0/TCP 10.0.0.5:5060;branch=z9hG4bKopt1
-            Max-Forwards: 70
-            To: <sip:registrar.example.com>
-            From: <sip:bob@example.com>;tag=a1
-            Call-ID: opt-1@10.0.0.5
-            CSeq: 7 OPTIONS
-            Content-Type: text/plain
-            Content-Length: 11
-
-            hello
-            body""");
+    private static final Flow FLOW = SipStreamFramerTest.FLOW;
+    private static final byte[] REGISTER = SipStreamFramerTest.REGISTER;
+    private static final byte[] OPTIONS_WITH_BODY = SipStreamFramerTest.OPTIONS_WITH_BODY;
     private static final byte[] PING = {'\r', '\n', '\r', '\n'};
 
     private static final List<byte[]> STREAMS = List.of(

@@ -21,12 +21,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SipStreamFramerTest {
-    private static final Flow FLOW = new Flow(Transport.TCP, new InetSocketAddress("192.0.2.1", 5060),
+    static final Flow FLOW = new Flow(Transport.TCP, new InetSocketAddress("192.0.2.1", 5060),
             new InetSocketAddress("203.0.113.5", 40211), 7);
 
-    private static final byte[] REGISTER = bytes(SipText.register("TCP", "z9hG4bKnashds7"));
+    static final byte[] REGISTER = bytes(SipText.register("TCP", "z9hG4bKnashds7"));
 
-    private static final byte[] OPTIONS_WITH_BODY = bytes("""
+    static final byte[] OPTIONS_WITH_BODY = bytes("""
             OPTIONS sip:registrar.example.com SIP/2.0
             Via: SIP/2.0/TCP 10.0.0.5:5060;branch=z9hG4bKopt1
             Max-Forwards: 70

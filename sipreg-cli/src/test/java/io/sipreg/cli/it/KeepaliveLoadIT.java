@@ -191,17 +191,7 @@ class KeepaliveLoadIT {
         }
 
         private static byte[] ok(String request) {
-            var response = new StringBuilder("SIP/2.0 200 OK\r\n");
-            for (String line : request.split("\r\n")) {
-                String name = line.contains(":") ? line.substring(0, line.indexOf(':')) : "";
-                switch (name) {
-                    case "Via", "From", "Call-ID", "CSeq" -> response.append(line).append("\r\n");
-                    case "To" -> response.append(line).append(";tag=load\r\n");
-                    default -> {
-                    }
-                }
-            }
-            return response.append("Content-Length: 0\r\n\r\n").toString().getBytes(StandardCharsets.UTF_8);
+            return UdpPhone.optionsOk(request, "load");
         }
 
         @Override

@@ -179,14 +179,18 @@ final class UdpPhone implements AutoCloseable {
         }
     }
 
-    /** 200 to an OPTIONS: its Via, From, Call-ID and CSeq, and a To tag (RFC 3261 §8.2.6). */
     private static byte[] ok(String request) {
+        return optionsOk(request, "phone");
+    }
+
+    /** 200 to an OPTIONS: its Via, From, Call-ID and CSeq, and a To tag (RFC 3261 §8.2.6). */
+    static byte[] optionsOk(String request, String toTag) {
         var response = new StringBuilder("SIP/2.0 200 OK\r\n");
         for (String line : request.split("\r\n")) {
             String name = line.contains(":") ? line.substring(0, line.indexOf(':')) : "";
             switch (name) {
                 case "Via", "From", "Call-ID", "CSeq" -> response.append(line).append("\r\n");
-                case "To" -> response.append(line).append(";tag=phone\r\n");
+                case "To" -> response.append(line).append(";tag=").append(toTag).append("\r\n");
                 default -> {
                 }
             }
