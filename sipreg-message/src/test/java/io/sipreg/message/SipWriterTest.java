@@ -48,6 +48,20 @@ class SipWriterTest {
         assertThat(back.headers().first("Subject")).contains("Grüße");
     }
 
+    @Test // found by SipCodecFuzzTest: lenient reading repairs invalid UTF-8, so the copy written back is longer
+    void invalidUtf8InALenientRequestUriIsWrittenBackAsReplacementCharacters() {
+        byte[] bytes = "OPTIONS sip:a\u00fc\u00fc@b SIP/2.0\r\nCall-ID: c1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        bytes[14] = (byte) 0xff;
+
+        var parsed = (SipRequest) SipText.parsed(SipParser.lenient().parse(bytes)).message();
+        byte[] written = SipWriter.write(parsed);
+
+        assertThat(new String(written, StandardCharsets.UTF_8)).startsWith("OPTIONS sip:a\uFFFD\uFFFD@b SIP/2.0\r\n");
+        assertThat(written.length).isGreaterThan(bytes.length);
+        var back = (SipRequest) SipText.parsed(SipParser.lenient().parse(written)).message();
+        assertThat(back.requestUri()).isEqualTo(parsed.requestUri());
+    }
+
     @Test // RFC 3261 §10.2: a REGISTER built by hand parses back to itself (JAIN-SIP style round trip)
     void builtRegisterRoundTrips() {
         var contact = new NameAddress("\"Alice, Desk\"", SipUri.parse("sip:alice@[2001:db8::5]:5070;transport=tcp"),
