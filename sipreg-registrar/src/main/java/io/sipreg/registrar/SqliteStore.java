@@ -144,6 +144,13 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     private final List<Reader> allReaders;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final UserCache userCache = new UserCache();
+    /**
+     * When the users table was last checked for changes. Checking costs a query (and a file lock), so a lookup
+     * checks only once this is {@link #USERS_CHECK_INTERVAL_NANOS} old: a user added or changed by another process
+     * ({@code sipreg users add} while serve runs) counts within that time, which no device notices.
+     */
+    private volatile long usersCheckedAt;
+    private static final long USERS_CHECK_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     private SqliteStore(Path file, Clock clock, BindingIndex index, byte[] nonceSecret, Writer writer,
                         List<Reader> readers) {
@@ -194,7 +201,14 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             }
             var writer = new Writer(writeConnection, file, maxPendingWrites);
             writer.start();
-            return new SqliteStore(file, clock, index, secret, writer, readers);
+            var store = new SqliteStore(file, clock, index, secret, writer, readers);
+            try {
+                store.preloadUsers();
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+            return store;
         } catch (SQLException e) {
             readers.forEach(Reader::closeQuietly);
             closeQuietly(writeConnection);
@@ -365,14 +379,38 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     @Override
     public Optional<User> find(String username, String domain) {
         String d = domain.toLowerCase(java.util.Locale.ROOT);
-        return read(r -> {
-            long dataVersion = r.dataVersion();
-            if (dataVersion != r.lastDataVersion) {
-                r.lastDataVersion = dataVersion;
-                userCache.validate(r.usersVersion());
+        long now = System.nanoTime();
+        long checked = usersCheckedAt;
+        if (now - checked >= USERS_CHECK_INTERVAL_NANOS) {
+            usersCheckedAt = now;
+            read(r -> {
+                long dataVersion = r.dataVersion();
+                if (dataVersion != r.lastDataVersion) {
+                    r.lastDataVersion = dataVersion;
+                    userCache.validate(r.usersVersion());
+                }
+                return null;
+            });
+        }
+        try {
+            return userCache.find(username, d, (u, dom) -> read(r -> r.findUser(u, dom)));
+        } catch (SQLException e) {
+            throw new StoreException(file + ": read failed: " + e.getMessage(), e);   // read() already wraps them
+        }
+    }
+
+    /** Reads the whole users table into the cache when it fits (see {@link UserCache}). */
+    private void preloadUsers() {
+        read(r -> {
+            r.lastDataVersion = r.dataVersion();
+            long version = r.usersVersion();
+            userCache.validate(version);
+            if (r.countUsers() < UserCache.capacity()) {
+                userCache.fill(version, r.users());
             }
-            return userCache.find(username, d, r::findUser);
+            return null;
         });
+        usersCheckedAt = System.nanoTime();
     }
 
     @Override
@@ -708,6 +746,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         private final PreparedStatement usersVersion;
         private final PreparedStatement findUser;
         private final PreparedStatement listUsers;
+        private final PreparedStatement countUsers;
         private final PreparedStatement bindingsOf;
         private final PreparedStatement allBindings;
         private final PreparedStatement listBlocks;
@@ -721,6 +760,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             usersVersion = connection.prepareStatement("SELECT value FROM meta WHERE key = 'users-version'");
             findUser = connection.prepareStatement(
                     "SELECT ha1_md5, ha1_sha256 FROM users WHERE username = ? AND domain = ?");
+            countUsers = connection.prepareStatement("SELECT count(*) FROM users");
             listUsers = connection.prepareStatement(
                     "SELECT username, domain, ha1_md5, ha1_sha256 FROM users ORDER BY domain, username");
             bindingsOf = connection.prepareStatement(
@@ -764,6 +804,12 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 return rs.next()
                         ? Optional.of(new User(username, domain, rs.getString(1), rs.getString(2)))
                         : Optional.empty();
+            }
+        }
+
+        long countUsers() throws SQLException {
+            try (ResultSet rs = countUsers.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
             }
         }
 

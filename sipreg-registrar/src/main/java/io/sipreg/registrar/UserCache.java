@@ -1,6 +1,7 @@
 package io.sipreg.registrar;
 
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -9,6 +10,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Users as last read from the database, found or not, so that authenticating a REGISTER needs no query while the
  * users table is unchanged. {@link SqliteStore} tells it the table's version (a counter the database bumps on every
  * change); any change empties the cache.
+ *
+ * <p>At startup the whole table is read in one go when it fits ({@link #fill}); the cache is then complete and a
+ * username it does not hold is unknown without a query, as with Kamailio's htable of users. A registration storm
+ * after an outage then costs no database read, and a scanner's made-up usernames none either. After a change the
+ * cache fills again one lookup at a time.
  */
 final class UserCache {
     /** Bounds the memory a flood of made-up usernames can take; past it the cache simply starts over. */
@@ -22,6 +28,8 @@ final class UserCache {
     /** Moves before every clear, so a load that raced with one can tell and not leave a stale entry behind. */
     private final AtomicLong epoch = new AtomicLong();
     private volatile long version = Long.MIN_VALUE;
+    /** Every user of the table is here: a miss is an unknown user. Cleared by any change. */
+    private volatile boolean complete;
 
     /** Records the users version just read from the database; empties the cache if it moved. */
     void validate(long currentVersion) {
@@ -32,8 +40,31 @@ final class UserCache {
     }
 
     void invalidate() {
+        complete = false;
         epoch.incrementAndGet();
         users.clear();
+    }
+
+    /**
+     * Holds {@code all}, the whole users table as read at {@code atVersion}; ignored when it would not fit or the
+     * table has changed since.
+     */
+    void fill(long atVersion, List<User> all) {
+        if (all.size() >= MAX_ENTRIES || atVersion != version) {
+            return;
+        }
+        long before = epoch.get();
+        for (User user : all) {
+            users.put(user.username() + '\n' + user.domain(), Optional.of(user));
+        }
+        if (epoch.get() == before && atVersion == version) {
+            complete = true;
+        }
+    }
+
+    /** The number of users a complete cache may hold: more are looked up one by one. */
+    static int capacity() {
+        return MAX_ENTRIES;
     }
 
     Optional<User> find(String username, String domain, Loader loader) throws SQLException {
@@ -41,6 +72,9 @@ final class UserCache {
         Optional<User> cached = users.get(key);
         if (cached != null) {
             return cached;
+        }
+        if (complete) {
+            return Optional.empty();
         }
         long before = epoch.get();
         Optional<User> loaded = loader.load(username, domain);

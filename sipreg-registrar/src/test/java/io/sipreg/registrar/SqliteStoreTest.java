@@ -17,8 +17,33 @@ class SqliteStoreTest extends LocationStoreContract {
         return SqliteStore.open(data, clock);
     }
 
+    /** It looks at most every 100 ms (SqliteStore.USERS_CHECK_INTERVAL_NANOS). */
+    @Override
+    void awaitUsersChangedElsewhere() {
+        try {
+            Thread.sleep(150);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     SqliteStore openSqlite() {
         return (SqliteStore) open();
+    }
+
+    @Test // startup reads the users table whole; a user added later still counts once the store has looked
+    void usersAreReadAtStartupAndAnUnknownUserIsKnownToBeUnknownWithoutAQuery() {
+        SqliteStore cli = openSqlite();
+        cli.putAll(java.util.List.of(User.withPassword("alice", "example.com", "a"),
+                User.withPassword("bob", "example.com", "b")));
+        SqliteStore serve = openSqlite();
+        cli.put(User.withPassword("carol", "example.com", "c"));
+
+        assertThat(serve.find("alice", "example.com")).isPresent();
+        assertThat(serve.find("bob", "example.com")).isPresent();
+        assertThat(serve.find("dave", "example.com")).isEmpty();
+        awaitUsersChangedElsewhere();
+        assertThat(serve.find("carol", "example.com")).isPresent();
     }
 
     @Test
