@@ -68,6 +68,22 @@ class SipTransportLoopbackTest {
         });
     }
 
+    @ParameterizedTest(name = "native={0}") // overload shedding counts one read, not every datagram ever read
+    @ValueSource(booleans = {true, false})
+    void datagramsThatArriveOneAtATimeAreNeverShedAsABurst(boolean nativeTransport) throws Exception {
+        InetSocketAddress server = start(config(nativeTransport).withAbuseLimits(20, 100, 3, 1_000),
+                "udp:127.0.0.1:0").get(0).address();
+        try (var client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            for (int i = 0; i < 12; i++) {
+                byte[] register = bytes(SipText.register("UDP", "z9hG4bKone" + i));
+                client.send(new DatagramPacket(register, register.length, server));
+                handler.next(SipRequest.class);
+                Thread.sleep(20);       // the loop has found the socket empty and ended its read by now
+            }
+        }
+        assertThat(transport.counters().shed()).isZero();
+    }
+
     @ParameterizedTest(name = "native={0}") // RFC 3581 §4, RFC 3261 §18.2.2
     @ValueSource(booleans = {true, false})
     void answersUdpRequestFromTheSocketItArrivedOnToItsSource(boolean nativeTransport) throws Exception {
