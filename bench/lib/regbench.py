@@ -48,6 +48,36 @@ def cmd_inj(pool, count, tag, out):
     print(min(count, len(lines)))  # distinct addresses-of-record
 
 
+def cmd_split(inj, n):
+    """Deals the registrations of INJ out to N files inj-0.csv ... (one per SIPp), round robin."""
+    n = int(n)
+    with open(inj) as f:
+        lines = f.read().splitlines()[1:]
+    base = inj[:-len(".csv")]
+    for k in range(n):
+        with open(f"{base}-{k}.csv", "w") as o:
+            o.write("SEQUENTIAL\n")
+            o.writelines(line + "\n" for line in lines[k::n])
+
+
+def cmd_share(count, n, k):
+    """How many of COUNT registrations SIPp K of N makes (what cmd_split dealt it)."""
+    count, n, k = int(count), int(n), int(k)
+    print(len(range(k, count, n)))
+
+
+def cmd_sum_times(directory, n):
+    """User and system seconds of the N SIPps summed, and the longest wall time (GNU time's last lines)."""
+    user = system = wall = 0.0
+    for k in range(int(n)):
+        try:
+            u, s, e = open(os.path.join(directory, f"sipp-{k}.time")).read().split("\n")[-2].split()[:3]
+        except (OSError, ValueError, IndexError):
+            continue
+        user, system, wall = user + float(u), system + float(s), max(wall, float(e))
+    print(user, system, wall)
+
+
 def _stat_rows(path):
     with open(path) as f:
         rows = [r.rstrip(";\n").split(";") for r in f if r.strip()]
@@ -65,19 +95,38 @@ FAILURE_COLUMNS = ["FailedMaxUDPRetrans", "FailedUnexpectedMessage", "FailedCall
                    "FailedRegexpDoesntMatch", "FailedRegexpHdrNotFound"]
 
 
-def sipp_stats(path, count):
-    """The cumulative counters of SIPp's last statistics line, and the rate SIPp really created calls at: calls
-    created by the last sample taken while it was still creating, over the time since it started."""
-    count = int(count)
+def sipp_stats(pattern, count):
+    """The cumulative counters of the last statistics line of each SIPp (their files match PATTERN), summed, and
+    the rate they really created calls at together: calls created by the last sample taken while still creating,
+    over the time since start, summed over the SIPps."""
+    parts = [_one_sipp_stats(path) for path in sorted(glob.glob(pattern))]
+    total = {}
+    for key in ("created", "successful", "failed", "retransmissions", "dead_call_msgs", "out_of_call_msgs"):
+        total[key] = sum(p[key] for p in parts)
+    failures = collections.Counter()
+    for p in parts:
+        failures.update(p["failures"])
+    total["failures"] = dict(failures)
+    total["achieved_rate"] = round(sum(p["achieved_rate"] for p in parts), 1)
+    seconds = [p["creation_seconds"] for p in parts]
+    total["creation_seconds"] = round(max(seconds), 2) if all(seconds) else None
+    total["elapsed_seconds"] = round(max(p["elapsed_seconds"] for p in parts), 2)
+    total["sipps"] = len(parts)
+    return total
+
+
+def _one_sipp_stats(path):
     _, rows = _stat_rows(path)
     last = rows[-1]
     start = _epoch(last["StartTime"])
     achieved = None
-    creating = [r for r in rows if int(r["TotalCallCreated"]) < count and _epoch(r["CurrentTime"]) - start >= 0.9]
+    # A SIPp stops creating at its -m: the last sample before it got there gives its creation rate.
+    limit = max(int(r["TotalCallCreated"]) for r in rows)
+    creating = [r for r in rows if int(r["TotalCallCreated"]) < limit and _epoch(r["CurrentTime"]) - start >= 0.9]
     if creating:
         r = creating[-1]
         achieved = int(r["TotalCallCreated"]) / (_epoch(r["CurrentTime"]) - start)
-    done = [r for r in rows if int(r["TotalCallCreated"]) >= count]
+    done = [r for r in rows if int(r["TotalCallCreated"]) >= limit]
     creation_seconds = (_epoch(done[0]["CurrentTime"]) - start) if done else None
     if achieved is None:  # everything created before the first sample: only the cumulative rate is known
         achieved = float(last["CallRate(C)"])
@@ -89,24 +138,24 @@ def sipp_stats(path, count):
         "dead_call_msgs": int(last["DeadCallMsgs(C)"]),
         "out_of_call_msgs": int(last["OutOfCallMsgs(C)"]),
         "failures": {c: int(last[c + "(C)"]) for c in FAILURE_COLUMNS if int(last.get(c + "(C)", "0") or 0)},
-        "achieved_rate": round(achieved, 1),
-        "creation_seconds": round(creation_seconds, 2) if creation_seconds else None,
-        "elapsed_seconds": round(_epoch(last["CurrentTime"]) - start, 2),
+        "achieved_rate": achieved,
+        "creation_seconds": creation_seconds,
+        "elapsed_seconds": _epoch(last["CurrentTime"]) - start,
     }
 
 
-def sipp_errors(path):
-    """What SIPp's error log says went wrong: 'while expecting X, received Y' pairs and other events, counted."""
-    if not os.path.exists(path):
-        return {}
-    text = open(path, errors="replace").read()
+def sipp_errors(pattern):
+    """What the SIPps' error logs (matching PATTERN) say went wrong: 'while expecting X, received Y' pairs and other
+    events, counted."""
     kinds = collections.Counter()
-    for m in re.finditer(r"while expecting '(\d+)'[^,]*, received '([^\r\n']*)", text):
-        kinds[f"expected {m.group(1)}, received {m.group(2).strip()}"] += 1
-    for m in re.finditer(r"\d+\.\d+: ([^'\n]*?)(?: for Call-I[Dd]| in call|\n)", text):
-        msg = m.group(1).strip()
-        if msg and not msg.startswith("Aborting call on unexpected message"):
-            kinds[re.sub(r"\d+", "N", msg)[:120]] += 1
+    for path in glob.glob(pattern):
+        text = open(path, errors="replace").read()
+        for m in re.finditer(r"while expecting '(\d+)'[^,]*, received '([^\r\n']*)", text):
+            kinds[f"expected {m.group(1)}, received {m.group(2).strip()}"] += 1
+        for m in re.finditer(r"\d+\.\d+: ([^'\n]*?)(?: for Call-I[Dd]| in call|\n)", text):
+            msg = m.group(1).strip()
+            if msg and not msg.startswith("Aborting call on unexpected message"):
+                kinds[re.sub(r"\d+", "N", msg)[:120]] += 1
     return dict(kinds.most_common(8))
 
 
@@ -152,8 +201,8 @@ def cmd_step(stat, errors, count, rate, extra_json):
     other_s = max(0.0, extra["host_busy_ticks"] / tck - reg_s - sipp_s - extra.get("dumpcap_cpu_s", 0))
     wall = extra.get("sipp_wall_s") or s["elapsed_seconds"]
     s["other_cpu_pct"] = round(100 * other_s / wall, 1) if wall else None
-    # SIPp is single-threaded: at 90% of a core it is saturated, and the registrar had at most the other core.
-    sipp_busy = (s["sipp_cpu_pct"] or 0) >= 90
+    # SIPp is single-threaded: at 90% of a core each is saturated.
+    sipp_busy = (s["sipp_cpu_pct"] or 0) >= 90 * s.get("sipps", 1)
     if s["failed"] or s["retransmissions"] or s["successful"] < s["created"] or s["created"] < int(count):
         s["verdict"] = "sipp" if sipp_busy else "registrar"
     elif s["achieved_rate"] < 0.95 * rate:
@@ -411,7 +460,8 @@ def cmd_get(json_file, key):
     print("" if node is None else node)
 
 
-COMMANDS = {"users": cmd_users, "inj": cmd_inj, "step": cmd_step, "proc-mem": cmd_proc_mem, "heap": cmd_heap,
+COMMANDS = {"users": cmd_users, "inj": cmd_inj, "split": cmd_split, "share": cmd_share, "sum-times": cmd_sum_times,
+            "step": cmd_step, "proc-mem": cmd_proc_mem, "heap": cmd_heap,
             "udp-drops": cmd_udp_drops, "latency": cmd_latency, "report": cmd_report, "summarize": cmd_summarize,
             "merge": cmd_merge, "get": cmd_get}
 
