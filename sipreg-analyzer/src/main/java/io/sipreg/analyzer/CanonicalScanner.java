@@ -61,6 +61,13 @@ final class CanonicalScanner {
     private static final int[] KINDS = {VIA, FROM, TO, CALL_ID, CSEQ, CONTACT, EXPIRES, MAX_FORWARDS, CONTENT_LENGTH,
         KEPT, KEPT, KEPT, KEPT, KEPT, KEPT, KEPT};
     private static final byte[][] LOWER = new byte[NAMES.length][];
+    // Indexes in NAMES of the headers only kept.
+    private static final int MIN_EXPIRES_NAME = 9;
+    private static final int WWW_AUTHENTICATE_NAME = 10;
+    private static final int PROXY_AUTHENTICATE_NAME = 11;
+    private static final int AUTHORIZATION_NAME = 12;
+    private static final int USER_AGENT_NAME = 14;
+    private static final int SERVER_NAME = 15;
     /** RFC 3261 §7.3.3 compact forms of the names above, by lower-case letter: index into NAMES, or -1. */
     private static final int[] COMPACT = new int[128];
 
@@ -109,7 +116,7 @@ final class CanonicalScanner {
     private CanonicalScanner() {
     }
 
-    /** One reader per thread: its buffers and its recent strings are reused from message to message. */
+    /** One reader per thread: its buffers and its strings are reused from message to message. */
     private static final ThreadLocal<Run> RUNS = ThreadLocal.withInitial(Run::new);
 
     /** The facts of {@code d[at, at+len)}, or null when the message is not plainly well-formed. */
@@ -150,6 +157,14 @@ final class CanonicalScanner {
         private int toEnd;
         private int viaStart;
         private int viaEnd;
+        /** The top Via: a quoted parameter value; where its first branch, received and rport values are (or -1). */
+        private boolean viaQuoted;
+        private int viaBranchStart;
+        private int viaBranchEnd;
+        private int viaReceivedStart;
+        private int viaReceivedEnd;
+        private int viaRportStart;
+        private int viaRportEnd;
         private int expiresStart;
         private int expiresEnd;
         private int minExpiresStart;
@@ -166,8 +181,8 @@ final class CanonicalScanner {
         private final Ranges contactValues = new Ranges();
         private final Ranges wwwAuthenticate = new Ranges();
         private final Ranges proxyAuthenticate = new Ranges();
-        /** The last value made of each kind of string, handed out again when the bytes are the same. */
-        private final Recent recent = new Recent();
+        private final Interner strings = new Interner();
+        private byte[] scratch = new byte[256];
         // A found parameter: start and end of its value.
         private int foundStart;
         private int foundEnd;
@@ -333,6 +348,16 @@ final class CanonicalScanner {
             }
             int valueStart = i;
             int commas = 0;
+            // Eight bytes at a time while they are all printable (most of every value), commas counted.
+            for (int last = end - Long.BYTES; i <= last; i += Long.BYTES) {
+                long x = (long) LONGS.get(d, i);
+                // A byte below 0x20, 0x7F or above sets a high bit; printable ones never do: the bytes loop takes over.
+                if ((((x - CONTROLS) | x | ((x ^ DELS) - ONES)) & HIGH_BITS) != 0) {
+                    break;
+                }
+                long y = x ^ COMMAS;
+                commas += Long.bitCount(~(((y & LOW_BITS) + LOW_BITS) | y | LOW_BITS));
+            }
             while (i < end && d[i] != '\r') {
                 byte b = d[i];
                 if (!printable(b)) {
@@ -384,48 +409,51 @@ final class CanonicalScanner {
                 }
                 case MAX_FORWARDS -> maxForwards++ == 0 && number(s, e, 255) >= 0;
                 case CONTENT_LENGTH -> contentLengths++ == 0 && (contentLength = number(s, e, 999_999_999_999L)) >= 0;
-                default -> kept(NAMES[name], s, e);
+                default -> kept(name, s, e);
             };
         }
 
         /** A header read only for the facts; the first of each counts, except challenges, which all do. */
-        private boolean kept(String name, int s, int e) {
+        private boolean kept(int name, int s, int e) {
             switch (name) {
-                case HeaderName.MIN_EXPIRES -> {
+                case MIN_EXPIRES_NAME -> {
                     if (minExpiresStart < 0) {
                         minExpiresStart = s;
                         minExpiresEnd = e;
                     }
+                    return true;
                 }
-                case HeaderName.WWW_AUTHENTICATE -> wwwAuthenticate.add(s, e);
-                case HeaderName.PROXY_AUTHENTICATE -> proxyAuthenticate.add(s, e);
-                case HeaderName.AUTHORIZATION -> {
+                case USER_AGENT_NAME -> {
+                    if (userAgentStart < 0) {
+                        userAgentStart = s;
+                        userAgentEnd = e;
+                    }
+                    return true;
+                }
+                case SERVER_NAME -> {
+                    if (serverStart < 0) {
+                        serverStart = s;
+                        serverEnd = e;
+                    }
+                    return true;
+                }
+                case WWW_AUTHENTICATE_NAME -> wwwAuthenticate.add(s, e);
+                case PROXY_AUTHENTICATE_NAME -> proxyAuthenticate.add(s, e);
+                case AUTHORIZATION_NAME -> {
                     if (authorizationStart < 0) {
                         authorizationStart = s;
                         authorizationEnd = e;
                     }
                 }
-                case HeaderName.PROXY_AUTHORIZATION -> {
+                default -> {
                     if (proxyAuthorizationStart < 0) {
                         proxyAuthorizationStart = s;
                         proxyAuthorizationEnd = e;
                     }
                 }
-                case HeaderName.USER_AGENT -> {
-                    if (userAgentStart < 0) {
-                        userAgentStart = s;
-                        userAgentEnd = e;
-                    }
-                }
-                default -> {
-                    if (serverStart < 0) {
-                        serverStart = s;
-                        serverEnd = e;
-                    }
-                }
             }
             // The authentication values are read as MessageFacts.authParam reads them: without quoted-pairs here.
-            return !(name.endsWith("Authenticate") || name.endsWith("Authorization")) || indexOf((byte) '\\', s, e) < 0;
+            return indexOf((byte) '\\', s, e) < 0;
         }
 
         /** The index in NAMES of a header name, compact forms included, any case; -1 for the others. */
@@ -444,9 +472,10 @@ final class CanonicalScanner {
             return -1;
         }
 
+        /** Names are tokens and the known ones letters and "-": OR-ing in 0x20 lowers a letter and keeps "-". */
         private boolean equalsIgnoreCase(byte[] lower, int from) {
             for (int k = 1; k < lower.length; k++) {
-                if (lower[k] != lower(d[from + k])) {
+                if (lower[k] != (d[from + k] | 0x20)) {
                     return false;
                 }
             }
@@ -471,7 +500,7 @@ final class CanonicalScanner {
                     return false;
                 }
             }
-            callId = ascii(s, e);
+            callId = strings.string(d, s, e);
             return true;
         }
 
@@ -519,6 +548,12 @@ final class CanonicalScanner {
             }
             boolean top = vias++ == 0;
             boolean branch = false;
+            if (top) {
+                viaQuoted = false;
+                viaBranchStart = -1;
+                viaReceivedStart = -1;
+                viaRportStart = -1;
+            }
             while (i < e) {
                 if (d[i] != ';') {
                     return false;
@@ -528,10 +563,14 @@ final class CanonicalScanner {
                 if (i == nameStart) {
                     return false;
                 }
-                branch |= i - nameStart == 6 && regionMatchesIgnoreCase(nameStart, "branch");
+                int nameEnd = i;
+                branch |= nameEnd - nameStart == 6 && regionMatchesIgnoreCase(nameStart, "branch");
                 i = genericValue(i, e);
                 if (i < 0) {
                     return false;
+                }
+                if (top) {
+                    viaParam(nameStart, nameEnd, i);
                 }
             }
             if (top) {
@@ -542,6 +581,29 @@ final class CanonicalScanner {
                 viaEnd = e;
             }
             return true;
+        }
+
+        /**
+         * Notes where the top Via's branch, received and rport parameters are: the first of each (a branch with a
+         * value). Without quoted values, the parameters are exactly the pieces between semicolons, so this is what
+         * MessageFacts finds by splitting at them.
+         */
+        private void viaParam(int nameStart, int nameEnd, int paramEnd) {
+            boolean hasValue = nameEnd < paramEnd;
+            if (hasValue && d[nameEnd + 1] == '"') {
+                viaQuoted = true;
+            }
+            int n = nameEnd - nameStart;
+            if (n == 6 && hasValue && viaBranchStart < 0 && regionMatchesIgnoreCase(nameStart, "branch")) {
+                viaBranchStart = nameEnd + 1;
+                viaBranchEnd = paramEnd;
+            } else if (n == 8 && viaReceivedStart < 0 && regionMatchesIgnoreCase(nameStart, "received")) {
+                viaReceivedStart = hasValue ? nameEnd + 1 : paramEnd;
+                viaReceivedEnd = paramEnd;
+            } else if (n == 5 && viaRportStart < 0 && regionMatchesIgnoreCase(nameStart, "rport")) {
+                viaRportStart = hasValue ? nameEnd + 1 : paramEnd;
+                viaRportEnd = paramEnd;
+            }
         }
 
         /** Contact: "*" alone, or one name-addr whose expires and q parameters are in range (§10.2.1, §20.10). */
@@ -705,12 +767,14 @@ final class CanonicalScanner {
             } else {
                 return false;
             }
-            int at = indexOf((byte) '@', i, e);
-            if (at >= 0) {
-                if (at == i || skip(i, at, USER) != at || indexOf((byte) ':', i, at) >= 0) {
+            // userinfo: the first "@" ends it; ":" (a password) is not among the user characters. An "@" after a
+            // stop that is not one is in no part that follows, so such a URI is declined below.
+            int userEnd = skip(i, e, USER);
+            if (userEnd < e && d[userEnd] == '@') {
+                if (userEnd == i) {
                     return false;
                 }
-                i = at + 1;
+                i = userEnd + 1;
             }
             i = host(i, e);
             if (i < 0) {
@@ -780,21 +844,38 @@ final class CanonicalScanner {
                 hostEnd = colon;
                 viaPort = (int) digits(colon + 1, sentByEnd);
             }
-            String viaHost = recent.string(Recent.VIA_HOST, d, sp + 1, hostEnd);
+            String viaHost = strings.string(d, sp + 1, hostEnd);
             String branch = "";
-            int b = semi < 0 ? -1 : indexOfIgnoreCase(";branch=", semi, viaEnd);
-            if (b >= 0) {
-                int to = b + 8;
-                while (to < viaEnd && d[to] != ';' && d[to] != ' ') {
-                    to++;
+            String received = "";
+            int rport = -2;
+            if (!viaQuoted) {
+                // the parameters as the validation found them
+                if (viaBranchStart >= 0) {
+                    branch = strings.string(d, viaBranchStart, viaBranchEnd);
                 }
-                branch = ascii(b + 8, to);
+                if (viaReceivedStart >= 0) {
+                    received = strings.string(d, viaReceivedStart, viaReceivedEnd);
+                }
+                if (viaRportStart >= 0) {
+                    rport = viaRportStart == viaRportEnd ? -1 : (int) digits(viaRportStart, viaRportEnd);
+                }
+            } else {
+                int b = semi < 0 ? -1 : indexOfIgnoreCase(";branch=", semi, viaEnd);
+                if (b >= 0) {
+                    int to = b + 8;
+                    while (to < viaEnd && d[to] != ';' && d[to] != ' ') {
+                        to++;
+                    }
+                    branch = ascii(b + 8, to);
+                }
+                if (param(viaStart, viaEnd, "received")) {
+                    received = strings.string(d, foundStart, foundEnd);
+                }
+                if (param(viaStart, viaEnd, "rport")) {
+                    rport = foundStart == foundEnd ? -1 : (int) digits(foundStart, foundEnd);
+                }
             }
             String transport = transport(viaStart + 8, sp);
-            String received = param(viaStart, viaEnd, "received")
-                    ? recent.string(Recent.RECEIVED, d, foundStart, foundEnd) : "";
-            int rport = !param(viaStart, viaEnd, "rport") ? -2 : foundStart == foundEnd ? -1
-                    : (int) digits(foundStart, foundEnd);
 
             String aor = aor();
             List<MessageFacts.Contact> contactList = contactList();
@@ -816,12 +897,12 @@ final class CanonicalScanner {
                 if (!authParams(s, e, "username", "realm", "algorithm")) {
                     return null;
                 }
-                username = authParam(0, Recent.OTHER);
-                credentialsRealm = authParam(1, Recent.REALM);
+                username = authParam(0);
+                credentialsRealm = authParam(1);
                 credentialsAlgorithm = algorithm(2);
             }
-            String userAgent = request ? (userAgentStart < 0 ? "" : recent.string(Recent.AGENT, d, userAgentStart,
-                    userAgentEnd)) : (serverStart < 0 ? "" : recent.string(Recent.AGENT, d, serverStart, serverEnd));
+            String userAgent = request ? (userAgentStart < 0 ? "" : strings.string(d, userAgentStart,
+                    userAgentEnd)) : (serverStart < 0 ? "" : strings.string(d, serverStart, serverEnd));
             return new MessageFacts(request, method, status, reason, callId, cseq, cseqMethod, viaHost, viaPort, branch,
                     aor, transport, received, rport, contactList, wildcard,
                     expiresStart < 0 ? -1 : digits(expiresStart, expiresEnd),
@@ -831,10 +912,14 @@ final class CanonicalScanner {
 
         private String transport(int from, int to) {
             if (to - from == 3) {
-                for (String known : new String[] {"UDP", "TCP", "TLS"}) {
-                    if (regionMatchesIgnoreCase(from, known.toLowerCase(java.util.Locale.ROOT))) {
-                        return known;
-                    }
+                if (regionMatchesIgnoreCase(from, "udp")) {
+                    return "UDP";
+                }
+                if (regionMatchesIgnoreCase(from, "tcp")) {
+                    return "TCP";
+                }
+                if (regionMatchesIgnoreCase(from, "tls")) {
+                    return "TLS";
                 }
             }
             return ascii(from, to).toUpperCase(java.util.Locale.ROOT);
@@ -859,10 +944,22 @@ final class CanonicalScanner {
                     u1--;
                 }
             }
-            int colon = indexOf((byte) ':', u0, u1);
-            int at = indexOf((byte) '@', u0, u1);
-            boolean plain = colon > u0 && at > colon && indexOf((byte) '%', u0, u1) < 0
-                    && indexOf((byte) '[', u0, u1) < 0 && lastIndexOf((byte) ':', u0, at) == colon;
+            // the first ":" and "@", no "%" or "[", and no other ":" between them (a password), in one pass
+            int colon = -1;
+            int at = -1;
+            boolean odd = false;
+            for (int k = u0; k < u1; k++) {
+                byte c = d[k];
+                if (c == ':') {
+                    odd |= colon >= 0 && at < 0;
+                    colon = colon < 0 ? k : colon;
+                } else if (c == '@') {
+                    at = at < 0 ? k : at;
+                } else if (c == '%' || c == '[') {
+                    odd = true;
+                }
+            }
+            boolean plain = colon > u0 && at > colon && !odd;
             boolean sip = colon - u0 == 3 && regionMatchesIgnoreCase(u0, "sip")
                     || colon - u0 == 4 && regionMatchesIgnoreCase(u0, "sips");
             if (!plain || !sip) {
@@ -872,12 +969,15 @@ final class CanonicalScanner {
             while (hostEnd < u1 && d[hostEnd] != ':' && d[hostEnd] != ';' && d[hostEnd] != '?') {
                 hostEnd++;
             }
-            byte[] text = new byte[hostEnd - u0];
+            int n = hostEnd - u0;
+            if (scratch.length < n) {
+                scratch = new byte[Math.max(n, 2 * scratch.length)];
+            }
             for (int k = u0; k < hostEnd; k++) {
                 // the scheme and the host in lower case, the user as written
-                text[k - u0] = (byte) (k < colon || k > at ? lower(d[k]) : d[k]);
+                scratch[k - u0] = (byte) (k < colon || k > at ? lower(d[k]) : d[k]);
             }
-            return new String(text, StandardCharsets.ISO_8859_1);
+            return strings.string(scratch, 0, n);
         }
 
         /** MessageFacts.contact on each Contact value. */
@@ -931,8 +1031,7 @@ final class CanonicalScanner {
                     }
                     port = (int) digits(to + 1, p);
                 }
-                list[c] = new MessageFacts.Contact(ascii(u0, u1), recent.string(Recent.CONTACT_HOST, d,
-                        Math.min(from, to), to), port, expiresParam);
+                list[c] = new MessageFacts.Contact(strings.string(d, u0, u1), strings.string(d, Math.min(from, to), to), port, expiresParam);
             }
             return List.of(list);
         }
@@ -953,7 +1052,7 @@ final class CanonicalScanner {
                 }
                 boolean stale = found[2] >= 0 && foundEnds[2] - found[2] == 4 && regionMatchesIgnoreCase(found[2], "true");
                 list[c] = new MessageFacts.Challenge(www ? HeaderName.WWW_AUTHENTICATE : HeaderName.PROXY_AUTHENTICATE,
-                        authParam(0, Recent.REALM), algorithm(1), stale);
+                        authParam(0), algorithm(1), stale);
             }
             return List.of(list);
         }
@@ -968,9 +1067,7 @@ final class CanonicalScanner {
          */
         private boolean authParams(int s, int e, String name0, String name1, String name2) {
             found[0] = found[1] = found[2] = -1;
-            if (indexOf((byte) '\\', s, e) >= 0) {
-                return false;
-            }
+            // no quoted-pairs: kept() declined any
             int i = indexOf((byte) ' ', s, e);     // after the scheme ("Digest")
             while (i >= 0 && i < e) {
                 while (i < e && (d[i] == ' ' || d[i] == ',' || d[i] == '\t')) {
@@ -1018,10 +1115,9 @@ final class CanonicalScanner {
                 } else {
                     vs = ve = 0;        // a key without a value: ""
                 }
-                String[] names = {name0, name1, name2};
                 for (int n = 0; n < 3; n++) {
-                    if (found[n] < 0 && keyEnd - keyStart == names[n].length()
-                            && regionMatchesIgnoreCase(keyStart, names[n])) {
+                    String name = n == 0 ? name0 : n == 1 ? name1 : name2;
+                    if (found[n] < 0 && keyEnd - keyStart == name.length() && regionMatchesIgnoreCase(keyStart, name)) {
                         found[n] = vs;
                         foundEnds[n] = ve;
                     }
@@ -1034,8 +1130,8 @@ final class CanonicalScanner {
         }
 
         /** The value of a found auth-param, "" when absent. */
-        private String authParam(int n, int kind) {
-            return found[n] < 0 ? "" : recent.string(kind, d, found[n], foundEnds[n]);
+        private String authParam(int n) {
+            return found[n] < 0 ? "" : strings.string(d, found[n], foundEnds[n]);
         }
 
         /** An algorithm auth-param in upper case, MD5 when absent (RFC 2617 §3.2.1). */
@@ -1143,8 +1239,18 @@ final class CanonicalScanner {
             return i;
         }
 
+        /** The first {@code b} in {@code d[from, to)}, or -1; eight bytes at a time (the zero-byte test). */
         private int indexOf(byte b, int from, int to) {
-            for (int i = from; i < to; i++) {
+            int i = from;
+            long pattern = ONES * (b & 0xFF);
+            for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
+                long y = (long) LONGS.get(d, i) ^ pattern;
+                long zeros = ~(((y & LOW_BITS) + LOW_BITS) | y | LOW_BITS);
+                if (zeros != 0) {
+                    return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+                }
+            }
+            for (; i < to; i++) {
                 if (d[i] == b) {
                     return i;
                 }
@@ -1210,35 +1316,52 @@ final class CanonicalScanner {
     }
 
     /**
-     * The last string made of each kind (realm, hosts, user agent...): a large capture repeats them message after
-     * message, and one String shared by many messages is both fewer allocations and less memory in open groups.
+     * Strings made from the bytes, handed out again when the same bytes come back: a large capture repeats its users,
+     * hosts and realms, and a request and its answers their Call-ID and branch. Fewer allocations, and one String
+     * shared by many messages in open groups (with its hash code, made once). Direct-mapped; a collision replaces.
      */
-    private static final class Recent {
-        static final int VIA_HOST = 0;
-        static final int RECEIVED = 1;
-        static final int CONTACT_HOST = 2;
-        static final int REALM = 3;
-        static final int AGENT = 4;
-        static final int OTHER = 5;
-        private static final int MAX = 64;
+    private static final class Interner {
+        private static final int SLOTS = 1 << 13;
+        private static final int MAX = 128;
 
-        private final byte[][] bytes = new byte[OTHER][];
-        private final String[] strings = new String[OTHER];
+        private final byte[][] keys = new byte[SLOTS][];
+        private final String[] strings = new String[SLOTS];
 
-        String string(int kind, byte[] d, int from, int to) {
+        String string(byte[] d, int from, int to) {
             int n = to - from;
-            if (kind == OTHER || n > MAX) {
+            if (n > MAX) {
                 return new String(d, from, n, StandardCharsets.ISO_8859_1);
             }
-            byte[] last = bytes[kind];
-            if (last != null && java.util.Arrays.equals(last, 0, last.length, d, from, to)) {
-                return strings[kind];
+            int h = n;
+            int k = from;
+            for (int last = to - Long.BYTES; k <= last; k += Long.BYTES) {
+                long x = (long) LONGS.get(d, k);
+                h = 31 * h + (int) (x ^ (x >>> 29));
             }
-            bytes[kind] = java.util.Arrays.copyOfRange(d, from, to);
-            strings[kind] = new String(d, from, n, StandardCharsets.ISO_8859_1);
-            return strings[kind];
+            for (; k < to; k++) {
+                h = 31 * h + d[k];
+            }
+            int slot = (h ^ (h >>> 13)) & (SLOTS - 1);
+            byte[] key = keys[slot];
+            if (key != null && java.util.Arrays.equals(key, 0, key.length, d, from, to)) {
+                return strings[slot];
+            }
+            keys[slot] = java.util.Arrays.copyOfRange(d, from, to);
+            return strings[slot] = new String(d, from, n, StandardCharsets.ISO_8859_1);
         }
     }
+
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
+    private static final long CONTROLS = ONES * 0x20;
+    private static final long DELS = ONES * 0x7F;
+    private static final long COMMAS = ONES * ',';
+
+    private static final long LOW_BITS = 0x7F7F_7F7F_7F7F_7F7FL;
+
+
 
     private static boolean is(byte b, int mask) {
         return (CLASSES[b & 0xFF] & mask) != 0;

@@ -27,6 +27,16 @@ final class MessageCorrelator {
     private static final long CSEQ_MEMORY_NANOS = 3_600_000_000_000L;
 
     private record Pair(Endpoint from, Endpoint to) {
+        /** As the record's own, written out (see {@link Endpoint#hashCode}). */
+        @Override
+        public int hashCode() {
+            return 31 * from.hashCode() + to.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pair p && from.equals(p.from) && to.equals(p.to);
+        }
     }
 
     /** Where concluded groups go to be diagnosed, in the order they were concluded. */
