@@ -9,7 +9,6 @@ import io.sipreg.message.SipParser;
 import io.sipreg.message.fuzz.Fuzz;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,26 +212,12 @@ class CanonicalScannerTest {
         }
     }
 
-    /** From sipreg-message's test jar (a directory in the reactor, else a jar). */
+    /**
+     * sipreg-message's fixtures, from its source tree: its test jar carries only the shared helpers (as
+     * AnalyzeCommandTest reads the captures of this module).
+     */
     private static List<byte[]> tortureMessages() {
-        var url = CanonicalScannerTest.class.getResource("/rfc4475/wsinv.dat");
-        assertThat(url).as("the RFC 4475 messages of sipreg-message's test jar (build with -am)").isNotNull();
-        try {
-            java.net.URI uri = url.toURI();
-            if (uri.getScheme().equals("jar")) {
-                try (var jar = java.nio.file.FileSystems.newFileSystem(uri, java.util.Map.of())) {
-                    return readDats(jar.provider().getPath(uri).getParent());
-                }
-            }
-            return readDats(Path.of(uri).getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<byte[]> readDats(Path dir) throws IOException {
+        Path dir = Path.of("../sipreg-message/src/test/resources/rfc4475");
         try (Stream<Path> files = Files.list(dir)) {
             var messages = new ArrayList<byte[]>();
             for (Path f : files.filter(f -> f.toString().endsWith(".dat")).sorted().toList()) {
@@ -240,6 +225,8 @@ class CanonicalScannerTest {
             }
             assertThat(messages).hasSizeGreaterThan(40);
             return messages;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
