@@ -11,25 +11,50 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Analyzes one capture file in a single streaming pass: capture file, then frames (link layer, IP with fragment
  * reassembly, UDP/TCP with stream reassembly), then SIP messages (found by content, parsed leniently), then
- * conversations (grouped and diagnosed by the {@link MessageCorrelator}), each handed to the listener as soon as it
- * is concluded. Memory depends on what is open at a time, not on the size of the file.
+ * conversations (grouped by the {@link MessageCorrelator}, then diagnosed), each handed to the listener as soon as
+ * it is concluded. Memory depends on what is open at a time, not on the size of the file.
+ *
+ * <p>Parsing and diagnosing run on worker threads, in batches, while the calling thread reads, groups and reports;
+ * each stage hands its results on in capture order, so the report is the same whatever the number of threads.
  */
 public final class CaptureAnalyzer {
+    /** Concluded groups waiting to be diagnosed, per batch. */
+    private static final int DIAGNOSIS_BATCH = 256;
+    private static final int DIAGNOSIS_IN_FLIGHT = 16;
+
     private final AnalyzerOptions options;
     private final int threads;
+    private final boolean canonicalScan;
 
     public CaptureAnalyzer(AnalyzerOptions options) {
-        this(options, MessageParsing.defaultThreads());
+        this(options, defaultThreads());
     }
 
-    /** {@code parserThreads} 0 does everything on the calling thread. */
-    public CaptureAnalyzer(AnalyzerOptions options, int parserThreads) {
+    /** {@code workerThreads} 0 does everything on the calling thread. */
+    public CaptureAnalyzer(AnalyzerOptions options, int workerThreads) {
+        this(options, workerThreads, true);
+    }
+
+    /** {@code canonicalScan} false parses every message with the full parser (the reference the scanner must match). */
+    CaptureAnalyzer(AnalyzerOptions options, int workerThreads, boolean canonicalScan) {
         this.options = options;
-        this.threads = parserThreads;
+        this.threads = workerThreads;
+        this.canonicalScan = canonicalScan;
+    }
+
+    /**
+     * Workers to use on this machine: one core is left to the calling thread, which reads, groups and writes the
+     * report. More workers than that only add switching between threads (measured on two cores).
+     */
+    static int defaultThreads() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return cores <= 1 ? 0 : Math.min(cores - 1, 3);
     }
 
     /**
@@ -38,15 +63,26 @@ public final class CaptureAnalyzer {
      */
     public Summary analyze(Path file, AnalysisListener listener) throws UnusableCaptureException, IOException {
         try (CaptureReader reader = CaptureReader.open(file)) {
-            var run = new Run(file.toString(), listener, threads);
+            ExecutorService workers = threads == 0 ? null : Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "sipreg-analyze-worker");
+                t.setDaemon(true);
+                return t;
+            });
             try {
+                var run = new Run(file.toString(), listener, workers);
                 listener.start(file.toString(), reader.format());
                 reader.read(run);
                 return run.finish(reader.format());
             } finally {
-                run.parsing.close();
+                if (workers != null) {
+                    workers.shutdownNow();
+                }
             }
         }
+    }
+
+    /** A group the correlator concluded, on its way to the diagnosis. */
+    private record Concluded(MessageGroup group, long captureNow) {
     }
 
     /** The state of one pass over one file. */
@@ -57,6 +93,8 @@ public final class CaptureAnalyzer {
         private final SipParser parser = SipParser.lenient();
         private final MessageParsing parsing;
         private final Diagnosis diagnosis = new Diagnosis();
+        /** Concluded groups and findings, in order: groups become conversations on a worker. */
+        private final OrderedStage<Object, Object> reporting;
         private final PacketDecoder decoder = new PacketDecoder(this);
         private final TcpStreamReassembler tcp = new TcpStreamReassembler(() -> new SipStreamFramer(parser));
         private final MessageCorrelator correlator;
@@ -75,11 +113,13 @@ public final class CaptureAnalyzer {
         private long undecodableFrames;
         private TcpStreamReassembler.Direction direction;
 
-        Run(String file, AnalysisListener listener, int threads) {
+        Run(String file, AnalysisListener listener, ExecutorService workers) {
             this.file = file;
             this.listener = listener;
-            this.correlator = new MessageCorrelator(diagnosis, this::conversation, this::strayFinding);
-            this.parsing = new MessageParsing(options.keepMessageText(), threads, this::parsed);
+            this.correlator = new MessageCorrelator(diagnosis, this::concluded, this::strayFinding);
+            this.parsing = new MessageParsing(options.keepMessageText(), workers, canonicalScan, this::parsed);
+            this.reporting = new OrderedStage<>(workers, DIAGNOSIS_BATCH, DIAGNOSIS_IN_FLIGHT, this::diagnose,
+                    this::reported);
         }
 
         // ---- frames ----
@@ -106,13 +146,13 @@ public final class CaptureAnalyzer {
         @Override
         public void damage(CaptureDamage d) {
             damage.add(d);
-            report(new Finding("capture-damaged", Severity.ERROR, "The capture file is damaged at byte " + d.offset()
+            parsing.finding(new Finding("capture-damaged", Severity.ERROR, "The capture file is damaged at byte " + d.offset()
                     + ": " + d.what() + ". The " + frame + " frames before it were analyzed.", List.of()));
         }
 
         private void undecodable(RuntimeException e) {
             if (undecodableFrames++ == 0) {
-                report(new Finding("undecodable", Severity.WARNING, "Frame " + frame + " could not be decoded ("
+                parsing.finding(new Finding("undecodable", Severity.WARNING, "Frame " + frame + " could not be decoded ("
                         + e + "); it and any others like it are skipped.", List.of(frame)));
             }
         }
@@ -157,7 +197,7 @@ public final class CaptureAnalyzer {
         @Override
         public void unsupportedLinkType(int linkType) {
             if (unsupportedLinkTypes.add(linkType)) {
-                report(new Finding("unsupported-link-type", Severity.WARNING, "Frames with " + LinkType.name(linkType)
+                parsing.finding(new Finding("unsupported-link-type", Severity.WARNING, "Frames with " + LinkType.name(linkType)
                         + " are skipped: the analyzer reads Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP"
                         + " and BSD loopback. First one: frame " + frame + ".", List.of(frame)));
             }
@@ -194,15 +234,39 @@ public final class CaptureAnalyzer {
             parsing.message(frame, timeNanos, source, destination, transport, d, at, len);
         }
 
-        private void parsed(LadderEvent e) {
+        private void parsed(Object e) {
             if (e instanceof CapturedMessage m) {
                 correlator.message(m);
+            } else if (e instanceof IcmpUnreachable u) {
+                correlator.unreachable(u, parser);
             } else {
-                correlator.unreachable((IcmpUnreachable) e, parser);
+                reporting.add(e);       // a finding about the file, in its place
             }
         }
 
         // ---- results ----
+
+        private void concluded(MessageGroup g, long captureNow) {
+            reporting.add(new Concluded(g, captureNow));
+        }
+
+        /** On a worker: a concluded group becomes a conversation; findings pass as they are. */
+        private Object diagnose(Object item) {
+            if (item instanceof Concluded c) {
+                return c.group() instanceof RegistrationAttempt a ? diagnosis.registration(a, c.captureNow())
+                        : diagnosis.keepalives((KeepaliveSeries) c.group(), c.captureNow());
+            }
+            return item;
+        }
+
+        /** Back on the reading thread, in order. */
+        private void reported(Object item) {
+            if (item instanceof Conversation c) {
+                conversation(c);
+            } else {
+                report((Finding) item);
+            }
+        }
 
         private void conversation(Conversation c) {
             if (!filter.isEmpty() && !c.matches(filter)) {
@@ -218,7 +282,7 @@ public final class CaptureAnalyzer {
         /** Findings outside any conversation concern no AOR or Call-ID, so a filter hides them. */
         private void strayFinding(Finding f) {
             if (filter.isEmpty()) {
-                report(f);
+                reporting.add(f);
             }
         }
 
@@ -235,6 +299,7 @@ public final class CaptureAnalyzer {
         Summary finish(String format) {
             parsing.flush();
             correlator.finish();
+            reporting.flush();
             var notes = new ArrayList<String>();
             if (tcp.retransmittedSegments() + tcp.outOfOrderSegments() + tcp.gaps() > 0) {
                 notes.add("TCP: " + tcp.retransmittedSegments() + " retransmitted and " + tcp.outOfOrderSegments()

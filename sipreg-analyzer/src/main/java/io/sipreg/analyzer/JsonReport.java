@@ -18,22 +18,62 @@ import java.util.TreeMap;
  * "sipMessages", "summary", "damage"}}. It is written as the analysis streams: registrations go straight out,
  * keepalives and findings are spooled as text to temporary files until the registrations array is closed, so memory stays
  * flat for any number of conversations. With several files, the documents are the elements of one array.
+ *
+ * <p>Jackson's generator writes the frame of the document (pretty-printed); the registrations, keepalives and
+ * findings, of which a large capture has hundreds of thousands, are written as bytes here ({@link JsonBytes}),
+ * exactly as the generator would have written them.
  */
 public final class JsonReport implements AnalysisListener, AutoCloseable {
     private static final JsonFactory FACTORY = new JsonFactory();
+    /** Registrations are handed to the stream in pieces of about this size. */
+    private static final int CHUNK = 1 << 16;
 
+    // The pretty-printed layout of a registration inside the registrations array (Jackson's DefaultPrettyPrinter).
+    private static final byte[] FIRST_REGISTRATION = bytes(" {\n    \"aor\" : ");
+    private static final byte[] NEXT_REGISTRATION = bytes(", {\n    \"aor\" : ");
+    private static final byte[] CALL_ID = bytes(",\n    \"callId\" : ");
+    private static final byte[] OUTCOME = bytes(",\n    \"outcome\" : ");
+    private static final byte[] CHALLENGE = bytes(",\n    \"challenge\" : ");
+    private static final byte[] SETUP_MS = bytes(",\n    \"setupMs\" : ");
+    private static final byte[] FRAMES = bytes(",\n    \"frames\" : [");
+    private static final byte[] FINDINGS = bytes(",\n    \"findings\" : [");
+    private static final byte[] END_REGISTRATION = bytes("\n  }");
+    private static final byte[] NULL = bytes("null");
+    private static final byte[] SPACE_LIST_END = bytes(" ]");
+    private static final byte[] COMMA_SPACE = bytes(", ");
+    // The compact layout of the spooled keepalives and findings, one per line.
+    private static final byte[] SPOOL_SEPARATOR = bytes(",\n");
+    private static final byte[] FROM = bytes("{\"from\":");
+    private static final byte[] TO = bytes(",\"to\":");
+    private static final byte[] COMPACT_OUTCOME = bytes(",\"outcome\":");
+    private static final byte[] COMPACT_FRAMES = bytes(",\"frames\":[");
+    private static final byte[] CODE = bytes("{\"code\":");
+    private static final byte[] SEVERITY = bytes(",\"severity\":");
+    private static final byte[] MESSAGE = bytes(",\"message\":");
+    private static final byte[] AOR = bytes(",\"aor\":");
+    private static final byte[] COMPACT_CALL_ID = bytes(",\"callId\":");
+
+    private final OutputStream stream;
     private final JsonGenerator out;
     private final boolean array;
-    private JsonGenerator keepalives;
-    private JsonGenerator findings;
+    private final JsonBytes registrations = new JsonBytes();
+    private final JsonBytes text = new JsonBytes();
+    private boolean firstRegistration;
+    private OutputStream keepalives;
+    private OutputStream findings;
+    private boolean firstKeepalive;
+    private boolean firstFinding;
     private Path keepaliveSpool;
     private Path findingSpool;
 
     /** {@code files} > 1 wraps the documents in an array. */
     public JsonReport(OutputStream stream, int files) {
         try {
+            this.stream = stream;
             out = FACTORY.createGenerator(stream, JsonEncoding.UTF8);
             out.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            // flush() hands the generator's bytes to the stream, where the registrations are written in between.
+            out.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
             out.useDefaultPrettyPrinter();
             array = files > 1;
             if (array) {
@@ -51,10 +91,14 @@ public final class JsonReport implements AnalysisListener, AutoCloseable {
             out.writeStringField("file", file);
             out.writeStringField("format", format);
             out.writeArrayFieldStart("registrations");
+            out.flush();
+            firstRegistration = true;
             keepaliveSpool = Files.createTempFile("sipreg-keepalives-", ".json");
             findingSpool = Files.createTempFile("sipreg-findings-", ".json");
             keepalives = spool(keepaliveSpool);
             findings = spool(findingSpool);
+            firstKeepalive = true;
+            firstFinding = true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -64,12 +108,16 @@ public final class JsonReport implements AnalysisListener, AutoCloseable {
     public void conversation(Conversation c) {
         try {
             if (c.kind() == Conversation.Kind.REGISTRATION) {
-                writeRegistration(out, c);
+                writeRegistration(c);
+                if (registrations.size() >= CHUNK) {
+                    registrations.writeTo(stream);
+                    registrations.reset();
+                }
             } else {
-                writeKeepalive(keepalives, c);
+                writeKeepalive(c);
             }
             for (Finding f : c.findings()) {
-                writeFinding(findings, f, c);
+                writeFinding(f, c);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -79,7 +127,7 @@ public final class JsonReport implements AnalysisListener, AutoCloseable {
     @Override
     public void finding(Finding f) {
         try {
-            writeFinding(findings, f, null);
+            writeFinding(f, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -88,6 +136,8 @@ public final class JsonReport implements AnalysisListener, AutoCloseable {
     @Override
     public void end(Summary s) {
         try {
+            registrations.writeTo(stream);
+            registrations.reset();
             out.writeEndArray();
             out.writeArrayFieldStart("keepalives");
             copy(keepalives, keepaliveSpool);
@@ -128,6 +178,7 @@ public final class JsonReport implements AnalysisListener, AutoCloseable {
             out.writeEndArray();
             out.writeEndObject();
             out.flush();
+            stream.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -142,28 +193,25 @@ public final class JsonReport implements AnalysisListener, AutoCloseable {
             }
             out.writeRaw('\n');
             out.close();
+            stream.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Appends the spooled values, already separated by commas, to the open array: a plain copy of the text. */
-    private void copy(JsonGenerator spool, Path file) throws IOException {
+    /** Appends the spooled values, already separated by commas, to the open array: a plain copy of the bytes. */
+    private void copy(OutputStream spool, Path file) throws IOException {
         spool.close();
-        try (var in = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
-            char[] chunk = new char[1 << 16];
-            for (int n; (n = in.read(chunk)) > 0; ) {
-                out.writeRaw(chunk, 0, n);
-            }
+        out.flush();
+        try {
+            Files.copy(file, stream);
         } finally {
             Files.deleteIfExists(file);
         }
     }
 
-    private static JsonGenerator spool(Path file) throws IOException {
-        JsonGenerator g = FACTORY.createGenerator(file.toFile(), JsonEncoding.UTF8);
-        g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString(",\n"));
-        return g;
+    private static OutputStream spool(Path file) throws IOException {
+        return new java.io.BufferedOutputStream(Files.newOutputStream(file), CHUNK);
     }
 
     private void writeCounts(String name, Map<String, Long> counts) throws IOException {
@@ -174,58 +222,93 @@ public final class JsonReport implements AnalysisListener, AutoCloseable {
         out.writeEndObject();
     }
 
-    private static void writeRegistration(JsonGenerator g, Conversation c) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("aor", c.aor());
-        g.writeStringField("callId", c.callId());
-        g.writeStringField("outcome", c.outcome());
+    /** {@code {"aor" : ..., "callId" : ..., ...}} in the array, pretty-printed at its depth. */
+    private void writeRegistration(Conversation c) {
+        JsonBytes b = registrations;
+        b.raw(firstRegistration ? FIRST_REGISTRATION : NEXT_REGISTRATION).string(c.aor());
+        firstRegistration = false;
+        b.raw(CALL_ID).string(c.callId());
+        b.raw(OUTCOME).string(c.outcome());
+        b.raw(CHALLENGE);
         if (c.challenge() > 0) {
-            g.writeNumberField("challenge", c.challenge());
+            b.number(c.challenge());
         } else {
-            g.writeNullField("challenge");
+            b.raw(NULL);
         }
+        b.raw(SETUP_MS);
         if (c.setupMs() >= 0) {
-            g.writeNumberField("setupMs", c.setupMs());
+            b.number(c.setupMs());
         } else {
-            g.writeNullField("setupMs");
+            b.raw(NULL);
         }
-        writeFrames(g, c.frames());
-        g.writeArrayFieldStart("findings");
-        for (Finding f : c.findings()) {
-            g.writeString(f.code());
+        b.raw(FRAMES);
+        List<LadderEvent> events = c.events();
+        for (int i = 0; i < events.size(); i++) {
+            b.raw(i == 0 ? SPACE : COMMA_SPACE).number(events.get(i).frame());
         }
-        g.writeEndArray();
-        g.writeEndObject();
+        b.raw(SPACE_LIST_END);
+        b.raw(FINDINGS);
+        List<Finding> found = c.findings();
+        for (int i = 0; i < found.size(); i++) {
+            b.raw(i == 0 ? SPACE : COMMA_SPACE).string(found.get(i).code());
+        }
+        b.raw(SPACE_LIST_END);
+        b.raw(END_REGISTRATION);
     }
 
-    private static void writeKeepalive(JsonGenerator g, Conversation c) throws IOException {
-        g.writeStartObject();
+    private void writeKeepalive(Conversation c) throws IOException {
+        JsonBytes b = text;
+        b.reset();
+        if (!firstKeepalive) {
+            b.raw(SPOOL_SEPARATOR);
+        }
+        firstKeepalive = false;
         LadderEvent first = c.events().get(0);
-        g.writeStringField("from", first.source().toString());
-        g.writeStringField("to", first.destination().toString());
-        g.writeStringField("outcome", c.outcome());
-        writeFrames(g, c.frames());
-        g.writeEndObject();
+        b.raw(FROM).string(first.source().toString());
+        b.raw(TO).string(first.destination().toString());
+        b.raw(COMPACT_OUTCOME).string(c.outcome());
+        b.raw(COMPACT_FRAMES);
+        List<LadderEvent> events = c.events();
+        for (int i = 0; i < events.size(); i++) {
+            if (i > 0) {
+                b.raw(',');
+            }
+            b.number(events.get(i).frame());
+        }
+        b.raw(']').raw('}');
+        b.writeTo(keepalives);
     }
 
-    private static void writeFinding(JsonGenerator g, Finding f, Conversation c) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("code", f.code());
-        g.writeStringField("severity", f.severity().lowerCase());
-        g.writeStringField("message", f.message());
-        writeFrames(g, f.frames());
+    private void writeFinding(Finding f, Conversation c) throws IOException {
+        JsonBytes b = text;
+        b.reset();
+        if (!firstFinding) {
+            b.raw(SPOOL_SEPARATOR);
+        }
+        firstFinding = false;
+        b.raw(CODE).string(f.code());
+        b.raw(SEVERITY).string(f.severity().lowerCase());
+        b.raw(MESSAGE).string(f.message());
+        b.raw(COMPACT_FRAMES);
+        List<Long> frames = f.frames();
+        for (int i = 0; i < frames.size(); i++) {
+            if (i > 0) {
+                b.raw(',');
+            }
+            b.number(frames.get(i));
+        }
+        b.raw(']');
         if (c != null && c.kind() == Conversation.Kind.REGISTRATION) {
-            g.writeStringField("aor", c.aor());
-            g.writeStringField("callId", c.callId());
+            b.raw(AOR).string(c.aor());
+            b.raw(COMPACT_CALL_ID).string(c.callId());
         }
-        g.writeEndObject();
+        b.raw('}');
+        b.writeTo(findings);
     }
 
-    private static void writeFrames(JsonGenerator g, List<Long> frames) throws IOException {
-        g.writeArrayFieldStart("frames");
-        for (long f : frames) {
-            g.writeNumber(f);
-        }
-        g.writeEndArray();
+    private static final byte[] SPACE = bytes(" ");
+
+    private static byte[] bytes(String layout) {
+        return layout.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 }

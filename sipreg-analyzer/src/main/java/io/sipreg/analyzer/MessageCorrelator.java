@@ -27,10 +27,25 @@ final class MessageCorrelator {
     private static final long CSEQ_MEMORY_NANOS = 3_600_000_000_000L;
 
     private record Pair(Endpoint from, Endpoint to) {
+        /** As the record's own, written out (see {@link Endpoint#hashCode}). */
+        @Override
+        public int hashCode() {
+            return 31 * from.hashCode() + to.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pair p && from.equals(p.from) && to.equals(p.to);
+        }
+    }
+
+    /** Where concluded groups go to be diagnosed, in the order they were concluded. */
+    interface Conclusions {
+        void concluded(MessageGroup group, long captureNow);
     }
 
     private final Diagnosis diagnosis;
-    private final Consumer<Conversation> conversations;
+    private final Conclusions conclusions;
     private final Consumer<Finding> fileFindings;
     /** Open attempts by Call-ID, least recently active first (access order: every message touches its attempt). */
     private final Map<String, RegistrationAttempt> attempts = new LinkedHashMap<>(1024, 0.75f, true);
@@ -45,9 +60,9 @@ final class MessageCorrelator {
     private long now;
     private long otherMessages;
 
-    MessageCorrelator(Diagnosis diagnosis, Consumer<Conversation> conversations, Consumer<Finding> fileFindings) {
+    MessageCorrelator(Diagnosis diagnosis, Conclusions conclusions, Consumer<Finding> fileFindings) {
         this.diagnosis = diagnosis;
-        this.conversations = conversations;
+        this.conclusions = conclusions;
         this.fileFindings = fileFindings;
     }
 
@@ -62,7 +77,7 @@ final class MessageCorrelator {
         if (!f.request()) {
             // An answer belongs to its request's transaction, even when its CSeq method is wrong (a 400 to a
             // REGISTER that said "CSeq: 2 INVITE" copies that CSeq, RFC 3261 §8.2.6.2).
-            Transaction tx = transactions.get(Transaction.keyOf(f));
+            Transaction tx = transactions.get(f.transactionKey());
             if (tx != null) {
                 answered(tx, m);
                 return;
@@ -81,7 +96,7 @@ final class MessageCorrelator {
     }
 
     private void register(CapturedMessage m, MessageFacts f) {
-        String key = Transaction.keyOf(f);
+        String key = f.transactionKey();
         if (!f.request()) {
             Transaction tx = transactions.get(key);
             if (tx != null) {
@@ -137,7 +152,7 @@ final class MessageCorrelator {
     }
 
     private void options(CapturedMessage m, MessageFacts f) {
-        String key = Transaction.keyOf(f);
+        String key = f.transactionKey();
         Transaction tx = transactions.get(key);
         if (!f.request()) {
             if (tx != null) {
@@ -181,7 +196,7 @@ final class MessageCorrelator {
             MessageFacts f = quoted instanceof ParseResult.Parsed p ? MessageFacts.of(p.message())
                     : MessageFacts.ofPartial(((ParseResult.Failed) quoted).isRequest(),
                             ((ParseResult.Failed) quoted).method().orElse(""), ((ParseResult.Failed) quoted).partialHeaders());
-            tx = transactions.get(Transaction.keyOf(f));
+            tx = transactions.get(f.transactionKey());
             quotesResponse = !f.request();
         }
         if (tx == null && !quotesResponse) {
@@ -270,16 +285,14 @@ final class MessageCorrelator {
             // Only open requests wait for an ICMP error; a concluded group must not be kept alive by this index.
             lastRequest.remove(new Pair(tx.request.source(), tx.request.destination()), tx);
         }
-        Conversation c;
         if (g instanceof RegistrationAttempt a) {
             attempts.remove(a.callId, a);
-            c = diagnosis.registration(a, now);
         } else {
             var s = (KeepaliveSeries) g;
             keepalives.remove(new Pair(s.sender, s.receiver), s);
-            c = diagnosis.keepalives(s, now);
         }
-        conversations.accept(c);
+        // From here on nothing changes the group: it may be diagnosed on another thread.
+        conclusions.concluded(g, now);
     }
 
     private static <K, V> Map<K, V> lru(int capacity) {

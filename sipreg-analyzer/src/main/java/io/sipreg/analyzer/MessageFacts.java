@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the diagnosis and the ladders read from one message, taken out on demand and never throwing: a header
- * that does not parse leaves its fields empty ("" or -1), since the analyzer reports bad headers, it does not
- * stop at them. What every message needs for grouping (method, status, Call-ID, CSeq, the top Via's sent-by and
- * branch) is read at once with a plain scan; the rest (To, Contact, challenges, credentials) is parsed only when
- * a report or a rule asks, which most messages of a large capture never are.
+ * What the diagnosis and the ladders read from one message, never throwing: a header that does not parse leaves
+ * its fields empty ("" or -1), since the analyzer reports bad headers, it does not stop at them. What every message
+ * needs for grouping (method, status, Call-ID, CSeq, the top Via's sent-by and branch) is read at once with a plain
+ * scan; the rest (To, Contact, challenges, credentials) is read on first use, or all at once by {@link #resolve()}
+ * on the parsing thread, so the thread that groups and diagnoses only reads fields. A plainly written message gets
+ * all of it straight from its bytes ({@link CanonicalScanner}), the same values read the same way.
  *
  * <p>{@code method} is the request method, or for a response the CSeq method; {@code status} is 0 for a request;
  * {@code viaPort} is -1 when absent; {@code rport} is -2 when the top Via has no rport and -1 when it has one
@@ -52,22 +53,37 @@ public final class MessageFacts {
     private final String viaHost;
     private final int viaPort;
     private final String branch;
-    /** Only the header fields the detail is read from, so a message waiting in an open group stays small. */
-    private final List<io.sipreg.message.HeaderField> kept;
+    /**
+     * Only the header fields the detail is read from, so a message waiting in an open group stays small; null once
+     * {@link #resolve()} has read everything from them.
+     */
+    private List<io.sipreg.message.HeaderField> kept;
     // Each part is read on its first use; most messages of a large capture need one or two of them.
     private String aor;
     private ViaDetail via;
     private ContactDetail contactDetail;
     private List<Challenge> challenges;
     private Credentials credentials;
+    private String credentialsHeader;
+    private String userAgent;
+    private String transactionKey;
 
     private MessageFacts(boolean request, String method, int status, String reason, Headers headers) {
+        this(request, method, status, reason, headers.first(HeaderName.CALL_ID).orElse(""),
+                headers.first(HeaderName.CSEQ).orElse(""), keep(headers));
+    }
+
+    /**
+     * From the parts a scan of the bytes gives ({@link CanonicalScanner}): the Call-ID and CSeq values and the
+     * {@link #KEPT} fields in message order (canonical names, only the top Via), as the parser would have them.
+     */
+    MessageFacts(boolean request, String method, int status, String reason, String callId, String cseqText,
+                 List<io.sipreg.message.HeaderField> kept) {
         this.request = request;
         this.status = status;
         this.reason = reason;
-        this.kept = keep(headers);
-        this.callId = headers.first(HeaderName.CALL_ID).orElse("");
-        String cseqText = headers.first(HeaderName.CSEQ).orElse("");
+        this.kept = kept;
+        this.callId = callId;
         long number = -1;
         String cseqName = "";
         int sp = cseqText.indexOf(' ');
@@ -87,10 +103,38 @@ public final class MessageFacts {
         this.cseq = number;
         this.cseqMethod = cseqName;
         this.method = request && !method.isEmpty() ? method : cseqName;
-        String[] via = scanVia(headers.first(HeaderName.VIA).orElse(""));
+        String[] via = scanVia(first(HeaderName.VIA).orElse(""));
         this.viaHost = via[0];
         this.viaPort = via[1].isEmpty() ? -1 : (int) number(via[1]);
         this.branch = via[2];
+    }
+
+    /**
+     * Every part already read, by the {@link CanonicalScanner} from the bytes: the same values the header fields
+     * give, with nothing left to read later.
+     */
+    MessageFacts(boolean request, String method, int status, String reason, String callId, long cseq,
+                 String cseqMethod, String viaHost, int viaPort, String branch, String aor, String viaTransport,
+                 String received, int rport, List<Contact> contacts, boolean wildcard, long expires, long minExpires,
+                 List<Challenge> challenges, String credentialsHeader, String username, String credentialsRealm,
+                 String credentialsAlgorithm, String userAgent) {
+        this.request = request;
+        this.status = status;
+        this.reason = reason;
+        this.callId = callId;
+        this.cseq = cseq;
+        this.cseqMethod = cseqMethod;
+        this.method = request && !method.isEmpty() ? method : cseqMethod;
+        this.viaHost = viaHost;
+        this.viaPort = viaPort;
+        this.branch = branch;
+        this.aor = aor;
+        this.via = new ViaDetail(viaTransport, received, rport);
+        this.contactDetail = new ContactDetail(contacts, wildcard, expires, minExpires);
+        this.challenges = challenges;
+        this.credentialsHeader = credentialsHeader;
+        this.credentials = new Credentials(credentialsHeader, username, credentialsRealm, credentialsAlgorithm);
+        this.userAgent = userAgent;
     }
 
     /** The facts of a message that failed to parse, from the headers that could still be read. */
@@ -189,8 +233,11 @@ public final class MessageFacts {
     }
 
     public String credentialsHeader() {
-        return first(HeaderName.AUTHORIZATION).isPresent() ? HeaderName.AUTHORIZATION
-                : first(HeaderName.PROXY_AUTHORIZATION).isPresent() ? HeaderName.PROXY_AUTHORIZATION : "";
+        if (credentialsHeader == null) {
+            credentialsHeader = first(HeaderName.AUTHORIZATION).isPresent() ? HeaderName.AUTHORIZATION
+                    : first(HeaderName.PROXY_AUTHORIZATION).isPresent() ? HeaderName.PROXY_AUTHORIZATION : "";
+        }
+        return credentialsHeader;
     }
 
     public String username() {
@@ -206,7 +253,37 @@ public final class MessageFacts {
     }
 
     public String userAgent() {
-        return first(request ? HeaderName.USER_AGENT : HeaderName.SERVER).orElse("");
+        if (userAgent == null) {
+            userAgent = first(request ? HeaderName.USER_AGENT : HeaderName.SERVER).orElse("");
+        }
+        return userAgent;
+    }
+
+    /** The transaction key ({@link Transaction#keyOf}), made once. */
+    String transactionKey() {
+        if (transactionKey == null) {
+            transactionKey = Transaction.keyOf(this);
+            transactionKey.hashCode();      // cached in the String, by the thread that has time for it
+        }
+        return transactionKey;
+    }
+
+    /**
+     * Reads every part now, on the calling thread, so that the thread grouping and diagnosing the messages only
+     * reads fields; the header values are dropped afterwards. Not to be called while another thread reads.
+     */
+    MessageFacts resolve() {
+        aor();
+        via();
+        contactDetail();
+        challenges();
+        credentialsHeader();
+        credentials();
+        userAgent();
+        transactionKey();
+        callId.hashCode();
+        kept = null;
+        return this;
     }
 
     /**

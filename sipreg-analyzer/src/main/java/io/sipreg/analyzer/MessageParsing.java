@@ -3,143 +3,133 @@ package io.sipreg.analyzer;
 import io.sipreg.message.ParseResult;
 import io.sipreg.message.SipParseException;
 import io.sipreg.message.SipParser;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
  * The SIP parsing stage: the bytes of each message found in the capture become a {@link CapturedMessage}.
  * Parsing is most of the work and each message parses on its own, so batches of messages are parsed on worker
- * threads while the reading thread goes on; results are handed on strictly in capture order, with the ICMP
- * events between them, and at most {@link #IN_FLIGHT} batches are pending, so memory stays bounded.
+ * threads while the reading thread goes on; results are handed on strictly in capture order, with the events found
+ * between them (ICMP errors, findings about the file), so that everything downstream sees one order whatever the
+ * number of threads.
+ *
+ * <p>A plainly written message, the bulk of any large capture, is read by the {@link CanonicalScanner} in one pass;
+ * anything else by the full lenient parser, which reports each violation. Either way the facts are read in full
+ * here ({@link MessageFacts#resolve()}), off the thread that groups and diagnoses.
  */
-final class MessageParsing implements AutoCloseable {
+final class MessageParsing {
     private static final int BATCH = 512;
     private static final int IN_FLIGHT = 8;
     private static final byte[] NO_TEXT = new byte[0];
+    /** The message bytes of a batch are copied into shared chunks of this size, not one array each. */
+    private static final int CHUNK = 1 << 18;
 
     /** Something found in the capture, in capture order, waiting for the parse stage. */
     private sealed interface Found permits Raw, Passed {
     }
 
-    /** The bytes of one message; {@code framing} is the TCP framing error, if the message could not be cut. */
+    /**
+     * The bytes {@code bytes[at, at+length)} of one message; {@code framing} is the TCP framing error, if the
+     * message could not be cut.
+     */
     private record Raw(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport,
-                       byte[] bytes, List<SipParseException> framing) implements Found {
+                       byte[] bytes, int at, int length, List<SipParseException> framing) implements Found {
     }
 
-    private record Passed(IcmpUnreachable event) implements Found {
+    /** An {@link IcmpUnreachable} or a {@link Finding}, handed on in its place. */
+    private record Passed(Object event) implements Found {
     }
 
     private final SipParser lenient = SipParser.lenient();
     private final SipParser strict = SipParser.strict();
     private final boolean keepText;
-    private final Consumer<LadderEvent> out;
-    private final ExecutorService workers;
-    private final ArrayDeque<Future<List<LadderEvent>>> pending = new ArrayDeque<>();
-    private List<Found> batch = new ArrayList<>(BATCH);
+    private final boolean canonicalScan;
+    private final OrderedStage<Found, Object> stage;
+    private byte[] chunk = new byte[CHUNK];
+    private int chunkUsed;
 
-    /** {@code threads} 0 parses on the calling thread. */
-    MessageParsing(boolean keepText, int threads, Consumer<LadderEvent> out) {
+    /**
+     * {@code workers} null parses on the calling thread; {@code canonicalScan} false sends every message to the full
+     * parser. {@code out} receives {@link CapturedMessage}s and the passed events, in order.
+     */
+    MessageParsing(boolean keepText, ExecutorService workers, boolean canonicalScan, Consumer<Object> out) {
         this.keepText = keepText;
-        this.out = out;
-        this.workers = threads == 0 ? null : Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "sipreg-analyze-parser");
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    /** Workers to use on this machine: one core is left to reading, grouping and reporting. */
-    static int defaultThreads() {
-        int cores = Runtime.getRuntime().availableProcessors();
-        return cores <= 1 ? 0 : Math.min(cores - 1, 3);
+        this.canonicalScan = canonicalScan;
+        this.stage = new OrderedStage<>(workers, BATCH, IN_FLIGHT, this::parse, out);
     }
 
     void message(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport, byte[] d,
                  int at, int len) {
-        add(new Raw(frame, timeNanos, source, destination, transport, java.util.Arrays.copyOfRange(d, at, at + len),
-                List.of()));
+        stage.add(copy(frame, timeNanos, source, destination, transport, d, at, len, List.of()));
     }
 
     void unframeable(long frame, long timeNanos, Endpoint source, Endpoint destination, byte[] d, int at, int len,
                      SipParseException why) {
-        add(new Raw(frame, timeNanos, source, destination, Transport.TCP,
-                java.util.Arrays.copyOfRange(d, at, at + len), List.of(why)));
+        stage.add(copy(frame, timeNanos, source, destination, Transport.TCP, d, at, len, List.of(why)));
     }
 
     void unreachable(IcmpUnreachable event) {
-        add(new Passed(event));
+        stage.add(new Passed(event));
+    }
+
+    /** A finding about the file (damage, a frame that could not be decoded), in its place among the messages. */
+    void finding(Finding finding) {
+        stage.add(new Passed(finding));
     }
 
     /** Hands on everything still pending, in order. */
     void flush() {
-        submit();
-        while (!pending.isEmpty()) {
-            deliver(pending.poll());
-        }
+        stage.flush();
     }
 
-    private void add(Found found) {
-        batch.add(found);
-        if (batch.size() == BATCH) {
-            submit();
-            while (pending.size() > IN_FLIGHT || (!pending.isEmpty() && pending.peek().isDone())) {
-                deliver(pending.poll());
-            }
+    /** The capture's buffer is reused for the next frame: the bytes are copied, into the current chunk if they fit. */
+    private Raw copy(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport, byte[] d,
+                     int at, int len, List<SipParseException> framing) {
+        if (len > CHUNK / 4) {
+            return new Raw(frame, timeNanos, source, destination, transport, Arrays.copyOfRange(d, at, at + len), 0,
+                    len, framing);
         }
+        if (chunkUsed + len > CHUNK) {
+            // The old chunk stays reachable from the messages in it until they are parsed; it is never written again.
+            chunk = new byte[CHUNK];
+            chunkUsed = 0;
+        }
+        System.arraycopy(d, at, chunk, chunkUsed, len);
+        var raw = new Raw(frame, timeNanos, source, destination, transport, chunk, chunkUsed, len, framing);
+        chunkUsed += len;
+        return raw;
     }
 
-    private void submit() {
-        if (batch.isEmpty()) {
-            return;
+    private Object parse(Found f) {
+        if (f instanceof Passed passed) {
+            return passed.event();
         }
-        List<Found> work = batch;
-        batch = new ArrayList<>(BATCH);
-        if (workers == null) {
-            parseAll(work).forEach(out);
-        } else {
-            pending.add(workers.submit(() -> parseAll(work)));
-        }
-    }
-
-    private void deliver(Future<List<LadderEvent>> done) {
+        var raw = (Raw) f;
         try {
-            done.get().forEach(out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while parsing", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("parser failed", e.getCause());
+            return parse(raw);
+        } catch (RuntimeException e) {
+            // The parser reports bad input as ParseResult.Failed; anything else is a bug, and costs this one message
+            // only.
+            return unreadable(raw, e);
         }
-    }
-
-    private List<LadderEvent> parseAll(List<Found> work) {
-        var events = new ArrayList<LadderEvent>(work.size());
-        for (Found f : work) {
-            if (f instanceof Raw raw) {
-                try {
-                    events.add(parse(raw));
-                } catch (RuntimeException e) {
-                    // The parser reports bad input as ParseResult.Failed; anything else is a bug, and costs
-                    // this one message only.
-                    events.add(unreadable(raw, e));
-                }
-            } else {
-                events.add(((Passed) f).event());
-            }
-        }
-        return events;
     }
 
     private CapturedMessage parse(Raw m) {
         byte[] d = m.bytes();
-        byte[] text = keepText ? d : NO_TEXT;
-        ParseResult r = lenient.parse(d);
+        int at = m.at();
+        int len = m.length();
+        byte[] text = keepText ? Arrays.copyOfRange(d, at, at + len) : NO_TEXT;
+        if (canonicalScan && m.framing().isEmpty()) {
+            MessageFacts facts = scan(d, at, len);
+            if (facts != null) {
+                return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), true,
+                        List.of(), false, facts.resolve(), text);
+            }
+        }
+        ParseResult r = lenient.parse(d, at, len);
         if (!m.framing().isEmpty()) {
             var violations = new ArrayList<>(m.framing());
             MessageFacts facts;
@@ -147,36 +137,38 @@ final class MessageParsing implements AutoCloseable {
                 violations.addAll(p.tolerated());
                 facts = MessageFacts.of(p.message());
             } else {
-                var f = (ParseResult.Failed) r;
-                facts = MessageFacts.ofPartial(f.isRequest(), f.method().orElse(""), f.partialHeaders());
+                var failed = (ParseResult.Failed) r;
+                facts = MessageFacts.ofPartial(failed.isRequest(), failed.method().orElse(""), failed.partialHeaders());
             }
             return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
-                    violations, true, facts, text);
+                    violations, true, facts.resolve(), text);
         }
         if (r instanceof ParseResult.Parsed p) {
             // Strict when serving, lenient when analyzing: a message with violations is parsed once more the way
             // the server would, to tell what a server refuses from what it only frowns upon.
-            boolean refused = !p.tolerated().isEmpty() && strict.parse(d) instanceof ParseResult.Failed;
+            boolean refused = !p.tolerated().isEmpty() && strict.parse(d, at, len) instanceof ParseResult.Failed;
             return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), true,
-                    p.tolerated(), refused, MessageFacts.of(p.message()), text);
+                    p.tolerated(), refused, MessageFacts.of(p.message()).resolve(), text);
         }
-        var f = (ParseResult.Failed) r;
+        var failed = (ParseResult.Failed) r;
         return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
-                List.of(f.error()), true, MessageFacts.ofPartial(f.isRequest(), f.method().orElse(""),
-                f.partialHeaders()), text);
+                List.of(failed.error()), true, MessageFacts.ofPartial(failed.isRequest(), failed.method().orElse(""),
+                failed.partialHeaders()).resolve(), text);
+    }
+
+    /** The scanner must never cost a message: should it fail on some input, the full parser takes the message. */
+    private static MessageFacts scan(byte[] d, int at, int len) {
+        try {
+            return CanonicalScanner.scan(d, at, len);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private CapturedMessage unreadable(Raw m, RuntimeException e) {
         var why = new SipParseException(io.sipreg.message.Violation.BAD_START_LINE, 0, "unreadable (" + e + ")");
         return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
                 List.of(why), true, MessageFacts.ofPartial(true, "", io.sipreg.message.Headers.EMPTY),
-                keepText ? m.bytes() : NO_TEXT);
-    }
-
-    @Override
-    public void close() {
-        if (workers != null) {
-            workers.shutdownNow();
-        }
+                keepText ? Arrays.copyOfRange(m.bytes(), m.at(), m.at() + m.length()) : NO_TEXT);
     }
 }

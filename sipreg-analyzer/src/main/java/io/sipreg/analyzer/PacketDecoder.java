@@ -28,19 +28,34 @@ final class PacketDecoder {
         void unsupportedLinkType(int linkType);
     }
 
-    /** The source and destination address of the packet being decoded; Endpoints are made on demand. */
+    /**
+     * The source and destination address of the packet being decoded; Endpoints are made on demand. A capture
+     * repeats the same few addresses, so an IPv4 endpoint made recently is handed out again (they are immutable).
+     */
     static final class Addresses {
         private boolean v6;
         private byte[] d;
         private int sourceAt;
         private int destinationAt;
+        private final Endpoint[] recent = new Endpoint[256];
 
         Endpoint source(int port) {
-            return v6 ? Endpoint.ipv6(d, sourceAt, port) : Endpoint.ipv4(d, sourceAt, port);
+            return v6 ? Endpoint.ipv6(d, sourceAt, port) : ipv4(sourceAt, port);
         }
 
         Endpoint destination(int port) {
-            return v6 ? Endpoint.ipv6(d, destinationAt, port) : Endpoint.ipv4(d, destinationAt, port);
+            return v6 ? Endpoint.ipv6(d, destinationAt, port) : ipv4(destinationAt, port);
+        }
+
+        private Endpoint ipv4(int at, int port) {
+            long address = Bytes.i32(d, at) & 0xFFFF_FFFFL;
+            int slot = (int) (address ^ (address >>> 8) ^ port ^ (port >>> 8)) & (recent.length - 1);
+            Endpoint e = recent[slot];
+            if (e == null || e.v6() || e.lo() != address || e.port() != port) {
+                e = Endpoint.ipv4(d, at, port);
+                recent[slot] = e;
+            }
+            return e;
         }
 
         private Addresses set(boolean isV6, byte[] data, int source, int destination) {
