@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoEventLoop;
@@ -520,7 +521,8 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             log.trace("{} sending:\n{}", flow, Redaction.of(wire));
         }
         var result = new CompletableFuture<Void>();
-        channel.writeAndFlush(message).addListener(f -> {
+        ChannelPromise promise = channel.newPromise();
+        promise.addListener(f -> {
             if (f.isSuccess()) {
                 result.complete(null);
             } else {
@@ -529,6 +531,11 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 result.completeExceptionally(f.cause());
             }
         });
+        if (flow.transport() == Transport.UDP && !channel.eventLoop().inEventLoop()) {
+            OffLoopWrites.of(channel).write(message, promise);
+        } else {
+            channel.writeAndFlush(message, promise);
+        }
         return result;
     }
 

@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -66,6 +67,28 @@ class SipTransportLoopbackTest {
             assertThat(listener.address().getAddress()).isEqualTo(InetAddress.getLoopbackAddress());
             assertThat(listener.address().getPort()).isPositive();
         });
+    }
+
+    @ParameterizedTest(name = "native={0}") // sends from other threads (200 OKs after a commit) are gathered, in order
+    @ValueSource(booleans = {true, false})
+    void manySendsFromAnotherThreadAllArriveInOrderAndCompleteTheirFutures(boolean nativeTransport) throws Exception {
+        InetSocketAddress server = start(config(nativeTransport), "udp:127.0.0.1:0").get(0).address();
+        try (var device = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            device.setSoTimeout(TIMEOUT_MS);
+            device.setReceiveBufferSize(1 << 20);
+            var flow = new Flow(Transport.UDP, server, (InetSocketAddress) device.getLocalSocketAddress(), 0);
+            var sent = new ArrayList<java.util.concurrent.CompletableFuture<Void>>();
+            for (int i = 0; i < 200; i++) {
+                sent.add(transport.sendBytes(flow, bytes("OPTIONS sip:d SIP/2.0\r\nCall-ID: c" + i + "\r\n\r\n")));
+            }
+            for (int i = 0; i < 200; i++) {
+                var packet = new DatagramPacket(new byte[2048], 2048);
+                device.receive(packet);
+                assertThat(new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8))
+                        .contains("Call-ID: c" + i + "\r\n");
+            }
+            assertThat(sent).allSatisfy(f -> assertThat(f).succeedsWithin(java.time.Duration.ofSeconds(5)));
+        }
     }
 
     @ParameterizedTest(name = "native={0}") // overload shedding counts one read, not every datagram ever read
