@@ -379,38 +379,38 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     @Override
     public Optional<User> find(String username, String domain) {
         String d = domain.toLowerCase(java.util.Locale.ROOT);
-        long now = System.nanoTime();
-        long checked = usersCheckedAt;
-        if (now - checked >= USERS_CHECK_INTERVAL_NANOS) {
-            usersCheckedAt = now;
+        if (System.nanoTime() - usersCheckedAt >= USERS_CHECK_INTERVAL_NANOS) {
             read(r -> {
-                long dataVersion = r.dataVersion();
-                if (dataVersion != r.lastDataVersion) {
-                    r.lastDataVersion = dataVersion;
-                    userCache.validate(r.usersVersion());
-                }
+                checkUsersVersion(r);
                 return null;
             });
         }
-        try {
-            return userCache.find(username, d, (u, dom) -> read(r -> r.findUser(u, dom)));
-        } catch (SQLException e) {
-            throw new StoreException(file + ": read failed: " + e.getMessage(), e);   // read() already wraps them
-        }
+        return userCache.find(username, d, (u, dom) -> read(r -> r.findUser(u, dom)));
     }
 
     /** Reads the whole users table into the cache when it fits (see {@link UserCache}). */
     private void preloadUsers() {
         read(r -> {
-            r.lastDataVersion = r.dataVersion();
-            long version = r.usersVersion();
-            userCache.validate(version);
+            long version = checkUsersVersion(r);
             if (r.countUsers() < UserCache.capacity()) {
                 userCache.fill(version, r.users());
             }
             return null;
         });
+    }
+
+    /**
+     * Tells the cache the users version when the database changed since this connection last looked (any commit,
+     * ours or another process's, moves {@code data_version}); returns the version the cache now holds.
+     */
+    private long checkUsersVersion(Reader r) throws SQLException {
         usersCheckedAt = System.nanoTime();
+        long dataVersion = r.dataVersion();
+        if (dataVersion != r.lastDataVersion) {
+            r.lastDataVersion = dataVersion;
+            userCache.validate(r.usersVersion());
+        }
+        return userCache.version();
     }
 
     @Override

@@ -1,10 +1,10 @@
 package io.sipreg.registrar;
 
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 
 /**
  * Users as last read from the database, found or not, so that authenticating a REGISTER needs no query while the
@@ -20,10 +20,6 @@ final class UserCache {
     /** Bounds the memory a flood of made-up usernames can take; past it the cache simply starts over. */
     private static final int MAX_ENTRIES = 200_000;
 
-    interface Loader {
-        Optional<User> load(String username, String domain) throws SQLException;
-    }
-
     private final ConcurrentHashMap<String, Optional<User>> users = new ConcurrentHashMap<>();
     /** Moves before every clear, so a load that raced with one can tell and not leave a stale entry behind. */
     private final AtomicLong epoch = new AtomicLong();
@@ -37,6 +33,11 @@ final class UserCache {
             version = currentVersion;
             invalidate();
         }
+    }
+
+    /** The users version last recorded by {@link #validate}. */
+    long version() {
+        return version;
     }
 
     void invalidate() {
@@ -67,7 +68,8 @@ final class UserCache {
         return MAX_ENTRIES;
     }
 
-    Optional<User> find(String username, String domain, Loader loader) throws SQLException {
+    /** {@code load} reads one user from the database (username, domain) when the cache cannot answer. */
+    Optional<User> find(String username, String domain, BiFunction<String, String, Optional<User>> load) {
         String key = username + '\n' + domain;
         Optional<User> cached = users.get(key);
         if (cached != null) {
@@ -77,7 +79,7 @@ final class UserCache {
             return Optional.empty();
         }
         long before = epoch.get();
-        Optional<User> loaded = loader.load(username, domain);
+        Optional<User> loaded = load.apply(username, domain);
         if (users.size() >= MAX_ENTRIES) {
             invalidate();
         }
