@@ -1,5 +1,6 @@
 package io.sipreg.registrar;
 
+import io.sipreg.transport.GatheredSends;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -1182,13 +1183,17 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 } catch (RuntimeException e) {
                     log.warn("commit listener failed: {}", e.toString());
                 }
-                for (Task t : batch) {
-                    try {
-                        t.committed();
-                    } catch (RuntimeException e) {
-                        log.error("{}: completing a committed write failed", file, e);
+                // The 200 OKs of the whole batch go to the event loops together (one wake-up, not one each).
+                List<Task> done = batch;
+                GatheredSends.during(() -> {
+                    for (Task t : done) {
+                        try {
+                            t.committed();
+                        } catch (RuntimeException e) {
+                            log.error("{}: completing a committed write failed", file, e);
+                        }
                     }
-                }
+                });
                 return;
             }
         }

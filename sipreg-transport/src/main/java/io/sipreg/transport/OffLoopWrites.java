@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and one flush. Most 200 OKs are sent this way: a registration is answered once its binding is committed, on the
  * store's writer thread, which completes a whole group commit at once. Netty would make each write a task of its own,
  * and on a virtual machine every wake-up of the loop (an eventfd write, an epoll return) costs more than the send.
- * Writes keep their order; each still completes its own promise.
+ * Writes keep their order; each still completes its own promise. A thread that sends many at once can gather them
+ * further ({@link GatheredSends}): then they cost one wake-up in all.
  */
 final class OffLoopWrites {
     private static final AttributeKey<OffLoopWrites> KEY = AttributeKey.valueOf(OffLoopWrites.class, "writes");
@@ -45,6 +46,13 @@ final class OffLoopWrites {
     /** Writes and flushes {@code message} on the channel's loop, with the others handed over meanwhile. */
     void write(Object message, ChannelPromise promise) {
         pending.add(new Pending(message, promise));
+        if (!GatheredSends.defer(this)) {
+            scheduleDrain();
+        }
+    }
+
+    /** Has the loop send what is pending, unless a drain is already on its way. */
+    void scheduleDrain() {
         if (drainScheduled.compareAndSet(false, true)) {
             try {
                 channel.eventLoop().execute(this::drain);
