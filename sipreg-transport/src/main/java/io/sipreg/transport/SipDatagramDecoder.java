@@ -21,16 +21,22 @@ import org.slf4j.LoggerFactory;
  * One datagram is one message (RFC 3261 §18.3 for UDP: the datagram bounds it). One instance serves every UDP
  * socket; the only state is each socket's count of datagrams read in the current burst.
  *
- * <p>A socket is read until it is empty. When one read goes on for more than {@code burstShedding} datagrams the
- * socket is far behind: answering each request (even with a 503) costs more than its retransmission, and while the
- * loop reads nothing else on it runs. Requests without credentials (new registrations, whose challenge is the first
- * thing to give up) are then dropped before they are parsed; beyond four times the threshold every request is.
+ * <p>A socket is read {@link #READS_PER_WAKEUP} datagrams at a time. A read that fills that many leaves more behind;
+ * the datagrams of such reads in a row are the socket's backlog, and a read that ends short (the socket is empty)
+ * clears it. When the backlog passes {@code burstShedding} datagrams the socket is far behind: answering each request
+ * (even with a 503) costs more than its retransmission. Requests without credentials (new registrations, whose
+ * challenge is the first thing to give up) are then dropped before they are parsed; beyond four times the threshold
+ * every request is.
  * Responses (answers to our keepalive OPTIONS) and keepalives are always read, so bindings are not lost to the flood.
  */
 @ChannelHandler.Sharable
 final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
     private static final Logger log = LoggerFactory.getLogger(SipDatagramDecoder.class);
 
+    /** Datagrams read from one socket per wake-up of its event loop, before the loop's queued tasks run. */
+    static final int READS_PER_WAKEUP = 64;
+
+    /** Per socket: [0] datagrams of the current read, [1] of the full reads just before it (the backlog). */
     private static final AttributeKey<int[]> BURST = AttributeKey.valueOf(SipDatagramDecoder.class, "burst");
     private static final long SHED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final byte[] AUTHORIZATION = "authorization".getBytes(StandardCharsets.US_ASCII);
@@ -45,7 +51,7 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         this(parser, counters, 0);
     }
 
-    /** @param burstShedding datagrams of one read after which requests are shed (see above); 0 never sheds */
+    /** @param burstShedding backlog of datagrams after which requests are shed (see above); 0 never sheds */
     SipDatagramDecoder(SipParser parser, Counters counters, int burstShedding) {
         super(DatagramPacket.class);
         this.parser = parser;
@@ -55,9 +61,10 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        // The socket is empty: the burst is over.
+        // A read that stopped short of the limit emptied the socket: the backlog is gone.
         int[] burst = ctx.channel().attr(BURST).get();
         if (burst != null) {
+            burst[1] = burst[0] >= READS_PER_WAKEUP ? burst[1] + burst[0] : 0;
             burst[0] = 0;
         }
         super.channelReadComplete(ctx);
@@ -103,10 +110,10 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         }
         int[] burst = ctx.channel().attr(BURST).get();
         if (burst == null) {
-            burst = new int[1];
+            burst = new int[2];
             ctx.channel().attr(BURST).set(burst);
         }
-        int read = ++burst[0];
+        int read = ++burst[0] + burst[1];
         if (read <= burstShedding || isResponse(content)
                 || read <= 4 * burstShedding && hasCredentials(content)) {
             return false;
@@ -115,7 +122,7 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         long now = System.nanoTime();
         long last = lastShedLog.get();
         if (now - last >= SHED_LOG_INTERVAL_NANOS && lastShedLog.compareAndSet(last, now)) {
-            log.warn("udp {}: {} datagrams in one read, far behind; dropping {} unparsed until it catches up "
+            log.warn("udp {}: {} datagrams read without emptying the socket, far behind; dropping {} unparsed until it catches up "
                             + "({} dropped so far)", ctx.channel().localAddress(), read,
                     read <= 4 * burstShedding ? "requests without credentials" : "all requests",
                     counters.shed.sum());

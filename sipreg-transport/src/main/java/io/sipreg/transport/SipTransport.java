@@ -442,7 +442,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 .group(group)
                 .channelFactory(() -> stack.datagramChannel(family))
                 .option(ChannelOption.SO_RCVBUF, config.udpReceiveBufferBytes())
-                .option(ChannelOption.RECVBUF_ALLOCATOR, drainingDatagramReads(config))
+                .option(ChannelOption.RECVBUF_ALLOCATOR, boundedDatagramReads(config))
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel channel) {
@@ -453,17 +453,18 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     }
 
     /**
-     * One datagram per read, and reads until the socket is empty. Netty's epoll is edge-triggered and its datagram
-     * channel does not come back for what it left unread: with the default of 16 reads per wake-up, or a read loop
-     * that stops at a datagram shorter than the buffer, the rest waits for the next datagram to arrive. Under load
-     * that backlog became a standing queue (401s read 400-600 ms late at 4,000 registrations/s, then
-     * retransmissions on top); reading to the end keeps it empty. One byte over the limit lets the parser see an
+     * One datagram per read, at most {@link SipDatagramDecoder#READS_PER_WAKEUP} per wake-up of the loop. Epoll is
+     * level-triggered in Netty 4.2, so what is left comes back at the loop's next turn, after the tasks queued
+     * meanwhile (the 200 OKs the store's writer hands over, timers). Reading each socket until it was empty starved
+     * them: with two busy sockets a loop could read for half a second while the 200 OKs it had to send waited, and
+     * came out as retransmissions. The read does not stop at a datagram shorter than the buffer
+     * (respectMaybeMoreData off): that would read one per wake-up. One byte over the limit lets the parser see an
      * oversized datagram.
      */
-    private static FixedRecvByteBufAllocator drainingDatagramReads(TransportConfig config) {
+    private static FixedRecvByteBufAllocator boundedDatagramReads(TransportConfig config) {
         var allocator = new FixedRecvByteBufAllocator(Math.min(config.limits().maxMessageBytes() + 1, 65_536));
         allocator.respectMaybeMoreData(false);
-        allocator.maxMessagesPerRead(Integer.MAX_VALUE);
+        allocator.maxMessagesPerRead(SipDatagramDecoder.READS_PER_WAKEUP);
         return allocator;
     }
 

@@ -178,6 +178,28 @@ class SipDatagramDecoderTest {
         assertThat((Object) channel.readInbound()).isNotNull();
     }
 
+    @Test // reads are bounded per wake-up: full reads in a row add up to the backlog; a short one clears it
+    void countsTheBacklogAcrossFullReadsUntilOneEndsShort() {
+        var channel = new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters, 100));
+        byte[] fresh = bytes(SipText.register("UDP", "z9hG4bKnew"));
+        var full = new Object[SipDatagramDecoder.READS_PER_WAKEUP];
+
+        for (int read = 0; read < 2; read++) {
+            for (int i = 0; i < full.length; i++) {
+                full[i] = datagram(fresh);
+            }
+            channel.writeInbound(full);   // one read that filled the limit, then channelReadComplete
+        }
+        // 128 read without the socket emptying: those past 100 were shed.
+        assertThat(counters.shed.sum()).isEqualTo(2L * SipDatagramDecoder.READS_PER_WAKEUP - 100);
+
+        channel.writeInbound(datagram(fresh), datagram(fresh));   // a short read: the socket is empty again
+        channel.writeInbound(datagram(fresh));
+        assertThat(counters.shed.sum()).isEqualTo(2L * SipDatagramDecoder.READS_PER_WAKEUP - 100 + 2);
+        channel.writeInbound(datagram(fresh));
+        assertThat(counters.shed.sum()).isEqualTo(2L * SipDatagramDecoder.READS_PER_WAKEUP - 100 + 2);
+    }
+
     @Test
     void recognisesCredentialsByTheHeaderNameAtALineStart() {
         assertThat(SipDatagramDecoder.hasCredentials(Unpooled.wrappedBuffer(bytes(
