@@ -71,6 +71,24 @@ class SqliteStoreTest extends LocationStoreContract {
         assertThat(open().bindings(AOR)).extracting(Binding::contactUri).containsExactly("sip:alice@10.0.0.6:5060");
     }
 
+    @Test // the index skips its pass over every AOR until something can have expired, and never misses one
+    void purgesEachBindingOnceItsExpiryHasPassedWhateverWasAddedBetweenPurges() {
+        SqliteStore store = openSqlite();
+        write(store, binding("sip:alice@10.0.0.5:5060", 60, 1));
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(store.removeExpired(clock.instant())).isZero();
+        write(store, binding("sip:alice@10.0.0.6:5060", 10, 1));   // expires at 40 s, before the first one
+
+        clock.advance(Duration.ofSeconds(15));
+        assertThat(store.removeExpired(clock.instant())).isEqualTo(1);
+        assertThat(store.indexedBindings()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(14));
+        assertThat(store.removeExpired(clock.instant())).isZero();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(store.removeExpired(clock.instant())).isEqualTo(1);
+        assertThat(store.indexedBindings()).isZero();
+    }
+
     @Test // a sipreg.db of the first release (schema 1) opens, gains the nat column, and its bindings are judged
     void upgradesASchemaOneDatabaseAndMarksItsNatBindings() throws Exception {
         long expires = clock.millis() + 3_600_000;
