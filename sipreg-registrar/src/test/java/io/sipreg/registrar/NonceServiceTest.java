@@ -97,6 +97,22 @@ class NonceServiceTest {
         assertThat(small.acceptCount(fresh, "example.com", small.check(fresh, "example.com").issuedAtMillis(), 1)).isTrue();
     }
 
+    @Test // a count survives its generation's retirement: a replay is still refused, a higher count still taken
+    void aCountInTheRetiredGenerationStillRefusesAReplay() {
+        var small = NonceService.withCapacity(secret, Duration.ofSeconds(300), clock, 4);
+        String first = small.issue("example.com");
+        long issued = small.check(first, "example.com").issuedAtMillis();
+        assertThat(small.acceptCount(first, "example.com", issued, 1)).isTrue();
+        for (int i = 0; i < 2; i++) {   // the second fills the generation; the next count retires it
+            String n = small.issue("example.com");
+            small.acceptCount(n, "example.com", small.check(n, "example.com").issuedAtMillis(), 1);
+        }
+
+        assertThat(small.acceptCount(first, "example.com", issued, 1)).isFalse();
+        assertThat(small.acceptCount(first, "example.com", issued, 2)).isTrue();
+        assertThat(small.trackedNonces()).isEqualTo(3);
+    }
+
     @Test // a tracked nonce skips the MAC check, but still ages and still belongs to one realm
     void aTrackedNonceStillGoesStaleAndStaysInItsRealm() {
         String nonce = nonces.issue("example.com");
