@@ -34,9 +34,10 @@ def cmd_users(n, w, domain, out):
             sink.write(f"{user};{domain};{password};[authentication username={user} password={password}]\n")
 
 
-def cmd_inj(pool, count, tag, out):
+def cmd_inj(pool, count, tag, out, laps="new"):
     """A SIPp injection file of COUNT registrations taken from POOL in order. The 5th field goes into the Contact
-    (;b=TAG), so every REGISTER is a new binding; past the end of the pool it starts again with TAG.2, TAG.3 ..."""
+    (;b=TAG), so every REGISTER is a new binding; past the end of the pool it starts again with TAG.2, TAG.3 ...
+    With LAPS "same" it starts again with TAG itself: each further lap replaces the bindings of the first."""
     count = int(count)
     with open(pool) as f:
         lines = f.read().splitlines()
@@ -44,7 +45,7 @@ def cmd_inj(pool, count, tag, out):
         o.write("SEQUENTIAL\n")
         for i in range(count):
             lap = i // len(lines)
-            o.write(f"{lines[i % len(lines)]};{tag if lap == 0 else f'{tag}.{lap + 1}'}\n")
+            o.write(f"{lines[i % len(lines)]};{tag if lap == 0 or laps == 'same' else f'{tag}.{lap + 1}'}\n")
     print(min(count, len(lines)))  # distinct addresses-of-record
 
 
