@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One datagram is one message (RFC 3261 §18.3 for UDP: the datagram bounds it). One instance serves every UDP
- * socket; the only state is each socket's count of datagrams read in the current burst.
+ * socket; the only state is each socket's count of datagrams read in the current read and its backlog.
  *
  * <p>A socket is read {@link #READS_PER_WAKEUP} datagrams at a time. A read that fills that many leaves more behind;
  * the datagrams of such reads in a row are the socket's backlog, and a read that ends short (the socket is empty)
@@ -122,8 +122,8 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         long now = System.nanoTime();
         long last = lastShedLog.get();
         if (now - last >= SHED_LOG_INTERVAL_NANOS && lastShedLog.compareAndSet(last, now)) {
-            log.warn("udp {}: {} datagrams read without emptying the socket, far behind; dropping {} unparsed until it catches up "
-                            + "({} dropped so far)", ctx.channel().localAddress(), read,
+            log.warn("udp {}: {} datagrams read without emptying the socket, far behind; dropping {} unparsed until "
+                            + "it catches up ({} dropped so far)", ctx.channel().localAddress(), read,
                     read <= 4 * burstShedding ? "requests without credentials" : "all requests",
                     counters.shed.sum());
         }
