@@ -177,12 +177,7 @@ final class BindingIndex {
         earliestExpiry.reset();
         int[] removed = {0};
         for (var entry : byAor.entrySet()) {
-            for (Binding b : entry.getValue()) {
-                if (!b.isExpiredAt(nowMillis)) {
-                    earliestExpiry.accumulate(b.expiresAt());
-                }
-            }
-            if (anyExpired(entry.getValue(), nowMillis)) {
+            if (boundAndAnyExpired(entry.getValue(), nowMillis)) {
                 byAor.computeIfPresent(entry.getKey(), (key, list) -> {
                     var kept = new ArrayList<Binding>(list.size());
                     for (Binding b : list) {
@@ -201,13 +196,17 @@ final class BindingIndex {
         return removed[0];
     }
 
-    private static boolean anyExpired(List<Binding> list, long nowMillis) {
+    /** Lowers the expiry bound to the unexpired bindings of {@code list}; whether any of them has expired. */
+    private boolean boundAndAnyExpired(List<Binding> list, long nowMillis) {
+        boolean expired = false;
         for (Binding b : list) {
             if (b.isExpiredAt(nowMillis)) {
-                return true;
+                expired = true;
+            } else {
+                earliestExpiry.accumulate(b.expiresAt());
             }
         }
-        return false;
+        return expired;
     }
 
     private static boolean containsKey(List<Binding> list, Binding binding) {
