@@ -75,13 +75,15 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         ByteBuf content = packet.content();
         Flow flow = null;
         try {
+            // Every datagram counts towards the read, keepalives too: a read filled with them still left more behind.
+            int backlog = countRead(ctx);
             if (isCrlfOnly(content)) {
                 // RFC 5626 §3.5.1 defines CRLF keepalives for streams, but many devices also send them over
                 // UDP to hold their NAT binding open. Nothing to answer.
                 counters.keepalives.increment();
                 return;
             }
-            if (shed(ctx, content, packet.sender())) {
+            if (shed(ctx, backlog, content, packet.sender())) {
                 return;
             }
             // The parser gets an array of its own: it may keep slices of it in the message it returns.
@@ -103,17 +105,21 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         }
     }
 
-    /** Whether to drop this datagram unparsed: its socket is far behind and it is a request that can wait. */
-    private boolean shed(ChannelHandlerContext ctx, ByteBuf content, InetSocketAddress sender) {
+    /** Counts this datagram in its socket's current read; returns the socket's backlog with it (0: not counted). */
+    private int countRead(ChannelHandlerContext ctx) {
         if (burstShedding <= 0) {
-            return false;
+            return 0;
         }
         int[] burst = ctx.channel().attr(BURST).get();
         if (burst == null) {
             burst = new int[2];
             ctx.channel().attr(BURST).set(burst);
         }
-        int read = ++burst[0] + burst[1];
+        return ++burst[0] + burst[1];
+    }
+
+    /** Whether to drop this datagram unparsed: its socket is far behind and it is a request that can wait. */
+    private boolean shed(ChannelHandlerContext ctx, int read, ByteBuf content, InetSocketAddress sender) {
         if (read <= burstShedding || isResponse(content)
                 || read <= 4 * burstShedding && hasCredentials(content)) {
             return false;

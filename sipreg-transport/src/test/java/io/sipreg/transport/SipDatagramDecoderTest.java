@@ -200,6 +200,22 @@ class SipDatagramDecoderTest {
         assertThat(counters.shed.sum()).isEqualTo(2L * SipDatagramDecoder.READS_PER_WAKEUP - 100 + 2);
     }
 
+    @Test // a keepalive is a datagram of the read like any other: a read it helps fill was not the socket emptying
+    void keepalivesCountTowardsAFullRead() {
+        var channel = new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters, 100));
+        byte[] fresh = bytes(SipText.register("UDP", "z9hG4bKnew"));
+        var full = new Object[SipDatagramDecoder.READS_PER_WAKEUP];
+        for (int read = 0; read < 2; read++) {
+            for (int i = 0; i < full.length; i++) {
+                full[i] = datagram(i == 0 ? bytes("\r\n\r\n") : fresh);
+            }
+            channel.writeInbound(full);
+        }
+
+        assertThat(counters.keepalives.sum()).isEqualTo(2);
+        assertThat(counters.shed.sum()).isEqualTo(2L * SipDatagramDecoder.READS_PER_WAKEUP - 100);
+    }
+
     @Test
     void recognisesCredentialsByTheHeaderNameAtALineStart() {
         assertThat(SipDatagramDecoder.hasCredentials(Unpooled.wrappedBuffer(bytes(
