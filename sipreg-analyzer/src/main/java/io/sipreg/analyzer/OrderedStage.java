@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -14,6 +14,10 @@ import java.util.function.Function;
  * calling thread goes on, and the results are handed on strictly in the order the items came, on the calling
  * thread. At most {@code inFlight} batches are pending, so memory stays bounded. Without workers, each batch is
  * worked on where it fills, which gives the very same results in the very same order.
+ *
+ * <p>When the calling thread has to wait for the oldest batch, it works on pending batches no worker has started
+ * rather than sleep: on a machine with as many cores as threads the work then splits itself between the calling
+ * thread and the workers, whichever stage is the heavier one.
  */
 final class OrderedStage<I, O> {
     private final ExecutorService workers;
@@ -21,7 +25,7 @@ final class OrderedStage<I, O> {
     private final int inFlight;
     private final Function<I, O> work;
     private final Consumer<O> out;
-    private final ArrayDeque<Future<List<O>>> pending = new ArrayDeque<>();
+    private final ArrayDeque<FutureTask<List<O>>> pending = new ArrayDeque<>();
     private List<I> batch;
 
     /** {@code workers} null works on the calling thread. */
@@ -61,7 +65,9 @@ final class OrderedStage<I, O> {
         if (workers == null) {
             workAll(items).forEach(out);
         } else {
-            pending.add(workers.submit(() -> workAll(items)));
+            var task = new FutureTask<>(() -> workAll(items));
+            pending.add(task);
+            workers.execute(task);
         }
     }
 
@@ -73,7 +79,13 @@ final class OrderedStage<I, O> {
         return results;
     }
 
-    private void deliver(Future<List<O>> done) {
+    private void deliver(FutureTask<List<O>> done) {
+        // Help before waiting: run what no worker has taken yet, this batch first. run() returns at once on a task
+        // a worker runs or ran, and a task run here is a no-op when a worker dequeues it later.
+        done.run();
+        for (var it = pending.iterator(); !done.isDone() && it.hasNext(); ) {
+            it.next().run();
+        }
         List<O> results;
         try {
             results = done.get();
