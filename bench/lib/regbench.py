@@ -342,7 +342,7 @@ def cmd_report(result_json):
     r = json.load(open(result_json))
     regs = r["registrars"]
     cols = ["max auth-reg/s", "limited by", "401 p50/p99 ms", "200 p50/p99 ms", "CPU us/reg",
-            "RSS B/binding", "PSS B/binding", "heap B/binding"]
+            "RSS B/binding", "PSS B/binding", "heap B/binding", "heap B/binding at rest"]
     rows = []
     for name in ("sipreg", "kamailio"):
         if name not in regs:
@@ -356,7 +356,7 @@ def cmd_report(result_json):
                      f"{_fmt(l2.get('p50_ms'), 2)}/{_fmt(l2.get('p99_ms'), 2)}",
                      _fmt(g.get("cpu_us_per_reg"), 0),
                      _fmt(mem.get("rss_bytes_per_binding")), _fmt(mem.get("pss_bytes_per_binding")),
-                     _fmt(mem.get("heap_bytes_per_binding"))])
+                     _fmt(mem.get("heap_bytes_per_binding")), _fmt(mem.get("heap_bytes_per_binding_at_rest"))])
     if "sipreg" in regs and "kamailio" in regs:
         s, k = regs["sipreg"], regs["kamailio"]
         sl, kl = s.get("latency") or {}, k.get("latency") or {}
@@ -370,7 +370,8 @@ def cmd_report(result_json):
                      _ratio(s.get("cpu_us_per_reg"), k.get("cpu_us_per_reg"), 1),
                      _ratio(sm.get("rss_bytes_per_binding"), km.get("rss_bytes_per_binding"), 1),
                      _ratio(sm.get("pss_bytes_per_binding"), km.get("pss_bytes_per_binding"), 1),
-                     _ratio(sm.get("heap_bytes_per_binding"), km.get("heap_bytes_per_binding"), 1)])
+                     _ratio(sm.get("heap_bytes_per_binding"), km.get("heap_bytes_per_binding"), 1),
+                     _ratio(sm.get("heap_bytes_per_binding_at_rest"), km.get("heap_bytes_per_binding_at_rest"), 1)])
     widths = [max(len(str(x)) for x in col) for col in zip(["registrar"] + cols, *rows)]
     line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     print(line(["registrar"] + cols))
@@ -378,7 +379,7 @@ def cmd_report(result_json):
         print(line(row))
     print()
     print("heap B/binding: Java heap after a full GC for sipreg; Kamailio's shared-memory allocator (real_used) for"
-          " Kamailio.")
+          " Kamailio; right after the load, and at rest (40 s later, when the load's transactions have ended).")
     print("RSS and PSS are summed over all processes of a registrar (Kamailio: main + workers + helpers; summed RSS"
           " counts its shared memory once per process). Kamailio's shared memory was touched when it loaded the"
           " users, so its RSS/PSS growth understates its bindings' size; its real_used does not.")
@@ -433,6 +434,14 @@ def cmd_summarize(name, steps_jsonl, fill_json, out_json):
                 mem["heap_bytes_per_binding"] = round((m1["heap_used_kib"] - m0["heap_used_kib"]) * 1024 / n)
             if "shm_real_used" in m0:
                 mem["heap_bytes_per_binding"] = round((m1["shm_real_used"] - m0["shm_real_used"]) / n)
+            m2 = f.get("mem_rest") or {}
+            if m2:
+                # Once the load's transactions have ended: what the bindings themselves cost.
+                mem["rss_bytes_per_binding_at_rest"] = round((m2["rss_kib"] - m0["rss_kib"]) * 1024 / n)
+                if "heap_used_kib" in m0:
+                    mem["heap_bytes_per_binding_at_rest"] = round((m2["heap_used_kib"] - m0["heap_used_kib"]) * 1024 / n)
+                if "shm_real_used" in m0:
+                    mem["heap_bytes_per_binding_at_rest"] = round((m2["shm_real_used"] - m0["shm_real_used"]) / n)
             g["memory"] = mem
         if f.get("verdict") != "pass":
             g["notes"].append(f"latency/memory phase at {f['target_rate']}/s was not clean: failed {f['failed']}, "
