@@ -182,13 +182,9 @@ class SipDatagramDecoderTest {
     void countsTheBacklogAcrossFullReadsUntilOneEndsShort() {
         var channel = new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters, 100));
         byte[] fresh = bytes(SipText.register("UDP", "z9hG4bKnew"));
-        var full = new Object[SipDatagramDecoder.READS_PER_WAKEUP];
 
         for (int read = 0; read < 2; read++) {
-            for (int i = 0; i < full.length; i++) {
-                full[i] = datagram(fresh);
-            }
-            channel.writeInbound(full);   // one read that filled the limit, then channelReadComplete
+            channel.writeInbound(fullRead(fresh, fresh));   // one read that filled the limit, then channelReadComplete
         }
         // 128 read without the socket emptying: those past 100 were shed.
         assertThat(counters.shed.sum()).isEqualTo(2L * SipDatagramDecoder.READS_PER_WAKEUP - 100);
@@ -204,16 +200,21 @@ class SipDatagramDecoderTest {
     void keepalivesCountTowardsAFullRead() {
         var channel = new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters, 100));
         byte[] fresh = bytes(SipText.register("UDP", "z9hG4bKnew"));
-        var full = new Object[SipDatagramDecoder.READS_PER_WAKEUP];
         for (int read = 0; read < 2; read++) {
-            for (int i = 0; i < full.length; i++) {
-                full[i] = datagram(i == 0 ? bytes("\r\n\r\n") : fresh);
-            }
-            channel.writeInbound(full);
+            channel.writeInbound(fullRead(bytes("\r\n\r\n"), fresh));
         }
 
         assertThat(counters.keepalives.sum()).isEqualTo(2);
         assertThat(counters.shed.sum()).isEqualTo(2L * SipDatagramDecoder.READS_PER_WAKEUP - 100);
+    }
+
+    /** The datagrams of one read that fills {@link SipDatagramDecoder#READS_PER_WAKEUP}: {@code first}, then the rest. */
+    private static Object[] fullRead(byte[] first, byte[] rest) {
+        var full = new Object[SipDatagramDecoder.READS_PER_WAKEUP];
+        for (int i = 0; i < full.length; i++) {
+            full[i] = datagram(i == 0 ? first : rest);
+        }
+        return full;
     }
 
     @Test
