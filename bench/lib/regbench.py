@@ -390,6 +390,18 @@ def cmd_report(result_json):
             print(f"{name}: {note}")
 
 
+def _growth_per_binding(m0, m1, n, suffix):
+    """Bytes per binding from memory snapshot m0 to m1 over n new bindings: RSS, PSS, and the registrar's own view
+    (sipreg's live heap, Kamailio's shared memory in use), each key ending in `suffix`."""
+    mem = {f"rss_bytes_per_binding{suffix}": round((m1["rss_kib"] - m0["rss_kib"]) * 1024 / n),
+           f"pss_bytes_per_binding{suffix}": round((m1["pss_kib"] - m0["pss_kib"]) * 1024 / n)}
+    if "heap_used_kib" in m0:
+        mem[f"heap_bytes_per_binding{suffix}"] = round((m1["heap_used_kib"] - m0["heap_used_kib"]) * 1024 / n)
+    if "shm_real_used" in m0:
+        mem[f"heap_bytes_per_binding{suffix}"] = round((m1["shm_real_used"] - m0["shm_real_used"]) / n)
+    return mem
+
+
 def cmd_summarize(name, steps_jsonl, fill_json, out_json):
     """Fold a registrar's steps and its latency/memory phase into the run's JSON under registrars.NAME."""
     steps = [json.loads(l) for l in open(steps_jsonl) if l.strip()]
@@ -427,21 +439,11 @@ def cmd_summarize(name, steps_jsonl, fill_json, out_json):
         m0, m1 = f.get("mem_before") or {}, f.get("mem_after") or {}
         n = f.get("successful") or 0
         if n and m0 and m1:
-            mem = {"bindings": n,
-                   "rss_bytes_per_binding": round((m1["rss_kib"] - m0["rss_kib"]) * 1024 / n),
-                   "pss_bytes_per_binding": round((m1["pss_kib"] - m0["pss_kib"]) * 1024 / n)}
-            if "heap_used_kib" in m0:
-                mem["heap_bytes_per_binding"] = round((m1["heap_used_kib"] - m0["heap_used_kib"]) * 1024 / n)
-            if "shm_real_used" in m0:
-                mem["heap_bytes_per_binding"] = round((m1["shm_real_used"] - m0["shm_real_used"]) / n)
+            mem = {"bindings": n, **_growth_per_binding(m0, m1, n, "")}
             m2 = f.get("mem_rest") or {}
             if m2:
                 # Once the load's transactions have ended: what the bindings themselves cost.
-                mem["rss_bytes_per_binding_at_rest"] = round((m2["rss_kib"] - m0["rss_kib"]) * 1024 / n)
-                if "heap_used_kib" in m0:
-                    mem["heap_bytes_per_binding_at_rest"] = round((m2["heap_used_kib"] - m0["heap_used_kib"]) * 1024 / n)
-                if "shm_real_used" in m0:
-                    mem["heap_bytes_per_binding_at_rest"] = round((m2["shm_real_used"] - m0["shm_real_used"]) / n)
+                mem.update(_growth_per_binding(m0, m2, n, "_at_rest"))
             g["memory"] = mem
         if f.get("verdict") != "pass":
             g["notes"].append(f"latency/memory phase at {f['target_rate']}/s was not clean: failed {f['failed']}, "
