@@ -164,9 +164,9 @@ final class RegistrarServer implements AutoCloseable {
             var history = new AttemptHistory();
             RequestHandler toRegistrar = (request, flow) -> registrar.get().handle(request, flow);
             RequestHandler metered = metrics.map(m -> m.meter(toRegistrar)).orElse(toRegistrar);
-            // Transaction timers live on the event loops: each 401 and 200 over UDP keeps its transaction for Timer J
-            // (32 s), so at thousands of registrations a second hundreds of thousands are pending; set and cancelled
-            // on the loop that handles the request they cost no lock and wake no other thread.
+            // Transaction timers live on the event loops: every request arms one while the registrar works on it (and
+            // keepalive OPTIONS their retransmissions); set and cancelled on the loop that handles the request they
+            // cost no lock and wake no other thread.
             TransactionTimers timers = TransactionTimers.of(() -> transport.scheduler());
             var transactions = new ServerTransactions(transport,
                     new TransactionLog(metered), timers, transactionConfig);

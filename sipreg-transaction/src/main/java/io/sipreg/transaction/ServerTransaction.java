@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * One non-INVITE server transaction (RFC 3261 §17.2.2, Figure 8). Trying until the TU answers, then Completed
- * holding the final response as sent, until Timer J ends it. Proceeding is never entered: sipreg sends no
+ * holding the final response as sent until the send is done; over UDP the rest of its Completed state, until Timer J,
+ * is spent as bytes in {@link CompletedTransactions}. Proceeding is never entered: sipreg sends no
  * provisional responses to non-INVITE requests. Its methods are called from event loops, the TU's thread and the
  * timer thread, hence synchronized; each holds the lock for a few field writes.
  */

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +45,14 @@ public final class ServerTransactions implements InboundHandler {
     private final TransactionTimers timers;
     private final TransactionConfig config;
     private final Duration timerJ;
+    /** Transactions in Trying, and in Completed until their response has been sent. */
     private final ConcurrentHashMap<TransactionKey, ServerTransaction> table = new ConcurrentHashMap<>(4096);
-    /** Exact count for the bound; the map's size() is only an estimate under concurrent updates. */
+    /** Exact count of {@link #table} for the bound; the map's size() is only an estimate under concurrent updates. */
     private final AtomicInteger live = new AtomicInteger();
+    /** Completed over UDP, until Timer J. */
+    private final CompletedTransactions completed;
+    /** A release of expired Completed transactions is scheduled: when the load stops, their memory goes too. */
+    private final AtomicBoolean releaseArmed = new AtomicBoolean();
     private volatile ResponseListener responseListener = ServerTransactions::dropResponse;
     private volatile FlowClosedListener flowClosedListener = flow -> { };
 
@@ -61,6 +67,7 @@ public final class ServerTransactions implements InboundHandler {
         this.timers = Objects.requireNonNull(timers, "timers");
         this.config = Objects.requireNonNull(config, "config");
         this.timerJ = config.timerJ();
+        this.completed = new CompletedTransactions(config.maxCompletedBytes());
     }
 
     /** Where incoming responses go (client transactions); by default they are dropped. */
@@ -75,7 +82,7 @@ public final class ServerTransactions implements InboundHandler {
 
     /** Transactions in Trying or Completed now. */
     public int size() {
-        return live.get();
+        return live.get() + completed.size(timers.nanoTime());
     }
 
     @Override
@@ -97,7 +104,18 @@ public final class ServerTransactions implements InboundHandler {
             retransmitted(existing, flow);
             return;
         }
-        if (live.incrementAndGet() > config.maxTransactions()) {
+        byte[] keyBytes = null;
+        if (flow.transport() == Transport.UDP) {
+            keyBytes = CompletedTransactions.keyBytes(key);
+            Optional<byte[]> sent = completed.response(keyBytes, timers.nanoTime());
+            if (sent.isPresent()) {
+                // §17.2.2: to where this copy came from: after a NAT rebinding that is where the client now listens.
+                log.debug("{} {} retransmission, final response sent again", flow, request.callId());
+                sendLogged(flow, request.callId(), sent.get());
+                return;
+            }
+        }
+        if (live.incrementAndGet() + completed.size(timers.nanoTime()) > config.maxTransactions()) {
             live.decrementAndGet();
             rejectOverload(request, flow);
             return;
@@ -115,7 +133,8 @@ public final class ServerTransactions implements InboundHandler {
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        answer.whenComplete((response, error) -> completed(tx, request, response, error));
+        byte[] completedKey = keyBytes;
+        answer.whenComplete((response, error) -> completed(tx, request, completedKey, response, error));
         if (tx.state() == ServerTransaction.State.TRYING) {
             // The client gives up after Timer F (64*T1, §17.1.2.2); a TU still silent by then never will be
             // heard, and its transaction must not stay in the table for good.
@@ -135,7 +154,8 @@ public final class ServerTransactions implements InboundHandler {
         sendLogged(flow, tx.callId(), wire.get());
     }
 
-    private void completed(ServerTransaction tx, SipRequest request, SipResponse response, Throwable error) {
+    private void completed(ServerTransaction tx, SipRequest request, byte[] keyBytes, SipResponse response,
+                           Throwable error) {
         SipResponse answer = response;
         if (error != null || response == null || !response.isFinal()) {
             Throwable cause = unwrap(error);
@@ -171,18 +191,44 @@ public final class ServerTransactions implements InboundHandler {
         // unauthenticated requests pile up state (§26.1.5), and at thousands of registrations a second it is half of
         // all retained responses; a retransmitted request simply gets a fresh challenge. A 503 for overload is not kept
         // either: state held for the requests we turn away would grow with the very load we shed.
-        if (tx.flow().transport() == Transport.UDP && !isChallenge(answer) && answer.status() != 503) {
-            // Timer J is set once the send completes, which happens on the socket's event loop: most 200 OKs are
-            // answered from the store's writer thread, and a timer set from there would cost each one a wake-up of
-            // a loop (half of all the writer's system calls at 1,500 registrations/s), set from the loop it costs
-            // none. A few microseconds later than the send; a retransmission meanwhile is answered all the same.
+        if (keyBytes != null && !isChallenge(answer) && answer.status() != 503) {
+            // The transaction moves to the store of Completed ones once the send completes, on the socket's event
+            // loop: most 200 OKs are answered from the store's writer thread, which must not wait on that lock.
+            // Until then the table still answers a retransmission, from the transaction itself.
+            byte[] sent = wire;
             sender.sendBytes(tx.flow(), wire).whenComplete((ok, sendError) -> {
                 logSendFailure(tx.flow(), tx.callId(), sendError);
-                tx.arm(ServerTransaction.State.COMPLETED, timers.schedule(timerJ, () -> terminate(tx)));
+                keepUntilTimerJ(tx, keyBytes, sent);
             });
         } else {
             sendLogged(tx.flow(), tx.callId(), wire);
             terminate(tx);
+        }
+    }
+
+    /** §17.2.2: Completed until Timer J, kept as bytes; added before it leaves the table, so no copy falls between. */
+    private void keepUntilTimerJ(ServerTransaction tx, byte[] keyBytes, byte[] wire) {
+        long now = timers.nanoTime();
+        long droppedBefore = completed.droppedEarly();
+        if (!completed.add(keyBytes, wire, now + timerJ.toNanos(), now)) {
+            log.debug("{} {} response of {} bytes too large to keep for Timer J", tx.flow(), tx.callId(), wire.length);
+        }
+        long dropped = completed.droppedEarly();
+        if (dropped / 10_000 > droppedBefore / 10_000 || droppedBefore == 0 && dropped > 0) {
+            log.warn("{} completed transactions ended before Timer J: more than {} bytes of responses to keep",
+                    dropped, config.maxCompletedBytes());
+        }
+        terminate(tx);
+        if (releaseArmed.compareAndSet(false, true)) {
+            timers.schedule(timerJ.dividedBy(4), this::releaseExpired);
+        }
+    }
+
+    /** Adding and looking up release expired segments as they go; this does it when nothing else comes. */
+    private void releaseExpired() {
+        releaseArmed.set(false);
+        if (completed.size(timers.nanoTime()) > 0 && releaseArmed.compareAndSet(false, true)) {
+            timers.schedule(timerJ.dividedBy(4), this::releaseExpired);
         }
     }
 

@@ -38,6 +38,14 @@ public record TransactionConfig(Duration t1, int maxTransactions, int retryAfter
         return new TransactionConfig(t1, maxTransactions, seconds);
     }
 
+    /**
+     * Room for the responses that Completed transactions over UDP keep for Timer J: 1 KiB each on average for
+     * {@link #maxTransactions} of them (a 200 OK with one binding is about half that), and at least 2 MiB.
+     */
+    public long maxCompletedBytes() {
+        return Math.max(2L << 20, maxTransactions * 1024L);
+    }
+
     /** RFC 3261 §17.2.2: how long a completed non-INVITE server transaction over UDP absorbs retransmissions. */
     public Duration timerJ() {
         return t1.multipliedBy(64);
