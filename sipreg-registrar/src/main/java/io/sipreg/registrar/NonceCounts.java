@@ -1,9 +1,8 @@
 package io.sipreg.registrar;
 
+import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAccumulator;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The highest nonce-count seen per nonce, so that a captured request cannot be replayed while its nonce is fresh
@@ -16,102 +15,127 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * be checked for replay, so its next use is refused (the client gets a fresh nonce) rather than trusted. (Sorting
  * every tracked nonce by age to forget the oldest half, as this once did, took about 9 % of the CPU at 4,000
  * registrations a second.)
+ *
+ * <p>A generation is a few arrays of primitives allocated once, keyed by a 64-bit hash of the nonce under a
+ * per-process random seed: every authenticated REGISTER records a nonce, and as a map entry (string, record, node)
+ * each one was an object the young collections copied until its generation was dropped. A collision of two nonces
+ * is a 2^-64 event whose worst outcome is a refused count (the client is challenged again): the digest itself is
+ * always checked against the nonce the request carries.
  */
 final class NonceCounts {
-    private record Seen(String realm, long issuedAt, long highest) {
-    }
-
-    /** Counts first recorded from {@code since} on; {@code newestIssued} tells when all of them have expired. */
+    /** One generation: open addressing with linear probing, never more than half full, cleared whole. */
     private static final class Generation {
-        final ConcurrentHashMap<String, Seen> seen = new ConcurrentHashMap<>();
-        final long since;
-        final LongAccumulator newestIssued = new LongAccumulator(Math::max, Long.MIN_VALUE);
+        final long[] keys;
+        final long[] highest;
+        final long[] issuedAt;
+        final int[] realms;
+        int size;
+        long since = Long.MIN_VALUE;
+        long newestIssued = Long.MIN_VALUE;
 
-        Generation(long since) {
-            this.since = since;
+        Generation(int slots) {
+            keys = new long[slots];
+            highest = new long[slots];
+            issuedAt = new long[slots];
+            realms = new int[slots];
+        }
+
+        /** The slot of {@code key}, or the complement of the empty slot where it would go. */
+        int find(long key) {
+            int mask = keys.length - 1;
+            for (int slot = (int) key & mask; ; slot = (slot + 1) & mask) {
+                if (keys[slot] == key) {
+                    return slot;
+                }
+                if (keys[slot] == 0) {
+                    return ~slot;
+                }
+            }
         }
 
         boolean allExpiredAt(long nowMillis, long lifetimeMillis) {
-            long newest = newestIssued.get();
-            return newest == Long.MIN_VALUE || nowMillis - newest > lifetimeMillis;
+            return newestIssued == Long.MIN_VALUE || nowMillis - newestIssued > lifetimeMillis;
+        }
+
+        void clear(long sinceMillis) {
+            if (size > 0) {
+                Arrays.fill(keys, 0L);
+            }
+            size = 0;
+            since = sinceMillis;
+            newestIssued = Long.MIN_VALUE;
         }
     }
 
     private final int generationSize;
-    /** Rotation takes the write lock; recording a count takes the read lock, so none lands in a dropped map. */
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private volatile Generation current = new Generation(Long.MIN_VALUE);
-    private volatile Generation previous = new Generation(Long.MIN_VALUE);
+    private final long seed = new SecureRandom().nextLong();
+    private Generation current;
+    private Generation previous;
     /** Nonces issued before this (epoch millis) may have been forgotten early. */
-    private volatile long horizon = Long.MIN_VALUE;
+    private long horizon = Long.MIN_VALUE;
 
     NonceCounts(int capacity) {
         if (capacity < 2) {
             throw new IllegalArgumentException("capacity must be at least 2");
         }
         this.generationSize = capacity / 2;
+        int slots = Integer.highestOneBit(Math.max(2, generationSize) * 2 - 1) << 1;
+        this.current = new Generation(slots);
+        this.previous = new Generation(slots);
     }
 
-    boolean accept(String nonce, String realm, long issuedAt, long nc, long nowMillis, long lifetimeMillis) {
-        if (current.seen.size() >= generationSize || !previous.seen.isEmpty()
-                && previous.allExpiredAt(nowMillis, lifetimeMillis)) {
+    synchronized boolean accept(String nonce, String realm, long issuedAt, long nc, long nowMillis,
+                                long lifetimeMillis) {
+        if (current.size >= generationSize
+                || previous.size > 0 && previous.allExpiredAt(nowMillis, lifetimeMillis)) {
             rotate(nowMillis, lifetimeMillis);
         }
-        boolean[] accepted = {false};
-        lock.readLock().lock();
-        try {
-            Generation older = previous;
-            if (older.seen.containsKey(nonce)) {
-                older.seen.computeIfPresent(nonce, (key, seen) -> raise(seen, nc, accepted));
-                return accepted[0];
-            }
-            Generation recording = current;
-            recording.seen.compute(nonce, (key, seen) -> {
-                if (seen != null) {
-                    return raise(seen, nc, accepted);
-                }
-                if (issuedAt < horizon) {
-                    return null;
-                }
-                accepted[0] = true;
-                return new Seen(realm, issuedAt, nc);
-            });
-            if (accepted[0]) {
-                recording.newestIssued.accumulate(issuedAt);
-            }
-            return accepted[0];
-        } finally {
-            lock.readLock().unlock();
+        long key = key(nonce);
+        int slot = previous.find(key);
+        if (slot >= 0) {
+            return raise(previous, slot, nc);
         }
+        slot = current.find(key);
+        if (slot >= 0) {
+            return raise(current, slot, nc);
+        }
+        if (issuedAt < horizon) {
+            return false;
+        }
+        slot = ~slot;
+        current.keys[slot] = key;
+        current.highest[slot] = nc;
+        current.issuedAt[slot] = issuedAt;
+        current.realms[slot] = realm.hashCode();
+        current.size++;
+        current.newestIssued = Math.max(current.newestIssued, issuedAt);
+        return true;
     }
 
-    private static Seen raise(Seen seen, long nc, boolean[] accepted) {
-        if (nc > seen.highest()) {
-            accepted[0] = true;
-            return new Seen(seen.realm(), seen.issuedAt(), nc);
+    private static boolean raise(Generation generation, int slot, long nc) {
+        if (nc > generation.highest[slot]) {
+            generation.highest[slot] = nc;
+            return true;
         }
-        return seen;
+        return false;
     }
 
     private void rotate(long nowMillis, long lifetimeMillis) {
-        lock.writeLock().lock();
-        try {
-            if (previous.allExpiredAt(nowMillis, lifetimeMillis)) {
-                previous = new Generation(Long.MIN_VALUE);
+        if (previous.allExpiredAt(nowMillis, lifetimeMillis)) {
+            previous.clear(Long.MIN_VALUE);
+        }
+        if (current.allExpiredAt(nowMillis, lifetimeMillis)) {
+            current.clear(nowMillis);
+        }
+        if (current.size >= generationSize) {
+            if (previous.size > 0) {
+                // Dropped while some of its nonces may be fresh: refuse what it may have tracked.
+                horizon = Math.max(horizon, current.since);
             }
-            if (current.allExpiredAt(nowMillis, lifetimeMillis)) {
-                current = new Generation(nowMillis);
-            }
-            if (current.seen.size() >= generationSize) {
-                if (!previous.seen.isEmpty()) {
-                    // Dropped while some of its nonces may be fresh: refuse what it may have tracked.
-                    horizon = Math.max(horizon, current.since);
-                }
-                previous = current;
-                current = new Generation(nowMillis);
-            }
-        } finally {
-            lock.writeLock().unlock();
+            Generation retired = previous;
+            previous = current;
+            retired.clear(nowMillis);
+            current = retired;
         }
     }
 
@@ -119,15 +143,33 @@ final class NonceCounts {
      * When {@code nonce} was issued, if its count is tracked. Entries are only made for nonces whose MAC and digest
      * verified, so a tracked nonce needs no second MAC check.
      */
-    OptionalLong issuedAt(String nonce, String realm) {
-        Seen s = current.seen.get(nonce);
-        if (s == null) {
-            s = previous.seen.get(nonce);
+    synchronized OptionalLong issuedAt(String nonce, String realm) {
+        long key = key(nonce);
+        for (Generation generation : new Generation[] {current, previous}) {
+            int slot = generation.find(key);
+            if (slot >= 0) {
+                return generation.realms[slot] == realm.hashCode()
+                        ? OptionalLong.of(generation.issuedAt[slot]) : OptionalLong.empty();
+            }
         }
-        return s == null || !s.realm().equals(realm) ? OptionalLong.empty() : OptionalLong.of(s.issuedAt());
+        return OptionalLong.empty();
     }
 
-    int size() {
-        return current.seen.size() + previous.seen.size();
+    synchronized int size() {
+        return current.size + previous.size;
+    }
+
+    /** FNV-1a over the seed and the nonce's characters, then a 64-bit finalizer; never 0, which marks an empty slot. */
+    private long key(String nonce) {
+        long h = 0xcbf29ce484222325L ^ seed;
+        for (int i = 0; i < nonce.length(); i++) {
+            h = (h ^ nonce.charAt(i)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h == 0 ? 1 : h;
     }
 }
