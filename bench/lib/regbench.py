@@ -177,6 +177,15 @@ def sipp_rtt(directory):
     return out
 
 
+def disturbed(s):
+    """Other processes or the hypervisor took more than 15% of a core during the step (older JSON: others only)."""
+    return s.get("disturbed", (s.get("other_cpu_pct") or 0) > 15)
+
+
+def disturbance(s):
+    return f"other processes {s.get('other_cpu_pct')}%, steal {s.get('steal_cpu_pct', '-')}%"
+
+
 def cmd_step(stat, errors, count, rate, extra_json):
     """One benchmark step as a JSON line: SIPp's counters plus what the driver measured (CPU, drops, ...), and the
     verdict: pass, registrar (failed calls or retransmissions) or sipp (SIPp could not create the calls fast enough,
@@ -198,10 +207,18 @@ def cmd_step(stat, errors, count, rate, extra_json):
     reg_s = extra["registrar_cpu_ticks"] / tck
     s["sipp_cpu_pct"] = round(100 * sipp_s / window, 1) if window else None
     s["registrar_cpu_pct"] = round(100 * reg_s / window, 1) if window else None
-    # CPU used by everything else on the machine during the step (other users' builds and tests).
-    other_s = max(0.0, extra["host_busy_ticks"] / tck - reg_s - sipp_s - extra.get("dumpcap_cpu_s", 0))
+    # What the host's CPU did besides the registrar, SIPp and dumpcap: softirq is mostly the kernel handling the
+    # load's own packets; steal is time the hypervisor gave to other virtual machines (this one waited, runnable);
+    # the rest is other processes (other users' builds and tests). Steal and other processes disturb the step.
+    softirq_s = extra.get("host_softirq_ticks", 0) / tck
+    steal_s = extra.get("host_steal_ticks", 0) / tck
+    other_s = max(0.0, extra["host_busy_ticks"] / tck - reg_s - sipp_s - extra.get("dumpcap_cpu_s", 0)
+                  - softirq_s - steal_s)
     wall = extra.get("sipp_wall_s") or s["elapsed_seconds"]
     s["other_cpu_pct"] = round(100 * other_s / wall, 1) if wall else None
+    s["steal_cpu_pct"] = round(100 * steal_s / wall, 1) if wall else None
+    s["softirq_cpu_pct"] = round(100 * softirq_s / wall, 1) if wall else None
+    s["disturbed"] = (s["other_cpu_pct"] or 0) > 15 or (s["steal_cpu_pct"] or 0) > 15
     # SIPp is single-threaded: at 90% of a core each is saturated.
     sipp_busy = (s["sipp_cpu_pct"] or 0) >= 90 * s.get("sipps", 1)
     if s["failed"] or s["retransmissions"] or s["successful"] < s["created"] or s["created"] < int(count):
@@ -423,15 +440,18 @@ def cmd_summarize(name, steps_jsonl, fill_json, out_json):
         g["notes"].append(f"first failing step {a['target_rate']}/s: failed {a['failed']} {a['failures']}, "
                           f"retransmissions {a['retransmissions']}, SIPp {a['sipp_cpu_pct']}% of a core, registrar "
                           f"{a['registrar_cpu_pct']}% of a core, registrar socket drops {a.get('registrar_socket_drops')}")
-    noisy = [s for s in steps if (s.get("other_cpu_pct") or 0) > 15]
+    noisy = [s for s in steps if disturbed(s)]
     if noisy:
-        g["notes"].append("other processes on the machine used more than 15% of a core during steps at "
-                          + ", ".join(f"{s['target_rate']}/s ({s['other_cpu_pct']}%)" for s in noisy)
+        g["notes"].append("other processes or the hypervisor (steal) took more than 15% of a core during steps at "
+                          + ", ".join(f"{s['target_rate']}/s ({disturbance(s)})" for s in noisy)
                           + ": those results are not trustworthy")
     if os.path.exists(fill_json) and os.path.getsize(fill_json):
         f = json.load(open(fill_json))
         g["latency_phase"] = f
         g["latency"] = f.get("latency")
+        if disturbed(f):
+            g["notes"].append(f"the latency phase at {f['target_rate']}/s was disturbed ({disturbance(f)}): "
+                              "its percentiles are not trustworthy")
         # The longest run at a steady rate: JIT compilation weighs least here.
         if f.get("registrar_cpu_us_per_reg"):
             g["cpu_us_per_reg"] = f["registrar_cpu_us_per_reg"]
