@@ -484,6 +484,22 @@ def cmd_merge(out_json, key, value_json):
     json.dump(r, open(out_json, "w"), indent=1)
 
 
+def expanded_java_opts(options):
+    """The JVM options as the JVM reads them: an @argfile replaced by its lines without comments, so that a result
+    records what was measured even after the argfile changed."""
+    words = []
+    for word in options.split():
+        if word.startswith("@"):
+            words += [line.strip() for line in open(word[1:]) if line.strip() and not line.lstrip().startswith("#")]
+        else:
+            words.append(word)
+    return " ".join(words)
+
+
+def cmd_java_opts(options):
+    print(expanded_java_opts(options))
+
+
 def cmd_get(json_file, key):
     """Print KEY (dotted) of JSON_FILE, for the driver."""
     node = json.load(open(json_file))
@@ -495,7 +511,7 @@ def cmd_get(json_file, key):
 COMMANDS = {"users": cmd_users, "inj": cmd_inj, "split": cmd_split, "share": cmd_share, "sum-times": cmd_sum_times,
             "step": cmd_step, "proc-mem": cmd_proc_mem, "heap": cmd_heap,
             "udp-drops": cmd_udp_drops, "latency": cmd_latency, "report": cmd_report, "summarize": cmd_summarize,
-            "merge": cmd_merge, "get": cmd_get}
+            "merge": cmd_merge, "get": cmd_get, "java-opts": cmd_java_opts}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
