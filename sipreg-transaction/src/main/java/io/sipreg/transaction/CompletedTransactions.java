@@ -1,5 +1,8 @@
 package io.sipreg.transaction;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -17,7 +20,7 @@ import java.util.Optional;
  * scanned the cards of the table and timer queue that pointed at them, which made most of a collection pause. Here
  * they are bytes in a few arrays that hold no references: nothing to trace, nothing to copy twice.
  *
- * <p>Bounded: when all {@code maxSegments} segments hold unexpired transactions, the oldest segment is dropped early
+ * <p>Bounded: when all segments the room allows hold unexpired transactions, the oldest segment is dropped early
  * (those transactions end before Timer J; a late retransmission of one is then a new request). Thread-safe: every
  * method takes the instance's lock, for a copy of a few hundred bytes or a handful of probes.
  */
@@ -34,10 +37,12 @@ final class CompletedTransactions {
     private static final int MIN_INDEX = 1 << 12;
     /** Released segments kept for reuse, so a steady load allocates none. */
     private static final int SPARES = 2;
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     private static final class Segment {
         final byte[] bytes;
-        long base;
+        final long base;
         int used;
         int entries;
         long lastExpiry = Long.MIN_VALUE;
@@ -48,7 +53,7 @@ final class CompletedTransactions {
         }
     }
 
-    private final int maxSegments;
+    /** Live segments by number modulo its length, which bounds them. */
     private final Segment[] ring;
     private final ArrayDeque<byte[]> spares = new ArrayDeque<>(SPARES);
     /** Segment numbers (position >> SEGMENT_SHIFT) of the oldest and newest live segment; none when tail > head. */
@@ -71,8 +76,7 @@ final class CompletedTransactions {
             throw new IllegalArgumentException("room for completed transactions must be at least 2 MiB, was "
                     + maxBytes);
         }
-        this.maxSegments = (int) Math.min(Integer.MAX_VALUE - 8, maxBytes >> SEGMENT_SHIFT);
-        this.ring = new Segment[Math.min(maxSegments, 1 << 16)];
+        this.ring = new Segment[(int) Math.min(maxBytes >> SEGMENT_SHIFT, 1 << 16)];
     }
 
     /** The key as stored and compared: its parts cannot contain a line feed. */
@@ -93,9 +97,9 @@ final class CompletedTransactions {
         Segment segment = headWithRoom(size);
         int offset = segment.used;
         byte[] b = segment.bytes;
-        putLong(b, offset, expiresAtNanos);
-        putInt(b, offset + 8, key.length);
-        putInt(b, offset + 12, response.length);
+        LONGS.set(b, offset, expiresAtNanos);
+        INTS.set(b, offset + 8, key.length);
+        INTS.set(b, offset + 12, response.length);
         System.arraycopy(key, 0, b, offset + ENTRY_HEADER, key.length);
         System.arraycopy(response, 0, b, offset + ENTRY_HEADER + key.length, response.length);
         segment.used = offset + size;
@@ -130,15 +134,15 @@ final class CompletedTransactions {
             }
             int offset = (int) (position - segment.base);
             byte[] b = segment.bytes;
-            int keyLength = getInt(b, offset + 8);
+            int keyLength = (int) INTS.get(b, offset + 8);
             if (!Arrays.equals(b, offset + ENTRY_HEADER, offset + ENTRY_HEADER + keyLength, key, 0, key.length)) {
                 continue;
             }
-            if (getLong(b, offset) - nowNanos <= 0) {
+            if ((long) LONGS.get(b, offset) - nowNanos <= 0) {
                 return Optional.empty();
             }
             int start = offset + ENTRY_HEADER + keyLength;
-            return Optional.of(Arrays.copyOfRange(b, start, start + getInt(b, offset + 12)));
+            return Optional.of(Arrays.copyOfRange(b, start, start + (int) INTS.get(b, offset + 12)));
         }
     }
 
@@ -178,7 +182,7 @@ final class CompletedTransactions {
         if (live() > 0 && ring(head).used + size <= SEGMENT_BYTES) {
             return ring(head);
         }
-        if (live() == maxSegments || live() == ring.length) {
+        if (live() == ring.length) {
             droppedEarly += ring(tail).entries;
             dropTail();
         }
@@ -255,25 +259,5 @@ final class CompletedTransactions {
 
     private static int align(int size) {
         return (size + 7) & ~7;
-    }
-
-    private static void putInt(byte[] b, int at, int value) {
-        b[at] = (byte) (value >>> 24);
-        b[at + 1] = (byte) (value >>> 16);
-        b[at + 2] = (byte) (value >>> 8);
-        b[at + 3] = (byte) value;
-    }
-
-    private static int getInt(byte[] b, int at) {
-        return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | b[at + 3] & 0xff;
-    }
-
-    private static void putLong(byte[] b, int at, long value) {
-        putInt(b, at, (int) (value >>> 32));
-        putInt(b, at + 4, (int) value);
-    }
-
-    private static long getLong(byte[] b, int at) {
-        return (long) getInt(b, at) << 32 | getInt(b, at + 4) & 0xffffffffL;
     }
 }

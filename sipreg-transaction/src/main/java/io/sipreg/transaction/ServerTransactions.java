@@ -104,10 +104,11 @@ public final class ServerTransactions implements InboundHandler {
             retransmitted(existing, flow);
             return;
         }
-        byte[] keyBytes = null;
-        if (flow.transport() == Transport.UDP) {
-            keyBytes = CompletedTransactions.keyBytes(key);
-            Optional<byte[]> sent = completed.response(keyBytes, timers.nanoTime());
+        long now = timers.nanoTime();
+        // Over UDP a Completed transaction may be in the store of those (§17.2.2); other transports keep none.
+        byte[] keyBytes = flow.transport() == Transport.UDP ? CompletedTransactions.keyBytes(key) : null;
+        if (keyBytes != null) {
+            Optional<byte[]> sent = completed.response(keyBytes, now);
             if (sent.isPresent()) {
                 // §17.2.2: to where this copy came from: after a NAT rebinding that is where the client now listens.
                 log.debug("{} {} retransmission, final response sent again", flow, request.callId());
@@ -115,12 +116,12 @@ public final class ServerTransactions implements InboundHandler {
                 return;
             }
         }
-        if (live.incrementAndGet() + completed.size(timers.nanoTime()) > config.maxTransactions()) {
+        if (live.incrementAndGet() + completed.size(now) > config.maxTransactions()) {
             live.decrementAndGet();
             rejectOverload(request, flow);
             return;
         }
-        var tx = new ServerTransaction(key, flow, request.callId(), timers.nanoTime());
+        var tx = new ServerTransaction(key, flow, request.callId(), now);
         existing = table.putIfAbsent(key, tx);
         if (existing != null) {
             live.decrementAndGet();
@@ -133,8 +134,7 @@ public final class ServerTransactions implements InboundHandler {
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        byte[] completedKey = keyBytes;
-        answer.whenComplete((response, error) -> completed(tx, request, completedKey, response, error));
+        answer.whenComplete((response, error) -> completed(tx, request, keyBytes, response, error));
         if (tx.state() == ServerTransaction.State.TRYING) {
             // The client gives up after Timer F (64*T1, §17.1.2.2); a TU still silent by then never will be
             // heard, and its transaction must not stay in the table for good.
