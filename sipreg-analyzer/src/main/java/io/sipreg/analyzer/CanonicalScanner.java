@@ -986,54 +986,63 @@ final class CanonicalScanner {
             if (n == 0) {
                 return List.of();
             }
+            if (n == 1) {
+                return List.of(contact(0));
+            }
             var list = new MessageFacts.Contact[n];
             for (int c = 0; c < n; c++) {
-                int s = contactValues.start(c);
-                int e = contactValues.end(c);
-                int lt = indexOf((byte) '<', s, e);
-                int gt = lt < 0 ? -1 : indexOf((byte) '>', lt, e);
-                int u0;
-                int u1;
-                int p0;
-                int p1;
-                if (lt >= 0 && gt > lt) {
-                    u0 = lt + 1;
-                    u1 = gt;
-                    p0 = gt + 1;
-                    p1 = e;
-                } else {
-                    int semi = indexOf((byte) ';', s, e);
-                    u0 = s;
-                    u1 = semi < 0 ? e : semi;
-                    while (u1 > u0 && d[u1 - 1] == ' ') {
-                        u1--;
-                    }
-                    p0 = semi < 0 ? e : semi;
-                    p1 = e;
-                }
-                long expiresParam = param(p0, p1, "expires") ? digits(foundStart, foundEnd) : -1;
-                int colon = indexOf((byte) ':', u0, u1);
-                int at = indexOf((byte) '@', u0, u1);
-                int from = at >= 0 ? at + 1 : (colon < 0 ? u0 : colon + 1);
-                int to = from;
-                if (to < u1 && d[to] == '[') {
-                    int bracket = indexOf((byte) ']', to, u1);
-                    to = Math.max(bracket + 1, to + 1);
-                }
-                while (to < u1 && d[to] != ':' && d[to] != ';' && d[to] != '?') {
-                    to++;
-                }
-                int port = -1;
-                if (to < u1 && d[to] == ':') {
-                    int p = to + 1;
-                    while (p < u1 && is(d[p], DIGIT)) {
-                        p++;
-                    }
-                    port = (int) digits(to + 1, p);
-                }
-                list[c] = new MessageFacts.Contact(strings.string(d, u0, u1), strings.string(d, Math.min(from, to), to), port, expiresParam);
+                list[c] = contact(c);
             }
             return List.of(list);
+        }
+
+        /** MessageFacts.contact on one Contact value. */
+        private MessageFacts.Contact contact(int c) {
+            int s = contactValues.start(c);
+            int e = contactValues.end(c);
+            int lt = indexOf((byte) '<', s, e);
+            int gt = lt < 0 ? -1 : indexOf((byte) '>', lt, e);
+            int u0;
+            int u1;
+            int p0;
+            int p1;
+            if (lt >= 0 && gt > lt) {
+                u0 = lt + 1;
+                u1 = gt;
+                p0 = gt + 1;
+                p1 = e;
+            } else {
+                int semi = indexOf((byte) ';', s, e);
+                u0 = s;
+                u1 = semi < 0 ? e : semi;
+                while (u1 > u0 && d[u1 - 1] == ' ') {
+                    u1--;
+                }
+                p0 = semi < 0 ? e : semi;
+                p1 = e;
+            }
+            long expiresParam = param(p0, p1, "expires") ? digits(foundStart, foundEnd) : -1;
+            int colon = indexOf((byte) ':', u0, u1);
+            int at = indexOf((byte) '@', u0, u1);
+            int from = at >= 0 ? at + 1 : (colon < 0 ? u0 : colon + 1);
+            int to = from;
+            if (to < u1 && d[to] == '[') {
+                int bracket = indexOf((byte) ']', to, u1);
+                to = Math.max(bracket + 1, to + 1);
+            }
+            while (to < u1 && d[to] != ':' && d[to] != ';' && d[to] != '?') {
+                to++;
+            }
+            int port = -1;
+            if (to < u1 && d[to] == ':') {
+                int p = to + 1;
+                while (p < u1 && is(d[p], DIGIT)) {
+                    p++;
+                }
+                port = (int) digits(to + 1, p);
+            }
+            return new MessageFacts.Contact(strings.string(d, u0, u1), strings.string(d, Math.min(from, to), to),
+                    port, expiresParam);
         }
 
         /** MessageFacts.readChallenges: WWW-Authenticate, then Proxy-Authenticate; null to decline. */
@@ -1319,12 +1328,20 @@ final class CanonicalScanner {
      * Strings made from the bytes, handed out again when the same bytes come back: a large capture repeats its users,
      * hosts and realms, and a request and its answers their Call-ID and branch. Fewer allocations, and one String
      * shared by many messages in open groups (with its hash code, made once). Direct-mapped; a collision replaces.
+     *
+     * <p>The bytes each string was made from are kept in one ring of bytes rather than an array each (most strings of
+     * a capture, its Call-IDs and branches, are seen only a few times and then replaced): a slot's bytes are still
+     * there while less than the ring's size has been written after them.
      */
     private static final class Interner {
         private static final int SLOTS = 1 << 13;
         private static final int MAX = 128;
+        private static final int RING = 1 << 20;
 
-        private final byte[][] keys = new byte[SLOTS][];
+        private final byte[] ring = new byte[RING];
+        /** Bytes ever written to the ring; a string's bytes lie at its position modulo the ring's size. */
+        private long written;
+        private final long[] positions = new long[SLOTS];
         private final String[] strings = new String[SLOTS];
 
         String string(byte[] d, int from, int to) {
@@ -1342,11 +1359,22 @@ final class CanonicalScanner {
                 h = 31 * h + d[k];
             }
             int slot = (h ^ (h >>> 13)) & (SLOTS - 1);
-            byte[] key = keys[slot];
-            if (key != null && java.util.Arrays.equals(key, 0, key.length, d, from, to)) {
-                return strings[slot];
+            String s = strings[slot];
+            long position = positions[slot];
+            if (s != null && s.length() == n && written - position <= RING) {
+                int at = (int) (position & (RING - 1));
+                if (java.util.Arrays.equals(ring, at, at + n, d, from, to)) {
+                    return s;
+                }
             }
-            keys[slot] = java.util.Arrays.copyOfRange(d, from, to);
+            int at = (int) (written & (RING - 1));
+            if (at + n > RING) {
+                written += RING - at;       // a string's bytes never wrap around the end of the ring
+                at = 0;
+            }
+            System.arraycopy(d, from, ring, at, n);
+            positions[slot] = written;
+            written += n;
             return strings[slot] = new String(d, from, n, StandardCharsets.ISO_8859_1);
         }
     }

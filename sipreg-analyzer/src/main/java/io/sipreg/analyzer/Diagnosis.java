@@ -109,13 +109,17 @@ final class Diagnosis {
         }
         Transaction last = a.last();
         MessageFacts ok = last.finalResponse.facts();
-        var sb = new StringBuilder();
+        var sb = new StringBuilder(200);       // the usual message fits: no copies while it grows
         sb.append(name(a)).append(" registered");
         Transaction challenged = firstChallenged(a);
         if (challenged != null) {
             sb.append(" after a ").append(challenged.finalStatus()).append(" challenge");
-            challenged.finalResponse.facts().challenge().ifPresent(c -> sb.append(" (realm \"").append(c.realm())
-                    .append("\", ").append(c.algorithm().isEmpty() ? "MD5" : c.algorithm()).append(')'));
+            List<MessageFacts.Challenge> challenges = challenged.finalResponse.facts().challenges();
+            if (!challenges.isEmpty()) {
+                MessageFacts.Challenge c = challenges.get(0);
+                sb.append(" (realm \"").append(c.realm()).append("\", ")
+                        .append(c.algorithm().isEmpty() ? "MD5" : c.algorithm()).append(')');
+            }
             String user = last.request.facts().username();
             if (!user.isEmpty()) {
                 sb.append(", answered as user \"").append(user).append('"');

@@ -51,7 +51,7 @@ final class MessageCorrelator {
     private final Map<String, RegistrationAttempt> attempts = new LinkedHashMap<>(1024, 0.75f, true);
     /** Attempts that got their final answer, in that order, waiting out the linger time. */
     private final java.util.ArrayDeque<RegistrationAttempt> concluded = new java.util.ArrayDeque<>();
-    private final Map<String, Transaction> transactions = new HashMap<>();
+    private final Map<TransactionKey, Transaction> transactions = new HashMap<>();
     private final Map<Pair, KeepaliveSeries> keepalives = new HashMap<>();
     /** Per Call-ID: the highest CSeq of a REGISTER and when it was sent. */
     private final Map<String, long[]> lastCseq = lru(100_000);
@@ -96,7 +96,7 @@ final class MessageCorrelator {
     }
 
     private void register(CapturedMessage m, MessageFacts f) {
-        String key = f.transactionKey();
+        TransactionKey key = f.transactionKey();
         if (!f.request()) {
             Transaction tx = transactions.get(key);
             if (tx != null) {
@@ -152,7 +152,7 @@ final class MessageCorrelator {
     }
 
     private void options(CapturedMessage m, MessageFacts f) {
-        String key = f.transactionKey();
+        TransactionKey key = f.transactionKey();
         Transaction tx = transactions.get(key);
         if (!f.request()) {
             if (tx != null) {

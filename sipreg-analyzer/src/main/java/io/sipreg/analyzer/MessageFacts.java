@@ -34,15 +34,6 @@ public final class MessageFacts {
     public record Challenge(String header, String realm, String algorithm, boolean stale) {
     }
 
-    private record ViaDetail(String transport, String received, int rport) {
-    }
-
-    private record ContactDetail(List<Contact> contacts, boolean wildcard, long expires, long minExpires) {
-    }
-
-    private record Credentials(String header, String username, String realm, String algorithm) {
-    }
-
     private final boolean request;
     private final String method;
     private final int status;
@@ -60,13 +51,22 @@ public final class MessageFacts {
     private List<io.sipreg.message.HeaderField> kept;
     // Each part is read on its first use; most messages of a large capture need one or two of them.
     private String aor;
-    private ViaDetail via;
-    private ContactDetail contactDetail;
+    // Read together, on first use of any of them (null transport, null contacts, null username until then); fields
+    // of their own rather than a record each, as a capture has one set per message.
+    private String viaTransport;
+    private String received;
+    private int rport;
+    private List<Contact> contacts;
+    private boolean wildcard;
+    private long expires;
+    private long minExpires;
     private List<Challenge> challenges;
-    private Credentials credentials;
     private String credentialsHeader;
+    private String username;
+    private String credentialsRealm;
+    private String credentialsAlgorithm;
     private String userAgent;
-    private String transactionKey;
+    private TransactionKey transactionKey;
 
     private MessageFacts(boolean request, String method, int status, String reason, Headers headers) {
         this(request, method, status, reason, headers.first(HeaderName.CALL_ID).orElse(""),
@@ -129,11 +129,18 @@ public final class MessageFacts {
         this.viaPort = viaPort;
         this.branch = branch;
         this.aor = aor;
-        this.via = new ViaDetail(viaTransport, received, rport);
-        this.contactDetail = new ContactDetail(contacts, wildcard, expires, minExpires);
+        this.viaTransport = viaTransport;
+        this.received = received;
+        this.rport = rport;
+        this.contacts = contacts;
+        this.wildcard = wildcard;
+        this.expires = expires;
+        this.minExpires = minExpires;
         this.challenges = challenges;
         this.credentialsHeader = credentialsHeader;
-        this.credentials = new Credentials(credentialsHeader, username, credentialsRealm, credentialsAlgorithm);
+        this.username = username;
+        this.credentialsRealm = credentialsRealm;
+        this.credentialsAlgorithm = credentialsAlgorithm;
         this.userAgent = userAgent;
     }
 
@@ -198,31 +205,38 @@ public final class MessageFacts {
     }
 
     public String viaTransport() {
-        return via().transport();
+        readVia();
+        return viaTransport;
     }
 
     public String received() {
-        return via().received();
+        readVia();
+        return received;
     }
 
     public int rport() {
-        return via().rport();
+        readVia();
+        return rport;
     }
 
     public List<Contact> contacts() {
-        return contactDetail().contacts();
+        readContacts();
+        return contacts;
     }
 
     public boolean wildcard() {
-        return contactDetail().wildcard();
+        readContacts();
+        return wildcard;
     }
 
     public long expires() {
-        return contactDetail().expires();
+        readContacts();
+        return expires;
     }
 
     public long minExpires() {
-        return contactDetail().minExpires();
+        readContacts();
+        return minExpires;
     }
 
     public List<Challenge> challenges() {
@@ -241,15 +255,18 @@ public final class MessageFacts {
     }
 
     public String username() {
-        return credentials().username();
+        readCredentials();
+        return username;
     }
 
     public String credentialsRealm() {
-        return credentials().realm();
+        readCredentials();
+        return credentialsRealm;
     }
 
     public String credentialsAlgorithm() {
-        return credentials().algorithm();
+        readCredentials();
+        return credentialsAlgorithm;
     }
 
     public String userAgent() {
@@ -259,11 +276,10 @@ public final class MessageFacts {
         return userAgent;
     }
 
-    /** The transaction key ({@link Transaction#keyOf}), made once. */
-    String transactionKey() {
+    /** The transaction key ({@link TransactionKey#of}), made once. */
+    TransactionKey transactionKey() {
         if (transactionKey == null) {
-            transactionKey = Transaction.keyOf(this);
-            transactionKey.hashCode();      // cached in the String, by the thread that has time for it
+            transactionKey = TransactionKey.of(this);
         }
         return transactionKey;
     }
@@ -274,11 +290,11 @@ public final class MessageFacts {
      */
     MessageFacts resolve() {
         aor();
-        via();
-        contactDetail();
+        readVia();
+        readContacts();
         challenges();
         credentialsHeader();
-        credentials();
+        readCredentials();
         userAgent();
         transactionKey();
         callId.hashCode();
@@ -338,8 +354,8 @@ public final class MessageFacts {
         return -1;
     }
 
-    private ViaDetail via() {
-        if (via == null) {
+    private void readVia() {
+        if (viaTransport == null) {
             String text = first(HeaderName.VIA).orElse("");
             String transport = "";
             int space = text.indexOf(' ');
@@ -348,13 +364,14 @@ public final class MessageFacts {
             }
             String received = viaParam(text, "received");
             String rport = viaParam(text, "rport");
-            via = new ViaDetail(transport, nonNull(received), rport == null ? -2 : rport.isEmpty() ? -1 : (int) number(rport));
+            this.received = nonNull(received);
+            this.rport = rport == null ? -2 : rport.isEmpty() ? -1 : (int) number(rport);
+            this.viaTransport = transport;
         }
-        return via;
     }
 
-    private ContactDetail contactDetail() {
-        if (contactDetail == null) {
+    private void readContacts() {
+        if (contacts == null) {
             var list = new ArrayList<Contact>(1);
             boolean wildcard = false;
             for (String value : all(HeaderName.CONTACT)) {
@@ -364,10 +381,11 @@ public final class MessageFacts {
                     list.add(contact(value));
                 }
             }
-            contactDetail = new ContactDetail(List.copyOf(list), wildcard,
-                    number(first(HeaderName.EXPIRES).orElse("")), number(first(HeaderName.MIN_EXPIRES).orElse("")));
+            this.wildcard = wildcard;
+            this.expires = number(first(HeaderName.EXPIRES).orElse(""));
+            this.minExpires = number(first(HeaderName.MIN_EXPIRES).orElse(""));
+            this.contacts = List.copyOf(list);
         }
-        return contactDetail;
     }
 
     private List<Challenge> readChallenges() {
@@ -383,16 +401,16 @@ public final class MessageFacts {
         return List.copyOf(list);
     }
 
-    private Credentials credentials() {
-        if (credentials == null) {
+    private void readCredentials() {
+        if (username == null) {
             String header = credentialsHeader();
             String value = header.isEmpty() ? "" : first(header).orElse("");
             String algorithm = authParam(value, "algorithm");
-            credentials = header.isEmpty() ? new Credentials("", "", "", "")
-                    : new Credentials(header, nonNull(authParam(value, "username")), nonNull(authParam(value, "realm")),
-                            algorithm == null ? "MD5" : algorithm.toUpperCase(java.util.Locale.ROOT));
+            credentialsRealm = header.isEmpty() ? "" : nonNull(authParam(value, "realm"));
+            credentialsAlgorithm = header.isEmpty() ? "" : algorithm == null ? "MD5"
+                    : algorithm.toUpperCase(java.util.Locale.ROOT);
+            username = header.isEmpty() ? "" : nonNull(authParam(value, "username"));
         }
-        return credentials;
     }
 
     private static final java.util.Set<String> KEPT = java.util.Set.of(HeaderName.TO, HeaderName.VIA,

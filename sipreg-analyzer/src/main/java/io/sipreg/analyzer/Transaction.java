@@ -8,7 +8,7 @@ import java.util.List;
  * retransmissions, the responses, and an ICMP error if the network refused the request.
  */
 final class Transaction {
-    final String key;
+    final TransactionKey key;
     final CapturedMessage request;
     final MessageGroup owner;
     final List<CapturedMessage> copies = new ArrayList<>(2);
@@ -19,7 +19,7 @@ final class Transaction {
     /** An ICMP error quoting one of the responses: the answer could not be delivered. */
     IcmpUnreachable responseUnreachable;
 
-    Transaction(String key, CapturedMessage request, MessageGroup owner) {
+    Transaction(TransactionKey key, CapturedMessage request, MessageGroup owner) {
         this.key = key;
         this.request = request;
         this.owner = owner;
@@ -46,17 +46,6 @@ final class Transaction {
 
     boolean answered() {
         return !responses.isEmpty();
-    }
-
-    /**
-     * The transaction key of a request or response, RFC 3261 §17.1.3: the top Via's branch and sent-by and the
-     * CSeq method. Without an RFC 3261 branch, Call-ID and CSeq stand in (RFC 2543 matching, §17.2.3).
-     */
-    static String keyOf(MessageFacts f) {
-        if (f.branch().startsWith("z9hG4bK")) {
-            return f.branch() + ' ' + f.viaHost() + ':' + f.viaPort() + ' ' + f.cseqMethod();
-        }
-        return f.callId() + ' ' + f.cseq() + ' ' + f.cseqMethod() + ' ' + f.branch();
     }
 
     /** True when every answer went to another address than the one the request came from (see port-mismatch). */
