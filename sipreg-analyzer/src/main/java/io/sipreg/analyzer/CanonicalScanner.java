@@ -348,15 +348,24 @@ final class CanonicalScanner {
             }
             int valueStart = i;
             int commas = 0;
-            // Eight bytes at a time while they are all printable (most of every value), commas counted.
+            long backslashes = 0;
+            // Eight bytes at a time (the bytes loop below takes the last few of the message): commas counted,
+            // backslashes noted, up to the first byte that is not printable, which must be the line's CR.
             for (int last = end - Long.BYTES; i <= last; i += Long.BYTES) {
                 long x = (long) LONGS.get(d, i);
-                // A byte below 0x20, 0x7F or above sets a high bit; printable ones never do: the bytes loop takes over.
-                if ((((x - CONTROLS) | x | ((x ^ DELS) - ONES)) & HIGH_BITS) != 0) {
+                // A byte below 0x20, 0x7F or above sets its high bit here; printable ones never do. A borrow may
+                // flag bytes above a flagged one too, never one below: the lowest flag is the first such byte.
+                long unprintable = ((x - CONTROLS) | x | ((x ^ DELS) - ONES)) & HIGH_BITS;
+                long before = unprintable == 0 ? -1L : (unprintable & -unprintable) - 1;     // the bytes below it
+                commas += Long.bitCount(zeroBytes(x ^ COMMAS) & before);
+                backslashes |= zeroBytes(x ^ BACKSLASHES) & before;
+                if (unprintable != 0) {
+                    i += Long.numberOfTrailingZeros(unprintable) >>> 3;
+                    if (d[i] != '\r') {
+                        return false;
+                    }
                     break;
                 }
-                long y = x ^ COMMAS;
-                commas += Long.bitCount(~(((y & LOW_BITS) + LOW_BITS) | y | LOW_BITS));
             }
             while (i < end && d[i] != '\r') {
                 byte b = d[i];
@@ -365,6 +374,8 @@ final class CanonicalScanner {
                 }
                 if (b == ',') {
                     commas++;
+                } else if (b == '\\') {
+                    backslashes = 1;
                 }
                 i++;
             }
@@ -409,7 +420,7 @@ final class CanonicalScanner {
                 }
                 case MAX_FORWARDS -> maxForwards++ == 0 && number(s, e, 255) >= 0;
                 case CONTENT_LENGTH -> contentLengths++ == 0 && (contentLength = number(s, e, 999_999_999_999L)) >= 0;
-                default -> kept(name, s, e);
+                default -> kept(name, s, e) && backslashes == 0;
             };
         }
 
@@ -452,8 +463,9 @@ final class CanonicalScanner {
                     }
                 }
             }
-            // The authentication values are read as MessageFacts.authParam reads them: without quoted-pairs here.
-            return indexOf((byte) '\\', s, e) < 0;
+            // The authentication values are read as MessageFacts.authParam reads them: without quoted-pairs here
+            // (headerLine declines any value with a backslash).
+            return true;
         }
 
         /** The index in NAMES of a header name, compact forms included, any case; -1 for the others. */
@@ -1386,10 +1398,16 @@ final class CanonicalScanner {
     private static final long CONTROLS = ONES * 0x20;
     private static final long DELS = ONES * 0x7F;
     private static final long COMMAS = ONES * ',';
+    private static final long BACKSLASHES = ONES * '\\';
 
     private static final long LOW_BITS = 0x7F7F_7F7F_7F7F_7F7FL;
 
 
+
+    /** The high bit of each zero byte of {@code y}, exactly (no borrow between bytes). */
+    private static long zeroBytes(long y) {
+        return ~(((y & LOW_BITS) + LOW_BITS) | y | LOW_BITS);
+    }
 
     private static boolean is(byte b, int mask) {
         return (CLASSES[b & 0xFF] & mask) != 0;
