@@ -1,5 +1,6 @@
 package io.sipreg.registrar;
 
+import io.sipreg.message.Fnv1a;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.OptionalLong;
@@ -161,15 +162,7 @@ final class NonceCounts {
 
     /** FNV-1a over the seed and the nonce's characters, then a 64-bit finalizer; never 0, which marks an empty slot. */
     private long key(String nonce) {
-        long h = 0xcbf29ce484222325L ^ seed;
-        for (int i = 0; i < nonce.length(); i++) {
-            h = (h ^ nonce.charAt(i)) * 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
+        long h = Fnv1a.mix(Fnv1a.hash(Fnv1a.OFFSET_BASIS ^ seed, nonce));
         return h == 0 ? 1 : h;
     }
 }

@@ -2,6 +2,7 @@ package io.sipreg.registrar;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.sipreg.message.Fnv1a;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -880,12 +881,7 @@ public final class PostgresStore implements RegistrationStore {
      * key only wait for each other.
      */
     static long lockKey(String aor) {
-        long hash = 0xcbf29ce484222325L;
-        for (byte b : aor.getBytes(StandardCharsets.UTF_8)) {
-            hash ^= b & 0xff;
-            hash *= 0x100000001b3L;
-        }
-        return hash;
+        return Fnv1a.hash(Fnv1a.OFFSET_BASIS, aor.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void failAll(List<Update<?>> batch, StoreException error) {

@@ -1,6 +1,7 @@
 package io.sipreg.registrar;
 
 import io.sipreg.message.Body;
+import io.sipreg.message.Fnv1a;
 import io.sipreg.message.HeaderField;
 import io.sipreg.message.HeaderName;
 import io.sipreg.message.Headers;
@@ -128,12 +129,10 @@ final class Responses {
         if (hasTag(to)) {
             return to;
         }
-        long hash = 0xcbf29ce484222325L;
+        long hash = Fnv1a.OFFSET_BASIS;
         for (String part : new String[] {request.callId(), request.headers().first(HeaderName.CSEQ).orElse(""),
                 request.headers().first(HeaderName.VIA).orElse("")}) {
-            for (int i = 0; i < part.length(); i++) {
-                hash = (hash ^ part.charAt(i)) * 0x100000001b3L;  // FNV-1a, 64 bits
-            }
+            hash = Fnv1a.hash(hash, part);
         }
         return to + ";tag=" + Long.toHexString(hash | Long.MIN_VALUE);
     }

@@ -1,5 +1,6 @@
 package io.sipreg.transaction;
 
+import io.sipreg.message.Fnv1a;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -246,15 +247,7 @@ final class CompletedTransactions {
 
     /** FNV-1a over the key, then a 64-bit finalizer; its high half, well mixed, is the tag. */
     static int tag(byte[] key) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : key) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        return (int) ((h ^ (h >>> 33)) >>> 32);
+        return (int) (Fnv1a.mix(Fnv1a.hash(Fnv1a.OFFSET_BASIS, key)) >>> 32);
     }
 
     private static int align(int size) {
