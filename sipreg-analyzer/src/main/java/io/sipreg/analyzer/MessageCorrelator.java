@@ -26,7 +26,7 @@ final class MessageCorrelator {
     private static final long SWEEP_EVERY_NANOS = 1_000_000_000L;
     private static final long CSEQ_MEMORY_NANOS = 3_600_000_000_000L;
 
-    private record Pair(Endpoint from, Endpoint to) {
+    record Pair(Endpoint from, Endpoint to) {
         /** As the record's own, written out (see {@link Endpoint#hashCode}). */
         @Override
         public int hashCode() {
@@ -130,7 +130,8 @@ final class MessageCorrelator {
         if (a.aor.isEmpty()) {
             a.aor = f.aor();
         }
-        long[] previous = lastCseq.get(f.callId());
+        long[] seen = lastCseq.get(f.callId());
+        long[] previous = seen;
         // A registrar can hold a stale CSeq against a REGISTER only while it keeps the binding (§10.3 step 7),
         // so a Call-ID that comes back after the longest usual binding lifetime starts afresh.
         if (previous != null && m.timeNanos() - previous[1] > CSEQ_MEMORY_NANOS) {
@@ -141,14 +142,19 @@ final class MessageCorrelator {
             a.staleCseqPrevious.add(previous[0]);
         }
         if (f.cseq() >= 0) {
-            lastCseq.put(f.callId(), new long[] {previous == null ? f.cseq() : Math.max(previous[0], f.cseq()),
-                    m.timeNanos()});
+            if (seen == null) {
+                lastCseq.put(f.callId(), new long[] {f.cseq(), m.timeNanos()});
+            } else {
+                // updated in place: a Call-ID's refreshes need no new entry
+                seen[0] = previous == null ? f.cseq() : Math.max(previous[0], f.cseq());
+                seen[1] = m.timeNanos();
+            }
         }
         tx = new Transaction(key, m, a);
         a.transactions.add(tx);
         a.add(m);
         transactions.put(key, tx);
-        lastRequest.put(new Pair(m.source(), m.destination()), tx);
+        lastRequest.put(tx.addresses, tx);
     }
 
     private void options(CapturedMessage m, MessageFacts f) {
@@ -181,7 +187,7 @@ final class MessageCorrelator {
         s.transactions.add(tx);
         s.add(m);
         transactions.put(key, tx);
-        lastRequest.put(pair, tx);
+        lastRequest.put(tx.addresses, tx);
     }
 
     /** An ICMP error: matched by the SIP message it quotes, else by the last request between the two addresses. */
@@ -283,7 +289,7 @@ final class MessageCorrelator {
         for (Transaction tx : g.transactions) {
             transactions.remove(tx.key, tx);
             // Only open requests wait for an ICMP error; a concluded group must not be kept alive by this index.
-            lastRequest.remove(new Pair(tx.request.source(), tx.request.destination()), tx);
+            lastRequest.remove(tx.addresses, tx);
         }
         if (g instanceof RegistrationAttempt a) {
             attempts.remove(a.callId, a);

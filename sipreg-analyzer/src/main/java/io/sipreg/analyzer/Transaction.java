@@ -11,6 +11,8 @@ final class Transaction {
     final TransactionKey key;
     final CapturedMessage request;
     final MessageGroup owner;
+    /** From the request's source to its destination: where an ICMP error about it is looked up. */
+    final MessageCorrelator.Pair addresses;
     final List<CapturedMessage> copies = new ArrayList<>(2);
     final List<CapturedMessage> responses = new ArrayList<>(2);
     CapturedMessage finalResponse;
@@ -23,6 +25,7 @@ final class Transaction {
         this.key = key;
         this.request = request;
         this.owner = owner;
+        this.addresses = new MessageCorrelator.Pair(request.source(), request.destination());
         copies.add(request);
     }
 
