@@ -1402,8 +1402,6 @@ final class CanonicalScanner {
 
     private static final long LOW_BITS = 0x7F7F_7F7F_7F7F_7F7FL;
 
-
-
     /** The high bit of each zero byte of {@code y}, exactly (no borrow between bytes). */
     private static long zeroBytes(long y) {
         return ~(((y & LOW_BITS) + LOW_BITS) | y | LOW_BITS);
