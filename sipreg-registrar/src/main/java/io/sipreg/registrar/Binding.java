@@ -1,5 +1,8 @@
 package io.sipreg.registrar;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -144,6 +147,185 @@ public final class Binding {
         this.path = path.isEmpty() ? List.of() : List.copyOf(path);
         this.registeredAt = registeredAt;
         this.lastUpdated = lastUpdated;
+    }
+
+    /** A binding read back from its packed form ({@link #unpack}); the text is already packed. */
+    private Binding(byte[] text, boolean wide, char aorEnd, char contactUriEnd, char contactEnd, char callIdEnd,
+                    char sourceEnd, long expiresAt, int q, long cseq, String transport, String localSocket,
+                    long connectionId, boolean nat, String userAgent, String instanceId, int regId, List<String> path,
+                    long registeredAt, long lastUpdated) {
+        this.text = text;
+        this.wide = wide;
+        this.aorEnd = aorEnd;
+        this.contactUriEnd = contactUriEnd;
+        this.contactEnd = contactEnd;
+        this.callIdEnd = callIdEnd;
+        this.sourceEnd = sourceEnd;
+        this.expiresAt = expiresAt;
+        this.q = q;
+        this.cseq = cseq;
+        this.transport = transport;
+        this.localSocket = localSocket;
+        this.connectionId = connectionId;
+        this.nat = nat;
+        this.userAgent = userAgent;
+        this.instanceId = instanceId;
+        this.regId = regId;
+        this.path = path;
+        this.registeredAt = registeredAt;
+        this.lastUpdated = lastUpdated;
+    }
+
+    // The packed form ({@link PackedBindings}): the entry's length, flags and expiry first, so that a pass over many
+    // entries reads them without decoding the rest; then the scalars, the shared strings by number, the text as it
+    // is held here, the instance id and the Path.
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle CHARS = MethodHandles.byteArrayViewVarHandle(char[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int WIDE = 1;
+    private static final int NAT = 2;
+    static final int PACKED_FLAGS = 4;
+    static final int PACKED_EXPIRES_AT = 5;
+    private static final int PACKED_ENDS = 13;
+    private static final int PACKED_SCALARS = PACKED_ENDS + 2 * FIELDS;
+    private static final int PACKED_TEXT = PACKED_SCALARS + 4 + 8 + 8 + 4 + 8 + 8 + 4 * 3;
+
+    /** Bytes {@link #pack} writes. */
+    int packedLength() {
+        int length = PACKED_TEXT + text.length + packedLength(instanceId) + 4;
+        for (String hop : path) {
+            length += packedLength(hop);
+        }
+        return length;
+    }
+
+    /** Writes this binding at {@code at}, its shared strings numbered by {@code strings}; returns the end. */
+    int pack(byte[] b, int at, StringTable strings) {
+        INTS.set(b, at, packedLength());
+        b[at + PACKED_FLAGS] = (byte) ((wide ? WIDE : 0) | (nat ? NAT : 0));
+        LONGS.set(b, at + PACKED_EXPIRES_AT, expiresAt);
+        int i = at + PACKED_ENDS;
+        for (char end : new char[] {aorEnd, contactUriEnd, contactEnd, callIdEnd, sourceEnd}) {
+            CHARS.set(b, i, end);
+            i += 2;
+        }
+        INTS.set(b, i, q);
+        LONGS.set(b, i + 4, cseq);
+        LONGS.set(b, i + 12, connectionId);
+        INTS.set(b, i + 20, regId);
+        LONGS.set(b, i + 24, registeredAt);
+        LONGS.set(b, i + 32, lastUpdated);
+        INTS.set(b, i + 40, strings.number(transport));
+        INTS.set(b, i + 44, strings.number(localSocket));
+        INTS.set(b, i + 48, strings.number(userAgent));
+        i = at + PACKED_TEXT;
+        System.arraycopy(text, 0, b, i, text.length);
+        i = packString(b, i + text.length, instanceId);
+        INTS.set(b, i, path.size());
+        i += 4;
+        for (String hop : path) {
+            i = packString(b, i, hop);
+        }
+        return i;
+    }
+
+    /** The binding packed at {@code at}. */
+    static Binding unpack(byte[] b, int at, StringTable strings) {
+        boolean wide = (b[at + PACKED_FLAGS] & WIDE) != 0;
+        int i = at + PACKED_ENDS;
+        char[] ends = new char[FIELDS];
+        for (int f = 0; f < FIELDS; f++, i += 2) {
+            ends[f] = (char) CHARS.get(b, i);
+        }
+        int textLength = wide ? 2 * ends[SOURCE] : ends[SOURCE];
+        int t = at + PACKED_TEXT;
+        byte[] text = Arrays.copyOfRange(b, t, t + textLength);
+        t += textLength;
+        String instanceId = unpackString(b, t);
+        t += packedLength(instanceId);
+        int hops = (int) INTS.get(b, t);
+        t += 4;
+        List<String> path = List.of();
+        if (hops > 0) {
+            var hopList = new java.util.ArrayList<String>(hops);
+            for (int h = 0; h < hops; h++) {
+                String hop = unpackString(b, t);
+                t += packedLength(hop);
+                hopList.add(hop);
+            }
+            path = List.copyOf(hopList);
+        }
+        return new Binding(text, wide, ends[AOR], ends[CONTACT_URI], ends[CONTACT], ends[CALL_ID], ends[SOURCE],
+                (long) LONGS.get(b, at + PACKED_EXPIRES_AT), (int) INTS.get(b, i), (long) LONGS.get(b, i + 4),
+                strings.text((int) INTS.get(b, i + 40)), strings.text((int) INTS.get(b, i + 44)),
+                (long) LONGS.get(b, i + 12), (b[at + PACKED_FLAGS] & NAT) != 0, strings.text((int) INTS.get(b, i + 48)),
+                instanceId, (int) INTS.get(b, i + 20), path, (long) LONGS.get(b, i + 24), (long) LONGS.get(b, i + 32));
+    }
+
+    /** Length of the packed binding at {@code at}. */
+    static int packedLength(byte[] b, int at) {
+        return (int) INTS.get(b, at);
+    }
+
+    static long packedExpiresAt(byte[] b, int at) {
+        return (long) LONGS.get(b, at + PACKED_EXPIRES_AT);
+    }
+
+    static boolean packedNat(byte[] b, int at) {
+        return (b[at + PACKED_FLAGS] & NAT) != 0;
+    }
+
+    /** True when the binding packed at {@code at} belongs to {@code aor}. */
+    static boolean packedHasAor(byte[] b, int at, String aor) {
+        int length = (char) CHARS.get(b, at + PACKED_ENDS);
+        if (length != aor.length()) {
+            return false;
+        }
+        boolean wide = (b[at + PACKED_FLAGS] & WIDE) != 0;
+        int t = at + PACKED_TEXT;
+        for (int i = 0; i < length; i++) {
+            char ch = wide ? (char) ((b[t + 2 * i] & 0xFF) << 8 | (b[t + 2 * i + 1] & 0xFF)) : (char) (b[t + i] & 0xFF);
+            if (ch != aor.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int packedLength(String s) {
+        return 4 + (fitsOneByte(s) ? s.length() : 2 * s.length());
+    }
+
+    /** A string as its length (the high bit set when two bytes a char) and its chars. */
+    private static int packString(byte[] b, int at, String s) {
+        boolean narrow = fitsOneByte(s);
+        INTS.set(b, at, narrow ? s.length() : s.length() | Integer.MIN_VALUE);
+        at += 4;
+        for (int i = 0; i < s.length(); i++) {
+            if (narrow) {
+                b[at++] = (byte) s.charAt(i);
+            } else {
+                CHARS.set(b, at, s.charAt(i));
+                at += 2;
+            }
+        }
+        return at;
+    }
+
+    private static String unpackString(byte[] b, int at) {
+        int header = (int) INTS.get(b, at);
+        int length = header & Integer.MAX_VALUE;
+        if (length == 0) {
+            return "";
+        }
+        if (header >= 0) {
+            return new String(b, at + 4, length, StandardCharsets.ISO_8859_1);
+        }
+        char[] chars = new char[length];
+        for (int i = 0; i < length; i++) {
+            chars[i] = (char) CHARS.get(b, at + 4 + 2 * i);
+        }
+        return new String(chars);
     }
 
     private static boolean fitsOneByte(String s) {

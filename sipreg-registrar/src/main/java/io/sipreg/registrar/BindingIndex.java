@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The bindings of every AOR in memory, so that processing a REGISTER never reads from disk, plus the per-AOR
- * ordering of updates. Both stores use it; they differ in how a change is made durable ({@link Persister}).
+ * ordering of updates. They are held packed ({@link PackedBindings}), out of the young collections' way. Both stores use it; they differ in how a change is made durable ({@link Persister}).
  *
  * <p>The index only ever holds committed state: a change is applied after its persister completes. Updates of one
  * AOR run one after another: each update takes the AOR's "turn" (the tail of a chain of futures) and the next one
@@ -25,7 +25,7 @@ final class BindingIndex {
         CompletionStage<Void> persist(String aor, BindingChange<?> change);
     }
 
-    private final ConcurrentHashMap<String, List<Binding>> byAor = new ConcurrentHashMap<>();
+    private final PackedBindings byAor = new PackedBindings();
     private final ConcurrentHashMap<String, CompletableFuture<Void>> turns = new ConcurrentHashMap<>();
     private final LongSupplier nowMillis;
     /** Moves on every applied change and purge, so a reader can tell whether anything changed since it looked. */
@@ -43,11 +43,14 @@ final class BindingIndex {
     /** Adds a binding read from disk at startup. */
     void load(Binding binding) {
         earliestExpiry.accumulate(binding.expiresAt());
-        byAor.merge(binding.aor(), List.of(binding), (a, b) -> {
-            var merged = new ArrayList<Binding>(a.size() + b.size());
-            merged.addAll(a);
-            merged.addAll(b);
-            return List.copyOf(merged);
+        byAor.update(binding.aor(), stored -> {
+            if (stored == null) {
+                return List.of(binding);
+            }
+            var merged = new ArrayList<Binding>(stored.size() + 1);
+            merged.addAll(stored);
+            merged.add(binding);
+            return merged;
         });
     }
 
@@ -58,39 +61,27 @@ final class BindingIndex {
 
     List<Binding> all() {
         long now = nowMillis.getAsLong();
-        var aors = new ArrayList<>(byAor.keySet());
-        aors.sort(null);
+        record Stored(String aor, List<Binding> bindings) {
+        }
+        var stored = new ArrayList<Stored>();
+        for (List<Binding> list : byAor.all()) {
+            stored.add(new Stored(list.get(0).aor(), list));
+        }
+        stored.sort(java.util.Comparator.comparing(Stored::aor));
         var result = new ArrayList<Binding>();
-        for (String aor : aors) {
-            result.addAll(unexpired(byAor.get(aor), now));
+        for (Stored s : stored) {
+            result.addAll(unexpired(s.bindings(), now));
         }
         return result;
     }
 
     int size() {
-        int n = 0;
-        for (List<Binding> list : byAor.values()) {
-            n += list.size();
-        }
-        return n;
+        return byAor.size();
     }
 
-    /** Unexpired bindings now, and how many of them are behind NAT; one pass over memory, no lock. */
+    /** Unexpired bindings now, and how many of them are behind NAT; one pass over the packed records. */
     BindingCount count() {
-        long now = nowMillis.getAsLong();
-        int bindings = 0;
-        int nat = 0;
-        for (List<Binding> list : byAor.values()) {
-            for (Binding b : list) {
-                if (!b.isExpiredAt(now)) {
-                    bindings++;
-                    if (b.nat()) {
-                        nat++;
-                    }
-                }
-            }
-        }
-        return new BindingCount(bindings, nat);
+        return byAor.count(nowMillis.getAsLong());
     }
 
     long version() {
@@ -149,7 +140,7 @@ final class BindingIndex {
 
     /** Applies a committed change: drop removed and replaced keys, add the new bindings. */
     void apply(String aor, BindingChange<?> change) {
-        byAor.compute(aor, (key, old) -> {
+        byAor.update(aor, old -> {
             var next = new ArrayList<Binding>((old == null ? 0 : old.size()) + change.put().size());
             if (old != null) {
                 for (Binding b : old) {
@@ -159,7 +150,7 @@ final class BindingIndex {
                 }
             }
             next.addAll(change.put());
-            return next.isEmpty() ? null : List.copyOf(next);
+            return next;
         });
         // After the change is in the map: a purge that reset the bound either sees it there or hears of it here.
         for (Binding b : change.put()) {
@@ -175,38 +166,11 @@ final class BindingIndex {
         }
         // Recomputed from what stays; changes applied meanwhile add their own expiries, so the bound holds.
         earliestExpiry.reset();
-        int[] removed = {0};
-        for (var entry : byAor.entrySet()) {
-            if (boundAndAnyExpired(entry.getValue(), nowMillis)) {
-                byAor.computeIfPresent(entry.getKey(), (key, list) -> {
-                    var kept = new ArrayList<Binding>(list.size());
-                    for (Binding b : list) {
-                        if (!b.isExpiredAt(nowMillis)) {
-                            kept.add(b);
-                        }
-                    }
-                    removed[0] += list.size() - kept.size();
-                    return kept.isEmpty() ? null : List.copyOf(kept);
-                });
-            }
-        }
-        if (removed[0] > 0) {
+        int removed = byAor.purgeExpired(nowMillis, earliestExpiry::accumulate);
+        if (removed > 0) {
             version.incrementAndGet();
         }
-        return removed[0];
-    }
-
-    /** Lowers the expiry bound to the unexpired bindings of {@code list}; whether any of them has expired. */
-    private boolean boundAndAnyExpired(List<Binding> list, long nowMillis) {
-        boolean expired = false;
-        for (Binding b : list) {
-            if (b.isExpiredAt(nowMillis)) {
-                expired = true;
-            } else {
-                earliestExpiry.accumulate(b.expiresAt());
-            }
-        }
-        return expired;
+        return removed;
     }
 
     private static boolean containsKey(List<Binding> list, Binding binding) {
