@@ -319,6 +319,10 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 .channelFactory(() -> stack.socketChannel(familyOf(remote)))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                // No reading until the handlers are in: the listener below may run after the connection is up (when
+                // connect() completed before it was added), and bytes the other side sent first would have met an
+                // empty pipeline and been dropped (a plain-text server's reply was lost to the TLS handshake).
+                .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
@@ -342,6 +346,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                     channel.remoteAddress(), id);
             if (tls.isEmpty()) {
                 channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
+                channel.config().setAutoRead(true);
                 connected(channel, flow, result);
                 return;
             }
@@ -349,6 +354,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             var ssl = tls.get().tls().newHandler(channel.alloc(), serverName, remote.getPort());
             channel.pipeline().addLast(ssl, new TlsHandshakeLog(flow, true));
             channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
+            channel.config().setAutoRead(true);
             ssl.handshakeFuture().addListener(h -> {
                 if (h.isSuccess()) {
                     connected(channel, flow, result);
