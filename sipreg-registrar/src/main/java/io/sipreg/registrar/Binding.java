@@ -201,7 +201,6 @@ public final class Binding {
 
     /** Writes this binding at {@code at}, its shared strings numbered by {@code strings}; returns the end. */
     int pack(byte[] b, int at, StringTable strings) {
-        INTS.set(b, at, packedLength());
         b[at + PACKED_FLAGS] = (byte) ((wide ? WIDE : 0) | (nat ? NAT : 0));
         LONGS.set(b, at + PACKED_EXPIRES_AT, expiresAt);
         int i = at + PACKED_ENDS;
@@ -226,6 +225,7 @@ public final class Binding {
         for (String hop : path) {
             i = packString(b, i, hop);
         }
+        INTS.set(b, at, i - at);
         return i;
     }
 
@@ -282,14 +282,18 @@ public final class Binding {
             return false;
         }
         boolean wide = (b[at + PACKED_FLAGS] & WIDE) != 0;
-        int t = at + PACKED_TEXT;
         for (int i = 0; i < length; i++) {
-            char ch = wide ? (char) ((b[t + 2 * i] & 0xFF) << 8 | (b[t + 2 * i + 1] & 0xFF)) : (char) (b[t + i] & 0xFF);
-            if (ch != aor.charAt(i)) {
+            if (textChar(b, at + PACKED_TEXT, i, wide) != aor.charAt(i)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Char {@code index} of text packed at {@code base}: one byte a char, or two, high byte first, when wide. */
+    private static char textChar(byte[] b, int base, int index, boolean wide) {
+        return wide ? (char) ((b[base + 2 * index] & 0xFF) << 8 | (b[base + 2 * index + 1] & 0xFF))
+                : (char) (b[base + index] & 0xFF);
     }
 
     private static int packedLength(String s) {
@@ -384,9 +388,7 @@ public final class Binding {
             return false;
         }
         for (int i = 0; i < length; i++) {
-            int at = from + i;
-            char ch = wide ? (char) ((text[2 * at] & 0xFF) << 8 | (text[2 * at + 1] & 0xFF)) : (char) (text[at] & 0xFF);
-            if (ch != s.charAt(i)) {
+            if (textChar(text, 0, from + i, wide) != s.charAt(i)) {
                 return false;
             }
         }

@@ -1,6 +1,7 @@
 package io.sipreg.registrar;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -11,7 +12,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The bindings of every AOR in memory, so that processing a REGISTER never reads from disk, plus the per-AOR
- * ordering of updates. They are held packed ({@link PackedBindings}), out of the young collections' way. Both stores use it; they differ in how a change is made durable ({@link Persister}).
+ * ordering of updates. They are held packed ({@link PackedBindings}), out of the young collections' way. Both stores
+ * use it; they differ in how a change is made durable ({@link Persister}).
  *
  * <p>The index only ever holds committed state: a change is applied after its persister completes. Updates of one
  * AOR run one after another: each update takes the AOR's "turn" (the tail of a chain of futures) and the next one
@@ -67,7 +69,7 @@ final class BindingIndex {
         for (List<Binding> list : byAor.all()) {
             stored.add(new Stored(list.get(0).aor(), list));
         }
-        stored.sort(java.util.Comparator.comparing(Stored::aor));
+        stored.sort(Comparator.comparing(Stored::aor));
         var result = new ArrayList<Binding>();
         for (Stored s : stored) {
             result.addAll(unexpired(s.bindings(), now));

@@ -25,6 +25,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -344,17 +345,18 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             }
             var flow = new Flow(tls.isPresent() ? Transport.TLS : Transport.TCP, channel.localAddress(),
                     channel.remoteAddress(), id);
-            if (tls.isEmpty()) {
-                channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
-                channel.config().setAutoRead(true);
+            SslHandler ssl = tls.map(peer -> peer.tls().newHandler(channel.alloc(), peer.serverName(),
+                    remote.getPort())).orElse(null);
+            if (ssl != null) {
+                channel.pipeline().addLast(ssl, new TlsHandshakeLog(flow, true));
+            }
+            channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
+            channel.config().setAutoRead(true);
+            if (ssl == null) {
                 connected(channel, flow, result);
                 return;
             }
             String serverName = tls.get().serverName();
-            var ssl = tls.get().tls().newHandler(channel.alloc(), serverName, remote.getPort());
-            channel.pipeline().addLast(ssl, new TlsHandshakeLog(flow, true));
-            channel.pipeline().addLast(openedConnectionHandlers(parser, flow, counters, dispatcher));
-            channel.config().setAutoRead(true);
             ssl.handshakeFuture().addListener(h -> {
                 if (h.isSuccess()) {
                     connected(channel, flow, result);
