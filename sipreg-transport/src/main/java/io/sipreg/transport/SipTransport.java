@@ -156,6 +156,10 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             channels.add(more);
             listeners.add(more);
         }
+        if (sockets > 1 && !DatagramSpreading.attach(first, sockets)) {
+            log.info("udp {}: datagrams go to its {} sockets by a hash of their sender, not spread one by one",
+                    Addresses.format(actual), sockets);
+        }
         udpSockets.put(actual, List.copyOf(channels));
         return actual;
     }

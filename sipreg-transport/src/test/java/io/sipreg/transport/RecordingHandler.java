@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /** Records what the transport delivers; safe to read from the test thread while event loops write. */
 class RecordingHandler implements InboundHandler {
-    record Event(Object message, Flow flow) {
+    /** {@code thread}: the name of the thread that delivered it, an event loop's. */
+    record Event(Object message, Flow flow, String thread) {
     }
 
     final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -37,7 +38,7 @@ class RecordingHandler implements InboundHandler {
     }
 
     private void record(Object message, Flow flow) {
-        events.add(new Event(message, flow));
+        events.add(new Event(message, flow, Thread.currentThread().getName()));
         if (failWith != null) {
             throw failWith;
         }

@@ -107,6 +107,23 @@ class SipTransportLoopbackTest {
         assertThat(transport.counters().shed()).isZero();
     }
 
+    @Test // one sender (an edge proxy, say) is not tied to one event loop and one core: see DatagramSpreading
+    void datagramsOfOneSenderAreSpreadOverTheEventLoops() throws Exception {
+        InetSocketAddress server = start(config(true), "udp:127.0.0.1:0").get(0).address();
+        var threads = new java.util.HashMap<String, Integer>();
+        try (var proxy = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            for (int i = 0; i < 200; i++) {
+                byte[] register = bytes(SipText.register("UDP", "z9hG4bKspread" + i));
+                proxy.send(new DatagramPacket(register, register.length, server));
+                threads.merge(handler.next().thread(), 1, Integer::sum);
+            }
+        }
+        // Two loops; with the kernel's hash of the sender all 200 go to one. At random, each gets fewer than 60
+        // with a probability of about 1e-9.
+        assertThat(threads).hasSize(2);
+        assertThat(threads.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(60));
+    }
+
     @ParameterizedTest(name = "native={0}") // RFC 3581 §4, RFC 3261 §18.2.2
     @ValueSource(booleans = {true, false})
     void answersUdpRequestFromTheSocketItArrivedOnToItsSource(boolean nativeTransport) throws Exception {
