@@ -91,6 +91,26 @@ class SipTransportLoopbackTest {
         }
     }
 
+    @ParameterizedTest(name = "native={0}") // epoll sends those on the calling thread: DirectDatagramSends
+    @ValueSource(booleans = {true, false})
+    void aSendFromAnotherThreadLeavesFromTheListeningPortAndFailsCleanlyOnceClosed(boolean nativeTransport)
+            throws Exception {
+        InetSocketAddress server = start(config(nativeTransport), "udp:127.0.0.1:0").get(0).address();
+        try (var device = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            device.setSoTimeout(TIMEOUT_MS);
+            var flow = new Flow(Transport.UDP, server, (InetSocketAddress) device.getLocalSocketAddress(), 0);
+            assertThat(transport.sendBytes(flow, bytes("OPTIONS sip:d SIP/2.0\r\n\r\n")))
+                    .succeedsWithin(java.time.Duration.ofSeconds(5));
+            var packet = new DatagramPacket(new byte[2048], 2048);
+            device.receive(packet);
+            assertThat(packet.getSocketAddress()).isEqualTo(server);
+
+            transport.close();
+            var late = transport.sendBytes(flow, bytes("OPTIONS sip:d SIP/2.0\r\n\r\n"));
+            assertThatThrownBy(() -> late.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        }
+    }
+
     @ParameterizedTest(name = "native={0}") // overload shedding counts one read, not every datagram ever read
     @ValueSource(booleans = {true, false})
     void datagramsThatArriveOneAtATimeAreNeverShedAsABurst(boolean nativeTransport) throws Exception {
