@@ -1183,7 +1183,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 } catch (RuntimeException e) {
                     log.warn("commit listener failed: {}", e.toString());
                 }
-                // The 200 OKs of the whole batch: sent from this thread with epoll, else handed to the loops together.
+                // The 200 OKs of the whole batch go to the event loops together (one wake-up, not one each).
                 List<Task> done = batch;
                 GatheredSends.during(() -> {
                     for (Task t : done) {

@@ -10,9 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Datagrams written to a UDP socket from outside its event loop, gathered so that a batch costs the loop one wake-up
- * and one flush. With epoll such sends are made on the calling thread instead ({@link DirectDatagramSends}); they
- * come here with NIO, or when the socket's send buffer is full. Most are 200 OKs: a registration is answered once
- * its binding is committed, on the store's writer thread, which completes a whole group commit at once. Netty would make each write a task of its own,
+ * and one flush. Most 200 OKs are sent this way: a registration is answered once its binding is committed, on the
+ * store's writer thread, which completes a whole group commit at once. Netty would make each write a task of its own,
  * and on a virtual machine every wake-up of the loop (an eventfd write, an epoll return) costs more than the send.
  * Writes keep their order; each still completes its own promise. A thread that sends many at once can gather them
  * further ({@link GatheredSends}): then they cost one wake-up in all.

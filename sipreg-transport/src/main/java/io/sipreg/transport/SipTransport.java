@@ -31,7 +31,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.sipreg.message.Redaction;
 import io.sipreg.message.SipParser;
-import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -68,8 +67,6 @@ public final class SipTransport implements MessageSender, AutoCloseable {
     private final NetworkStack stack;
     private final SipParser parser;
     private final Counters counters = new Counters();
-    /** UDP sends from threads other than the socket's event loop, made on the sending thread. */
-    private final DirectDatagramSends directSends = new DirectDatagramSends();
     private final TcpConnections connections;
     /** UDP sockets by bound address; several per address with SO_REUSEPORT, one per event loop. */
     private final Map<InetSocketAddress, List<Channel>> udpSockets = new ConcurrentHashMap<>();
@@ -444,7 +441,7 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 if (sockets != null && sockets.size() == 1 && sockets.get(0).isActive()
                         && flow.remote().equals(sockets.get(0).remoteAddress())) {
                     listeners.remove(sockets.get(0));
-                    directSends.closing(() -> sockets.get(0).close().awaitUninterruptibly());
+                    sockets.get(0).close().awaitUninterruptibly();
                 }
             }
             default -> connections.find(flow).ifPresent(c -> c.close().awaitUninterruptibly());
@@ -518,12 +515,6 @@ public final class SipTransport implements MessageSender, AutoCloseable {
                 return failed(new FlowClosedException(flow, "no UDP socket bound to the local address"));
             }
             channel = socket.get();
-            if (!channel.eventLoop().inEventLoop()) {
-                CompletableFuture<Void> direct = sendDirect(channel, flow, wire);
-                if (direct != null) {
-                    return direct;
-                }
-            }
             // Wrapped, not copied here: the channel copies it once into a direct buffer on its own thread.
             message = new DatagramPacket(Unpooled.wrappedBuffer(wire), flow.remote());
         } else {
@@ -543,7 +534,9 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             }
             message = Unpooled.wrappedBuffer(wire);
         }
-        traceSending(flow, wire);
+        if (log.isTraceEnabled()) {
+            log.trace("{} sending:\n{}", flow, Redaction.of(wire));
+        }
         var result = new CompletableFuture<Void>();
         ChannelPromise promise = channel.newPromise();
         promise.addListener(f -> {
@@ -561,27 +554,6 @@ public final class SipTransport implements MessageSender, AutoCloseable {
             channel.writeAndFlush(message, promise);
         }
         return result;
-    }
-
-    /** Sent on this thread ({@link DirectDatagramSends}); null when it must go through the socket's loop. */
-    private CompletableFuture<Void> sendDirect(Channel channel, Flow flow, byte[] wire) {
-        try {
-            if (directSends.send(channel, wire, flow.remote()) != DirectDatagramSends.Result.SENT) {
-                return null;
-            }
-        } catch (IOException e) {
-            counters.sendFailures.increment();
-            log.debug("{} send failed: {}", flow, e.toString());
-            return CompletableFuture.failedFuture(e);
-        }
-        traceSending(flow, wire);
-        return CompletableFuture.completedFuture(null);
-    }
-
-    private static void traceSending(Flow flow, byte[] wire) {
-        if (log.isTraceEnabled()) {
-            log.trace("{} sending:\n{}", flow, Redaction.of(wire));
-        }
     }
 
     /**
@@ -638,11 +610,9 @@ public final class SipTransport implements MessageSender, AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        directSends.closing(() -> {
-            for (Channel listener : listeners) {
-                listener.close().awaitUninterruptibly();
-            }
-        });
+        for (Channel listener : listeners) {
+            listener.close().awaitUninterruptibly();
+        }
         EventLoopGroup running = group;
         if (running != null) {
             // The short quiet period lets responses already handed to the loops be written before channels close.

@@ -91,7 +91,7 @@ class SipTransportLoopbackTest {
         }
     }
 
-    @ParameterizedTest(name = "native={0}") // epoll sends those on the calling thread: DirectDatagramSends
+    @ParameterizedTest(name = "native={0}")
     @ValueSource(booleans = {true, false})
     void aSendFromAnotherThreadLeavesFromTheListeningPortAndFailsCleanlyOnceClosed(boolean nativeTransport)
             throws Exception {
