@@ -29,7 +29,7 @@ final class DatagramSpreading {
     /** {@code SOL_SOCKET} and {@code SO_ATTACH_REUSEPORT_CBPF} as asm-generic/socket.h gives them. */
     private static final int SOL_SOCKET = 1;
     private static final int SO_ATTACH_REUSEPORT_CBPF = 51;
-    /** Architectures that use asm-generic's socket option numbers and are little-endian, as the structs below are written. */
+    /** Architectures that use asm-generic's socket option numbers and are little-endian, as the structs are written. */
     private static final Set<String> ARCHITECTURES = Set.of("amd64", "x86_64", "aarch64", "riscv64", "ppc64le");
 
     /** struct sock_filter (linux/filter.h): u16 code, u8 jt, u8 jf, u32 k. */

@@ -138,8 +138,8 @@ class SipTransportLoopbackTest {
                 threads.merge(handler.next().thread(), 1, Integer::sum);
             }
         }
-        // Two loops; with the kernel's hash of the sender all 200 go to one. At random, each gets fewer than 60
-        // with a probability of about 1e-9.
+        // Two loops; with the kernel's hash of the sender all 200 go to one. At random, one of them gets fewer than
+        // 60 with a probability of about 6e-9.
         assertThat(threads).hasSize(2);
         assertThat(threads.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(60));
     }
