@@ -17,6 +17,10 @@ public interface AnalysisListener {
     /** After the last frame. */
     void end(Summary summary);
 
+    /** A capture read as it arrives has nothing more for now: what was reported so far should be shown. */
+    default void waiting() {
+    }
+
     static AnalysisListener all(List<AnalysisListener> listeners) {
         return new AnalysisListener() {
             @Override
@@ -37,6 +41,11 @@ public interface AnalysisListener {
             @Override
             public void end(Summary summary) {
                 listeners.forEach(l -> l.end(summary));
+            }
+
+            @Override
+            public void waiting() {
+                listeners.forEach(AnalysisListener::waiting);
             }
         };
     }

@@ -3,6 +3,7 @@ package io.sipreg.analyzer;
 import io.sipreg.message.SipParseException;
 import io.sipreg.message.SipParser;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -63,20 +64,47 @@ public final class CaptureAnalyzer {
      */
     public Summary analyze(Path file, AnalysisListener listener) throws UnusableCaptureException, IOException {
         try (CaptureReader reader = CaptureReader.open(file)) {
-            ExecutorService workers = threads == 0 ? null : Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "sipreg-analyze-worker");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                var run = new Run(file.toString(), listener, workers);
-                listener.start(file.toString(), reader.format());
-                reader.read(run);
-                return run.finish(reader.format());
-            } finally {
-                if (workers != null) {
-                    workers.shutdownNow();
-                }
+            return analyze(file.toString(), reader, listener, null);
+        }
+    }
+
+    /**
+     * Reads a capture from {@code in} as it arrives, such as {@code tcpdump -U -w -} through a pipe, and closes it.
+     * Whenever the stream has nothing more yet, what has been concluded so far is reported and
+     * {@link AnalysisListener#waiting} is called: a live capture is explained as it goes, each registration once a
+     * later packet shows that its linger time has passed.
+     */
+    public Summary analyze(InputStream in, String name, AnalysisListener listener)
+            throws UnusableCaptureException, IOException {
+        Run[] running = new Run[1];
+        var stream = new LiveStream(in, () -> {
+            if (running[0] != null) {
+                running[0].catchUp();
+            }
+        });
+        try (CaptureReader reader = CaptureReader.open(stream, name)) {
+            return analyze(name, reader, listener, running);
+        }
+    }
+
+    private Summary analyze(String name, CaptureReader reader, AnalysisListener listener, Run[] running)
+            throws IOException {
+        ExecutorService workers = threads == 0 ? null : Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "sipreg-analyze-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            var run = new Run(name, listener, workers);
+            listener.start(name, reader.format());
+            if (running != null) {
+                running[0] = run;
+            }
+            reader.read(run);
+            return run.finish(reader.format());
+        } finally {
+            if (workers != null) {
+                workers.shutdownNow();
             }
         }
     }
@@ -294,6 +322,13 @@ public final class CaptureAnalyzer {
         private void count(Finding f) {
             findingCodes.merge(f.code(), 1L, Long::sum);
             severities.merge(f.severity(), 1L, Long::sum);
+        }
+
+        /** The input has nothing more for now: everything pending in the stages is handed on, in order. */
+        void catchUp() {
+            parsing.flush();
+            reporting.flush();
+            listener.waiting();
         }
 
         Summary finish(String format) {

@@ -2,12 +2,13 @@ package io.sipreg.analyzer;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Streams the frames of a capture file, pcap or pcapng, chosen by the file's first four bytes. */
+/** Streams the frames of a capture, pcap or pcapng, chosen by its first four bytes: from a file or from a pipe. */
 sealed interface CaptureReader extends AutoCloseable permits PcapReader, PcapngReader {
     /** Larger than any snaplen in use (262,144) and than any sane pcapng block. */
     int MAX_RECORD = 16 << 20;
@@ -31,10 +32,15 @@ sealed interface CaptureReader extends AutoCloseable permits PcapReader, PcapngR
         } catch (NoSuchFileException e) {
             throw new UnusableCaptureException(file + ": no such file");
         }
+        return open(channel, file.toString());
+    }
+
+    /** A capture read from {@code channel} as it comes, which it closes; {@code name} is for messages. */
+    static CaptureReader open(ReadableByteChannel channel, String name) throws UnusableCaptureException, IOException {
         try {
             var window = new FileWindow(channel, MAX_RECORD);
             if (!window.require(4)) {
-                throw new UnusableCaptureException(file + ": not a pcap or pcapng file ("
+                throw new UnusableCaptureException(name + ": not a pcap or pcapng file ("
                         + (window.available() == 0 ? "empty" : window.available() + " bytes") + ")");
             }
             byte[] d = window.array();
@@ -45,7 +51,7 @@ sealed interface CaptureReader extends AutoCloseable permits PcapReader, PcapngR
             if (magic == PcapngReader.SECTION_HEADER) {
                 return new PcapngReader(channel, window);
             }
-            throw new UnusableCaptureException(file + ": not a pcap or pcapng file (starts with "
+            throw new UnusableCaptureException(name + ": not a pcap or pcapng file (starts with "
                     + Bytes.hex(d, window.pos(), 4) + ")");
         } catch (UnusableCaptureException | IOException | RuntimeException e) {
             channel.close();

@@ -133,6 +133,18 @@ public final class JsonReport implements AnalysisListener, AutoCloseable {
         }
     }
 
+    /** The registrations so far go out; keepalives and findings wait in their spools for the end of the document. */
+    @Override
+    public void waiting() {
+        try {
+            registrations.writeTo(stream);
+            registrations.reset();
+            stream.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void end(Summary s) {
         try {

@@ -1,7 +1,7 @@
 package io.sipreg.analyzer;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 
 /**
  * The classic libpcap format (draft-ietf-opsawg-pcap): a 24-byte file header, then records of a 16-byte header
@@ -14,14 +14,14 @@ final class PcapReader implements CaptureReader {
     private static final int KUZNETZOV = 0xA1B2CD34;
     private static final int FILE_HEADER = 24;
 
-    private final FileChannel channel;
+    private final ReadableByteChannel channel;
     private final FileWindow window;
     private boolean littleEndian;
     private boolean nanos;
     private int recordHeader = 16;
     private String format = "pcap";
 
-    PcapReader(FileChannel channel, FileWindow window) {
+    PcapReader(ReadableByteChannel channel, FileWindow window) {
         this.channel = channel;
         this.window = window;
     }

@@ -1,7 +1,7 @@
 package io.sipreg.analyzer;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,14 +40,14 @@ final class PcapngReader implements CaptureReader {
         }
     }
 
-    private final FileChannel channel;
+    private final ReadableByteChannel channel;
     private final FileWindow window;
     private boolean littleEndian;
     private final List<Interface> interfaces = new ArrayList<>();
     private int sections;
     private int interfaceCount;
 
-    PcapngReader(FileChannel channel, FileWindow window) {
+    PcapngReader(ReadableByteChannel channel, FileWindow window) {
         this.channel = channel;
         this.window = window;
     }

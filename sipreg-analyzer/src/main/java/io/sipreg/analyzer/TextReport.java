@@ -53,6 +53,11 @@ public final class TextReport implements AnalysisListener {
     }
 
     @Override
+    public void waiting() {
+        out.flush();
+    }
+
+    @Override
     public void end(Summary s) {
         if (!fileFindings.isEmpty()) {
             out.println("About the file:");

@@ -41,7 +41,7 @@ final class Captures {
     }
 
     /** Everything the analyzer reported about one file. */
-    static final class Result implements AnalysisListener {
+    static class Result implements AnalysisListener {
         final List<Conversation> conversations = new ArrayList<>();
         final List<Finding> fileFindings = new ArrayList<>();
         Summary summary;

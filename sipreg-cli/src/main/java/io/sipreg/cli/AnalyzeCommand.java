@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,11 +27,18 @@ import picocli.CommandLine.Parameters;
                 + " dumpcap or Wireshark): a ladder per registration attempt and keepalive series, a plain-language"
                 + " diagnosis, and a summary.",
                 "SIP is found by content on any port, over UDP and TCP, IPv4 and IPv6.",
+                "FILE - reads a capture from standard input as it arrives, and reports each registration as soon as"
+                        + " it is concluded: tcpdump -i any -U -w - udp port 5060 | sipreg analyze -",
                 "Exit status: 0 when the files were analyzed (even if registrations failed), 2 when a file is not"
                         + " a capture."})
 final class AnalyzeCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files (pcap or pcapng).")
+    /** What the reports call standard input. */
+    static final String STANDARD_INPUT = "(standard input)";
+    /** After Ctrl-C, how long the report of a piped capture may take to finish once the capture program has stopped. */
+    private static final long FINISH_AFTER_INTERRUPT_SECONDS = 5;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files (pcap or pcapng); - for standard input.")
     List<Path> files;
 
     @Option(names = "--json", description = "Print one JSON document (an array of them for several files).")
@@ -46,6 +55,10 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--port", split = ",", paramLabel = "PORT",
             description = "Only packets from or to these ports (default: any port; SIP is detected by content).")
     List<Integer> ports;
+
+    private static boolean isStandardInput(Path file) {
+        return file.toString().equals("-");
+    }
 
     @Override
     public Integer call() {
@@ -67,17 +80,34 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         var listener = AnalysisListener.all(listeners);
         var analyzer = new CaptureAnalyzer(options);
+        var finished = new CountDownLatch(1);
+        if (files.stream().anyMatch(AnalyzeCommand::isStandardInput)) {
+            // Ctrl-C in a terminal stops the capture program in the pipe too, which ends our input: let the report of
+            // what was captured be finished then, rather than cut off.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    finished.await(FINISH_AFTER_INTERRUPT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sipreg-analyze-finish"));
+        }
         int exit = 0;
         for (Path file : files) {
+            String name = isStandardInput(file) ? STANDARD_INPUT : file.toString();
             try {
-                analyzer.analyze(file, listener);
+                if (isStandardInput(file)) {
+                    analyzer.analyze(System.in, name, listener);
+                } else {
+                    analyzer.analyze(file, listener);
+                }
             } catch (UnusableCaptureException e) {
                 out.flush();
                 System.err.println("sipreg: " + e.getMessage());
                 exit = 2;
             } catch (IOException e) {
                 out.flush();
-                System.err.println("sipreg: " + file + ": cannot read: " + e.getMessage());
+                System.err.println("sipreg: " + name + ": cannot read: " + e.getMessage());
                 exit = 2;
             }
         }
@@ -89,6 +119,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             htmlReport.close();
             System.err.println("sipreg: HTML report written to " + html);
         }
+        finished.countDown();
         return exit;
     }
 }
