@@ -76,18 +76,14 @@ public final class CaptureAnalyzer {
      */
     public Summary analyze(InputStream in, String name, AnalysisListener listener)
             throws UnusableCaptureException, IOException {
-        Run[] running = new Run[1];
-        var stream = new LiveStream(in, () -> {
-            if (running[0] != null) {
-                running[0].catchUp();
-            }
-        });
+        var stream = new LiveStream(in);
         try (CaptureReader reader = CaptureReader.open(stream, name)) {
-            return analyze(name, reader, listener, running);
+            return analyze(name, reader, listener, stream);
         }
     }
 
-    private Summary analyze(String name, CaptureReader reader, AnalysisListener listener, Run[] running)
+    /** {@code live} is the stream the reader reads, when it is one. */
+    private Summary analyze(String name, CaptureReader reader, AnalysisListener listener, LiveStream live)
             throws IOException {
         ExecutorService workers = threads == 0 ? null : Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "sipreg-analyze-worker");
@@ -97,8 +93,8 @@ public final class CaptureAnalyzer {
         try {
             var run = new Run(name, listener, workers);
             listener.start(name, reader.format());
-            if (running != null) {
-                running[0] = run;
+            if (live != null) {
+                live.beforeWaiting(run::catchUp);
             }
             reader.read(run);
             return run.finish(reader.format());

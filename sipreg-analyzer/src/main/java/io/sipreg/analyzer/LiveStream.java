@@ -7,17 +7,23 @@ import java.nio.channels.ReadableByteChannel;
 
 /**
  * A capture arriving through a pipe, such as {@code tcpdump -U -w -}: a channel over the stream that, whenever a
- * read would have to wait for more of the capture, first runs {@code beforeWaiting}, so that everything analyzed so
- * far is reported while the capture goes on. A stream that never runs dry (a file piped in) never calls it.
+ * read would have to wait for more of the capture, first runs {@link #beforeWaiting}'s task, so that everything
+ * analyzed so far is reported while the capture goes on. A stream that never runs dry (a file piped in) never runs
+ * it.
  */
 final class LiveStream implements ReadableByteChannel {
     private final InputStream in;
-    private final Runnable beforeWaiting;
+    private Runnable beforeWaiting = () -> {
+    };
     private boolean open = true;
 
-    LiveStream(InputStream in, Runnable beforeWaiting) {
+    LiveStream(InputStream in) {
         this.in = in;
-        this.beforeWaiting = beforeWaiting;
+    }
+
+    /** What to run, on the reading thread, before a read that would wait. */
+    void beforeWaiting(Runnable task) {
+        beforeWaiting = task;
     }
 
     @Override
