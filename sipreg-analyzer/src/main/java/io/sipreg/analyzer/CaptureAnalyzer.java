@@ -69,14 +69,15 @@ public final class CaptureAnalyzer {
     }
 
     /**
-     * Reads a capture from {@code in} as it arrives, such as {@code tcpdump -U -w -} through a pipe, and closes it.
+     * Reads a capture from {@code in} as it arrives, such as {@code tcpdump -U -w -} through a pipe (or a
+     * gzip-compressed one), and closes it.
      * Whenever the stream has nothing more yet, what has been concluded so far is reported and
      * {@link AnalysisListener#waiting} is called: a live capture is explained as it goes, each registration once a
      * later packet shows that its linger time has passed.
      */
     public Summary analyze(InputStream in, String name, AnalysisListener listener)
             throws UnusableCaptureException, IOException {
-        var stream = new LiveStream(in);
+        var stream = new LiveStream(Gzip.decompressIfGzip(in));
         try (CaptureReader reader = CaptureReader.open(stream, name)) {
             return analyze(name, reader, listener, stream);
         }

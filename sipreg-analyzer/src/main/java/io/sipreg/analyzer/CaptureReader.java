@@ -1,6 +1,8 @@
 package io.sipreg.analyzer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
@@ -8,7 +10,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Streams the frames of a capture, pcap or pcapng, chosen by its first four bytes: from a file or from a pipe. */
+/**
+ * Streams the frames of a capture, pcap or pcapng, chosen by its first four bytes: from a file or from a pipe, either
+ * gzip-compressed or not.
+ */
 sealed interface CaptureReader extends AutoCloseable permits PcapReader, PcapngReader {
     /** Larger than any snaplen in use (262,144) and than any sane pcapng block. */
     int MAX_RECORD = 16 << 20;
@@ -31,6 +36,16 @@ sealed interface CaptureReader extends AutoCloseable permits PcapReader, PcapngR
             channel = FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new UnusableCaptureException(file + ": no such file");
+        }
+        var magic = ByteBuffer.allocate(2);
+        try {
+            channel.read(magic, 0);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (magic.position() == 2 && Gzip.starts(magic.get(0) & 0xFF, magic.get(1) & 0xFF)) {
+            return open(Channels.newChannel(Gzip.decompressIfGzip(Channels.newInputStream(channel))), file.toString());
         }
         return open(channel, file.toString());
     }

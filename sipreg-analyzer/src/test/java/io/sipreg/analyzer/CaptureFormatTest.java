@@ -146,4 +146,47 @@ class CaptureFormatTest {
             }
         }
     }
+
+    @Test // tshark reads capture.pcap.gz as it is; so does the analyzer, by the gzip header, not the name
+    void readsGzipCompressedCaptures(@TempDir Path dir) throws Exception {
+        for (String name : new String[] {ORIGINAL, "sipp-sipreg-407.pcapng"}) {
+            var original = Captures.analyze(name);
+            Path gz = dir.resolve("capture.bin");
+            Files.write(gz, gzip(Files.readAllBytes(Captures.path(name))));
+
+            var fromFile = new Captures.Result();
+            fromFile.summary = new CaptureAnalyzer(AnalyzerOptions.DEFAULT).analyze(gz, fromFile);
+            var fromPipe = new Captures.Result();
+            fromPipe.summary = new CaptureAnalyzer(AnalyzerOptions.DEFAULT).analyze(Files.newInputStream(gz), "-",
+                    fromPipe);
+
+            for (var read : java.util.List.of(fromFile, fromPipe)) {
+                assertThat(read.summary.format()).as(name).isEqualTo(original.summary.format());
+                assertThat(read.summary.packets()).as(name).isEqualTo(original.summary.packets());
+                assertThat(read.summary.damage()).as(name).isEmpty();
+                assertThat(read.outcomes()).as(name).isEqualTo(original.outcomes());
+                assertThat(read.codes()).as(name).isEqualTo(original.codes());
+            }
+        }
+    }
+
+    @Test // a compressed capture cut off in transfer is read up to the cut, which is reported
+    void readsATruncatedGzipCaptureUpToTheCut(@TempDir Path dir) throws Exception {
+        byte[] gz = gzip(Files.readAllBytes(Captures.path(ORIGINAL)));
+        Path cut = dir.resolve("cut.pcap.gz");
+        Files.write(cut, java.util.Arrays.copyOf(gz, gz.length * 2 / 3));
+        var result = new Captures.Result();
+        result.summary = new CaptureAnalyzer(AnalyzerOptions.DEFAULT).analyze(cut, result);
+        assertThat(result.summary.packets()).isPositive().isLessThan(Captures.analyze(ORIGINAL).summary.packets());
+        assertThat(result.summary.damage()).singleElement().extracting(CaptureDamage::what).asString()
+                .startsWith("file ends inside");
+    }
+
+    private static byte[] gzip(byte[] plain) throws IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        try (var gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(plain);
+        }
+        return out.toByteArray();
+    }
 }

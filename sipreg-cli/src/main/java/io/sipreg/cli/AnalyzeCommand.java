@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {"Explain the SIP registrations in capture files (pcap or pcapng, as written by tcpdump,"
-                + " dumpcap or Wireshark): a ladder per registration attempt and keepalive series, a plain-language"
+                + " dumpcap or Wireshark, gzip-compressed or not): a ladder per registration attempt and keepalive series, a plain-language"
                 + " diagnosis, and a summary.",
                 "SIP is found by content on any port, over UDP and TCP, IPv4 and IPv6.",
                 "FILE - reads a capture from standard input as it arrives, and reports each registration as soon as"
