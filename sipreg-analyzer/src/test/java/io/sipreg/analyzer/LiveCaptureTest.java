@@ -70,7 +70,8 @@ class LiveCaptureTest {
 
     @Test
     void aCapturePipedWholeGivesTheSameReportAsTheFile() throws Exception {
-        for (String name : new String[] {"keepalive-unanswered.pcap", "sipp-sipreg-407.pcapng", "tcp-small-mss-lossy.pcap"}) {
+        String[] captures = {"keepalive-unanswered.pcap", "sipp-sipreg-407.pcapng", "tcp-small-mss-lossy.pcap"};
+        for (String name : captures) {
             var fromFile = Captures.analyze(name);
             var piped = new Captures.Result();
             new CaptureAnalyzer(AnalyzerOptions.DEFAULT).analyze(

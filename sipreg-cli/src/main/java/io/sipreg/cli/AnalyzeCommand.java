@@ -24,8 +24,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {"Explain the SIP registrations in capture files (pcap or pcapng, as written by tcpdump,"
-                + " dumpcap or Wireshark, gzip-compressed or not): a ladder per registration attempt and keepalive series, a plain-language"
-                + " diagnosis, and a summary.",
+                + " dumpcap or Wireshark, gzip-compressed or not): a ladder per registration attempt and keepalive"
+                + " series, a plain-language diagnosis, and a summary.",
                 "SIP is found by content on any port, over UDP and TCP, IPv4 and IPv6.",
                 "FILE - reads a capture from standard input as it arrives, and reports each registration as soon as"
                         + " it is concluded: tcpdump -i any -U -w - udp port 5060 | sipreg analyze -",
@@ -34,11 +34,12 @@ import picocli.CommandLine.Parameters;
 final class AnalyzeCommand implements Callable<Integer> {
 
     /** What the reports call standard input. */
-    static final String STANDARD_INPUT = "(standard input)";
+    private static final String STANDARD_INPUT = "(standard input)";
     /** After Ctrl-C, how long the report of a piped capture may take to finish once the capture program has stopped. */
     private static final long FINISH_AFTER_INTERRUPT_SECONDS = 5;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files (pcap or pcapng); - for standard input.")
+    @Parameters(arity = "1..*", paramLabel = "FILE",
+            description = "Capture files (pcap or pcapng); - for standard input.")
     List<Path> files;
 
     @Option(names = "--json", description = "Print one JSON document (an array of them for several files).")
@@ -92,6 +93,15 @@ final class AnalyzeCommand implements Callable<Integer> {
                 }
             }, "sipreg-analyze-finish"));
         }
+        try {
+            return analyzeAll(analyzer, listener, out, jsonReport, htmlReport);
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private int analyzeAll(CaptureAnalyzer analyzer, AnalysisListener listener, PrintStream out, JsonReport jsonReport,
+                           HtmlReport htmlReport) {
         int exit = 0;
         for (Path file : files) {
             String name = isStandardInput(file) ? STANDARD_INPUT : file.toString();
@@ -119,7 +129,6 @@ final class AnalyzeCommand implements Callable<Integer> {
             htmlReport.close();
             System.err.println("sipreg: HTML report written to " + html);
         }
-        finished.countDown();
         return exit;
     }
 }

@@ -30,7 +30,8 @@ public final class Main {
         // them that took about 200 ms of each run. A run that names its subcommand first gets that one only; any
         // other (help, --version, a typo that picocli should name) gets them all.
         Class<?> named = args.length == 0 ? null : SUBCOMMANDS.stream()
-                .filter(c -> c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(args[0]))
+                .filter(c -> c != CommandLine.HelpCommand.class
+                        && c.getAnnotation(Command.class).name().equals(args[0]))
                 .findFirst().orElse(null);
         for (Class<?> subcommand : named == null ? SUBCOMMANDS : List.of(named)) {
             commandLine.addSubcommand(subcommand);
