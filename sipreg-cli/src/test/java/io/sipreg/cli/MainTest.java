@@ -2,12 +2,8 @@ package io.sipreg.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The top-level command: a run that names its subcommand builds only that one, so what the other runs show (help,
@@ -16,48 +12,32 @@ import org.junit.jupiter.api.Test;
 class MainTest {
     private static final String[] COMMANDS = {"serve", "users", "bindings", "blocks", "register", "analyze", "tls"};
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture() {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
+    @RegisterExtension
+    final StandardStreams streams = new StandardStreams();
 
     @Test
     void helpListsEveryCommand() {
         assertThat(Main.run("--help")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains(COMMANDS).contains("help");
+        assertThat(streams.out()).contains(COMMANDS).contains("help");
     }
 
     @Test
     void aMistypedCommandIsNamedWithTheNearestOnes() {
         assertThat(Main.run("analyse", "x.pcap")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unmatched argument", "'analyse'",
+        assertThat(streams.err()).contains("Unmatched argument", "'analyse'",
                 "Did you mean: sipreg analyze");
     }
 
     @Test
     void theHelpCommandKnowsEveryCommand() {
         assertThat(Main.run("help", "tls")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: sipreg tls");
+        assertThat(streams.out()).contains("Usage: sipreg tls");
     }
 
     @Test
     void aNamedCommandRunsWithItsOwnUsage() {
         assertThat(Main.run("users", "--help")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: sipreg users", "add", "import", "list",
+        assertThat(streams.out()).contains("Usage: sipreg users", "add", "import", "list",
                 "remove");
     }
 }
