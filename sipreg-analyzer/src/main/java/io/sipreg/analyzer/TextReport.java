@@ -86,7 +86,8 @@ public final class TextReport implements AnalysisListener {
 
     private void printFindings(List<Finding> findings) {
         for (Finding f : findings) {
-            String head = String.format("  %-7s [%s] ", f.severity().lowerCase(), f.code());
+            String severity = f.severity().lowerCase();
+            String head = "  " + severity + " ".repeat(Math.max(0, 7 - severity.length())) + " [" + f.code() + "] ";
             List<String> lines = wrap(f.message() + (f.frames().isEmpty() ? "" : " (frames " + frames(f.frames()) + ")"),
                     WRAP - head.length());
             out.println(head + lines.get(0));
