@@ -45,7 +45,7 @@ sealed interface CaptureReader extends AutoCloseable permits PcapReader, PcapngR
             throw e;
         }
         if (magic.position() == 2 && Gzip.starts(magic.get(0) & 0xFF, magic.get(1) & 0xFF)) {
-            return open(Channels.newChannel(Gzip.decompressIfGzip(Channels.newInputStream(channel))), file.toString());
+            return open(Channels.newChannel(Gzip.decompress(Channels.newInputStream(channel))), file.toString());
         }
         return open(channel, file.toString());
     }

@@ -29,7 +29,12 @@ final class Gzip {
         int first = buffered.read();
         int second = buffered.read();
         buffered.reset();
-        return starts(first, second) ? new EndAtDamage(new GZIPInputStream(buffered, BUFFER)) : buffered;
+        return starts(first, second) ? decompress(buffered) : buffered;
+    }
+
+    /** {@code in}, known to start with a gzip header, decompressed. */
+    static InputStream decompress(InputStream in) throws IOException {
+        return new EndAtDamage(new GZIPInputStream(in, BUFFER));
     }
 
     /**
