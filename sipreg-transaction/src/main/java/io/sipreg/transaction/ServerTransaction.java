@@ -63,9 +63,13 @@ final class ServerTransaction {
         return true;
     }
 
-    /** In Completed, the bytes to send again for a retransmitted request (§17.2.2); in Trying, nothing. */
+    /**
+     * The bytes to send again for a retransmitted request (§17.2.2): the final response once there is one, in
+     * Completed and also after Terminated. A copy that found this transaction in the table just before it left
+     * for the store of Completed ones is answered, not absorbed; in Trying, nothing.
+     */
     synchronized Optional<byte[]> retransmission() {
-        return state == State.COMPLETED ? Optional.of(finalResponse) : Optional.empty();
+        return finalResponse == NO_RESPONSE ? Optional.empty() : Optional.of(finalResponse);
     }
 
     /** Keeps {@code armed} only while the transaction is still in {@code expected}; cancels it otherwise. */
@@ -78,13 +82,12 @@ final class ServerTransaction {
         timer = armed;
     }
 
-    /** → Terminated from any state; false if it already was. */
+    /** → Terminated from any state; false if it already was. The final response stays for a late copy. */
     synchronized boolean terminate() {
         if (state == State.TERMINATED) {
             return false;
         }
         state = State.TERMINATED;
-        finalResponse = NO_RESPONSE;
         timer.cancel();
         timer = NO_TIMER;
         return true;
