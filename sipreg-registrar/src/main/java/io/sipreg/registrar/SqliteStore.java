@@ -39,9 +39,10 @@ import org.sqlite.SQLiteConfig;
  *
  * <p><b>Speed.</b> Every write goes through one writer thread doing group commit: it takes every change waiting
  * in its queue, writes them in one transaction with prepared statements, commits once, and only then completes
- * their futures. One fsync is shared by everything that arrived while the previous one ran. REGISTER processing
- * reads the bindings from an in-memory {@link BindingIndex} loaded at open and updated after each commit, never
- * from disk. Other reads use a small pool of reader connections, which WAL lets run beside the writer.
+ * their futures. One fsync is shared by everything that arrived while the previous one ran. The log is moved into
+ * the database file by a thread of its own ({@link WalCheckpointer}), not by the commit that happens to fill it.
+ * REGISTER processing reads the bindings from an in-memory {@link BindingIndex} loaded at open and updated after
+ * each commit, never from disk. Other reads use a small pool of reader connections, which WAL lets run beside the writer.
  *
  * <p><b>Several processes.</b> The CLI opens the same file while {@code serve} runs, to list bindings and manage
  * users. Write transactions are short (one batch), take the write lock only at their first write, and every
@@ -141,6 +142,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     private final BindingIndex index;
     private final byte[] nonceSecret;
     private final Writer writer;
+    private final WalCheckpointer checkpointer;
     private final ArrayBlockingQueue<Reader> readers;
     private final List<Reader> allReaders;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -154,12 +156,13 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     private static final long USERS_CHECK_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     private SqliteStore(Path file, Clock clock, BindingIndex index, byte[] nonceSecret, Writer writer,
-                        List<Reader> readers) {
+                        WalCheckpointer checkpointer, List<Reader> readers) {
         this.file = file;
         this.clock = clock;
         this.index = index;
         this.nonceSecret = nonceSecret;
         this.writer = writer;
+        this.checkpointer = checkpointer;
         this.allReaders = List.copyOf(readers);
         this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
     }
@@ -186,6 +189,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         createPrivateDirectory(dataDirectory);
         createPrivateFile(file);
         Connection writeConnection = null;
+        WalCheckpointer checkpointer = null;
         var readers = new ArrayList<Reader>();
         try {
             writeConnection = connect(file);
@@ -200,9 +204,15 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             for (Binding b : readers.get(0).bindings(clock.millis())) {
                 index.load(b);
             }
-            var writer = new Writer(writeConnection, file, maxPendingWrites);
+            checkpointer = new WalCheckpointer(connect(file), file, WalCheckpointer.DEFAULT_INTERVAL);
+            try (Statement s = writeConnection.createStatement()) {
+                // The writer checkpoints only when asked, between batches; see WalCheckpointer.
+                s.execute("PRAGMA wal_autocheckpoint = 0");
+            }
+            var writer = new Writer(writeConnection, file, maxPendingWrites, checkpointer);
             writer.start();
-            var store = new SqliteStore(file, clock, index, secret, writer, readers);
+            checkpointer.start();
+            var store = new SqliteStore(file, clock, index, secret, writer, checkpointer, readers);
             try {
                 store.preloadUsers();
             } catch (RuntimeException e) {
@@ -210,7 +220,10 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 throw e;
             }
             return store;
-        } catch (SQLException e) {
+        } catch (SQLException | IOException e) {
+            if (checkpointer != null) {
+                checkpointer.close();
+            }
             readers.forEach(Reader::closeQuietly);
             closeQuietly(writeConnection);
             throw new StoreException(file + ": cannot open database: " + e.getMessage(), e);
@@ -491,6 +504,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        checkpointer.close();
         writer.stop();
         for (Reader r : allReaders) {
             r.closeQuietly();
@@ -1075,10 +1089,11 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         private final Statements statements;
         private final Path file;
         private final Thread thread;
+        private final WalCheckpointer checkpointer;
         private volatile boolean stopping;
         private volatile CommitListener listener = CommitListener.NONE;
 
-        Writer(Connection connection, Path file, int capacity) throws SQLException {
+        Writer(Connection connection, Path file, int capacity, WalCheckpointer checkpointer) throws SQLException {
             this.capacity = capacity;
             // One more place than the writes may take, so that STOP always fits.
             this.queue = new java.util.concurrent.LinkedBlockingQueue<>(capacity + 1);
@@ -1088,6 +1103,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             this.connection = connection;
             this.statements = new Statements(connection);
             this.file = file;
+            this.checkpointer = checkpointer;
             this.thread = new Thread(this, "sipreg-store-writer");
             this.thread.setDaemon(true);
         }
@@ -1194,6 +1210,11 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                         }
                     }
                 });
+                checkpointer.committed();
+                if (checkpointer.finishDue()) {
+                    // After the 200 OKs have gone: what this costs falls on the next batch only.
+                    WalCheckpointer.finish(connection, file);
+                }
                 return;
             }
         }

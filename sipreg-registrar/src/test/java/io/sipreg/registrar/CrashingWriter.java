@@ -14,6 +14,10 @@ final class CrashingWriter {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
+        if (args[1].equals("stream")) {
+            stream(SqliteStore.open(dir, Clock.systemUTC()));
+            return;
+        }
         int count = Integer.parseInt(args[1]);
         SqliteStore store = SqliteStore.open(dir, Clock.systemUTC());
         long now = System.currentTimeMillis();
@@ -31,5 +35,27 @@ final class CrashingWriter {
         System.out.println("committed " + count);
         System.out.flush();
         Thread.sleep(60_000);
+    }
+
+    /**
+     * Writes without end, 20 bindings at a time, and prints {@code committed N} once the first N have completed:
+     * the kill then falls among writes and the checkpoints that run beside them.
+     */
+    private static void stream(SqliteStore store) {
+        long now = System.currentTimeMillis();
+        for (int done = 0; ; done += 20) {
+            var batch = new java.util.ArrayList<java.util.concurrent.CompletableFuture<String>>();
+            for (int i = done; i < done + 20; i++) {
+                String aor = "sip:user" + i + "@example.com";
+                var b = new Binding(aor, "sip:user" + i + "@10.0.0.1:5060", "<sip:user" + i + "@10.0.0.1:5060>",
+                        now + 3_600_000, Binding.Q_ABSENT, "stream-" + i, 1, "198.51.100.7:5060", "UDP",
+                        "192.0.2.1:5060", 0, false, "", "", 0, List.of(), now, now);
+                batch.add(store.update(aor, current -> new BindingChange<>(List.of(b), List.of(), "ok"))
+                        .toCompletableFuture());
+            }
+            batch.forEach(java.util.concurrent.CompletableFuture::join);
+            System.out.println("committed " + (done + 20));
+            System.out.flush();
+        }
     }
 }

@@ -42,4 +42,35 @@ class SqliteStoreCrashTest {
                     .satisfies(b -> assertThat(b.callId()).isEqualTo("crash-499"));
         }
     }
+
+    @Test // the kill falls among group commits and the checkpoints beside them (WalCheckpointer)
+    void completedUpdatesSurviveKillMinus9DuringCheckpoints() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashingWriter.class.getName(), data.toString(), "stream")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        int committed = 0;
+        try {
+            var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            // Past a few checkpoint passes (one a second while writes come).
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
+                    3 * WalCheckpointer.DEFAULT_INTERVAL.toMillis() + 500);
+            for (String line = out.readLine(); line != null && System.nanoTime() < until; line = out.readLine()) {
+                if (line.startsWith("committed ")) {
+                    committed = Integer.parseInt(line.substring("committed ".length()));
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(committed).isGreaterThan(0);
+
+        int last = committed - 1;
+        try (SqliteStore store = SqliteStore.open(data)) {
+            assertThat(store.all()).hasSizeGreaterThanOrEqualTo(committed);
+            assertThat(store.bindings("sip:user" + last + "@example.com")).singleElement()
+                    .satisfies(b -> assertThat(b.callId()).isEqualTo("stream-" + last));
+        }
+    }
 }
