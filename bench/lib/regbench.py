@@ -9,6 +9,7 @@ import glob
 import hashlib
 import json
 import os
+import random
 import re
 import secrets
 import struct
@@ -26,12 +27,18 @@ def cmd_users(n, w, domain, out):
             open(os.path.join(out, "warm.txt"), "w") as warm:
         ht.write("id(int,auto) key_name(string) key_type(int) value_type(int) key_value(string) expires(int) \n")
         rows = [("u%07d" % i, pool) for i in range(1, n + 1)] + [("w%07d" % i, warm) for i in range(1, w + 1)]
+        lines = {pool: [], warm: []}
         for row_id, (user, sink) in enumerate(rows, 1):
             password = secrets.token_hex(6)
             users.write(f"{user},{password}\n")
             ha1 = hashlib.md5(f"{user}:{domain}:{password}".encode()).hexdigest()
             ht.write(f"{row_id}:{user}:0:0:{ha1}:0\n")
-            sink.write(f"{user};{domain};{password};[authentication username={user} password={password}]\n")
+            lines[sink].append(f"{user};{domain};{password};[authentication username={user} password={password}]\n")
+        # Devices come back after an outage in no order of their names: a store kept in key order (SQLite's B-tree)
+        # then writes all over its pages, not at the end of one as names in sequence would let it.
+        for sink, sink_lines in lines.items():
+            random.Random(20261127).shuffle(sink_lines)
+            sink.writelines(sink_lines)
 
 
 def cmd_inj(pool, count, tag, out, laps="new"):
