@@ -8,8 +8,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +45,7 @@ final class WalCheckpointer implements AutoCloseable {
      */
     static final Duration DEFAULT_INTERVAL = Duration.ofMillis(250);
     private static final int MAX_PASSES = 6;
-    private static final long SHORT_PASS_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(3);
+    private static final long SHORT_PASS_NANOS = TimeUnit.MILLISECONDS.toNanos(3);
 
     private final Connection connection;
     private final FileChannel databaseFile;
@@ -103,7 +105,7 @@ final class WalCheckpointer implements AutoCloseable {
         boolean failing = false;
         while (!stopping) {
             try {
-                java.util.concurrent.locks.LockSupport.parkNanos(intervalNanos);
+                LockSupport.parkNanos(intervalNanos);
                 long now = commits.get();
                 if (stopping || now == seen) {
                     continue;
@@ -151,7 +153,7 @@ final class WalCheckpointer implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        java.util.concurrent.locks.LockSupport.unpark(thread);
+        LockSupport.unpark(thread);
         try {
             thread.join(30_000);
         } catch (InterruptedException e) {

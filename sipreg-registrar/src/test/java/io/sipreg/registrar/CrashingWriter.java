@@ -2,7 +2,9 @@ package io.sipreg.registrar;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Run in a child JVM by {@link SqliteStoreCrashTest}: writes bindings, says so once every update has completed, then
@@ -13,24 +15,18 @@ final class CrashingWriter {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dir = Path.of(args[0]);
+        SqliteStore store = SqliteStore.open(Path.of(args[0]), Clock.systemUTC());
         if (args[1].equals("stream")) {
-            stream(SqliteStore.open(dir, Clock.systemUTC()));
+            stream(store);
             return;
         }
         int count = Integer.parseInt(args[1]);
-        SqliteStore store = SqliteStore.open(dir, Clock.systemUTC());
         long now = System.currentTimeMillis();
-        var futures = new java.util.ArrayList<java.util.concurrent.CompletableFuture<String>>();
+        var futures = new ArrayList<CompletableFuture<String>>();
         for (int i = 0; i < count; i++) {
-            String aor = "sip:user" + i + "@example.com";
-            var b = new Binding(aor, "sip:user" + i + "@10.0.0.1:5060", "<sip:user" + i + "@10.0.0.1:5060>",
-                    now + 3_600_000, Binding.Q_ABSENT, "crash-" + i, 1, "198.51.100.7:5060", "UDP", "192.0.2.1:5060",
-                    0, false, "", "", 0, List.of(), now, now);
-            futures.add(store.update(aor, current -> new BindingChange<>(List.of(b), List.of(), "ok"))
-                    .toCompletableFuture());
+            futures.add(write(store, i, "crash-", now));
         }
-        futures.forEach(java.util.concurrent.CompletableFuture::join);
+        futures.forEach(CompletableFuture::join);
         // Only now would the registrar send 200 OK for these.
         System.out.println("committed " + count);
         System.out.flush();
@@ -44,18 +40,22 @@ final class CrashingWriter {
     private static void stream(SqliteStore store) {
         long now = System.currentTimeMillis();
         for (int done = 0; ; done += 20) {
-            var batch = new java.util.ArrayList<java.util.concurrent.CompletableFuture<String>>();
+            var batch = new ArrayList<CompletableFuture<String>>();
             for (int i = done; i < done + 20; i++) {
-                String aor = "sip:user" + i + "@example.com";
-                var b = new Binding(aor, "sip:user" + i + "@10.0.0.1:5060", "<sip:user" + i + "@10.0.0.1:5060>",
-                        now + 3_600_000, Binding.Q_ABSENT, "stream-" + i, 1, "198.51.100.7:5060", "UDP",
-                        "192.0.2.1:5060", 0, false, "", "", 0, List.of(), now, now);
-                batch.add(store.update(aor, current -> new BindingChange<>(List.of(b), List.of(), "ok"))
-                        .toCompletableFuture());
+                batch.add(write(store, i, "stream-", now));
             }
-            batch.forEach(java.util.concurrent.CompletableFuture::join);
+            batch.forEach(CompletableFuture::join);
             System.out.println("committed " + (done + 20));
             System.out.flush();
         }
+    }
+
+    /** The binding of user {@code i}, its Call-ID {@code callIdPrefix + i}. */
+    private static CompletableFuture<String> write(SqliteStore store, int i, String callIdPrefix, long now) {
+        String aor = "sip:user" + i + "@example.com";
+        var b = new Binding(aor, "sip:user" + i + "@10.0.0.1:5060", "<sip:user" + i + "@10.0.0.1:5060>",
+                now + 3_600_000, Binding.Q_ABSENT, callIdPrefix + i, 1, "198.51.100.7:5060", "UDP", "192.0.2.1:5060",
+                0, false, "", "", 0, List.of(), now, now);
+        return store.update(aor, current -> new BindingChange<>(List.of(b), List.of(), "ok")).toCompletableFuture();
     }
 }

@@ -20,10 +20,7 @@ class SqliteStoreCrashTest {
 
     @Test
     void completedUpdatesSurviveKillMinus9() throws Exception {
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CrashingWriter.class.getName(), data.toString(), "500")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process child = startWriter("500");
         try {
             var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
@@ -45,14 +42,11 @@ class SqliteStoreCrashTest {
 
     @Test // the kill falls among group commits and the checkpoints beside them (WalCheckpointer)
     void completedUpdatesSurviveKillMinus9DuringCheckpoints() throws Exception {
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CrashingWriter.class.getName(), data.toString(), "stream")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process child = startWriter("stream");
         int committed = 0;
         try {
             var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            // Past a few checkpoint passes (one a second while writes come).
+            // Past a few checkpoint passes (one every DEFAULT_INTERVAL while writes come).
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
                     3 * WalCheckpointer.DEFAULT_INTERVAL.toMillis() + 500);
             for (String line = out.readLine(); line != null && System.nanoTime() < until; line = out.readLine()) {
@@ -72,5 +66,13 @@ class SqliteStoreCrashTest {
             assertThat(store.bindings("sip:user" + last + "@example.com")).singleElement()
                     .satisfies(b -> assertThat(b.callId()).isEqualTo("stream-" + last));
         }
+    }
+
+    /** {@link CrashingWriter} in a JVM of its own, writing into {@link #data}. */
+    private Process startWriter(String mode) throws java.io.IOException {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashingWriter.class.getName(), data.toString(), mode)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
     }
 }
