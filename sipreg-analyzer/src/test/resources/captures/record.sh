@@ -96,7 +96,9 @@ serve() {
 }
 
 # kamailio NS ADDR PORT DIR [407]: Kamailio as the registrar (as in sipreg-cli's Kamailio.java): alice/s3cret,
-# min_expires 60 with 423, 403 for a wrong password, a new challenge for an unknown user
+# min_expires 60 with 423, 403 for a wrong password, a new challenge for an unknown user. With HEP_VERSION=2|3
+# its siptrace module mirrors every SIP message it receives and sends (trace_mode 1: the core's receive and send
+# events, so its own replies too) as HEP of that version to 127.0.0.1:9060, where something must listen
 kamailio() {
     local n="$1" addr="$2" port="$3" dir="$4" auth=www
     [[ ${5:-401} == 407 ]] && auth=proxy
@@ -140,6 +142,17 @@ request_route {
     save("location");
 }
 EOF
+    if [[ -n ${HEP_VERSION:-} ]]; then
+        sed -i '/^modparam("registrar", "max_expires"/r /dev/stdin' "$dir/kamailio.cfg" <<EOF
+loadmodule "siptrace.so"
+modparam("siptrace", "duplicate_uri", "sip:127.0.0.1:9060")
+modparam("siptrace", "hep_mode_on", 1)
+modparam("siptrace", "hep_version", $HEP_VERSION)
+modparam("siptrace", "trace_to_database", 0)
+modparam("siptrace", "trace_on", 1)
+modparam("siptrace", "trace_mode", 1)
+EOF
+    fi
     in_ns "$n" /usr/sbin/kamailio -DD -E -f "$dir/kamailio.cfg" -m 64 -w "$dir" -P "$dir/kamailio.pid" \
         >"$dir/kamailio.log" 2>&1 &
     pids+=($!)
@@ -414,6 +427,54 @@ rec_fragments() {
     cp "$d/v6.pcap" "$here/ipv6-fragments.pcap"
 }
 
+# SIPp registers with sipreg through a VXLAN tunnel (RFC 7348, VNI 42, UDP 4789) between two namespaces, as cloud
+# traffic mirroring delivers it; captured on the server's underlay veth, so every frame is Ethernet/IPv4/UDP/VXLAN/
+# Ethernet/IPv4/UDP/SIP: the right password (401, 200), then a wrong one (401, 403). Static neighbours and no IPv6
+# on the overlay: no ARP or IPv6 chatter inside the tunnel.
+rec_vxlan() {
+    local p s d side
+    ns vxp; p=$NS; ns vxs; s=$NS; d="$work/vx"; mkdir -p "$d"
+    link "$p" "e$tag" 10.47.0.1/24 "$s" "k$tag" 10.47.0.2/24
+    for side in "$p e$tag 10.47.0.1 10.47.0.2 192.168.47.1 02:47:00:00:00:01 192.168.47.2 02:47:00:00:00:02" \
+                "$s k$tag 10.47.0.2 10.47.0.1 192.168.47.2 02:47:00:00:00:02 192.168.47.1 02:47:00:00:00:01"; do
+        set -- $side
+        ip -n "$1" link add "vx$tag" address "$6" mtu 1450 type vxlan id 42 local "$3" remote "$4" dstport 4789 \
+            dev "$2"
+        in_ns "$1" sysctl -qw "net.ipv6.conf.vx$tag.disable_ipv6=1"
+        ip -n "$1" addr add "$5/24" dev "vx$tag"
+        ip -n "$1" link set "vx$tag" up
+        ip -n "$1" neigh replace "$7" lladdr "$8" dev "vx$tag" nud permanent
+    done
+    serve "$s" "$d/data" --listen udp:192.168.47.2:5060 >/dev/null
+    capture "$s" "$d/out.pcap" -i "k$tag" udp port 4789; local cap=$LAST_PID
+    sipp_run "$p" "$d/sipp" 192.168.47.2:5060 "$sipp_dir/register-401.xml" -i 192.168.47.1 -p 5070 -m 1
+    PASSWORD=wrong sipp_run "$p" "$d/sipp-wrong" 192.168.47.2:5060 "$sipp_dir/register-403.xml" -i 192.168.47.1 \
+        -p 5072 -m 1
+    stop "$cap"
+    cp "$d/out.pcap" "$here/vxlan-sipp-sipreg.pcap"
+}
+
+# What a Homer/HEP collector sees: Kamailio's siptrace mirrors every SIP message it receives and sends as HEP to
+# 127.0.0.1:9060 (a UDP sink listens there); only the HEP packets are captured, not the SIP. SIPp registers with
+# the right password (401, 200), then a wrong one (401, 403). Once with each HEP version (HEP_VERSIONS="3 2 1").
+rec_hep() {
+    local n d v cap
+    for v in ${HEP_VERSIONS:-3 2 1}; do
+        ns hep$v; n=$NS; d="$work/hep$v"; mkdir -p "$d"
+        in_ns "$n" python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 9060))
+while True: s.recv(65535)' &
+        pids+=($!)
+        HEP_VERSION=$v kamailio "$n" 127.0.0.1 5060 "$d/kam"
+        capture "$n" "$d/out.pcap" -i lo udp port 9060; cap=$LAST_PID
+        sipp_run "$n" "$d/sipp" 127.0.0.1:5060 "$sipp_dir/register-401.xml" -i 127.0.0.1 -p 5070 -m 1
+        PASSWORD=wrong sipp_run "$n" "$d/sipp-wrong" 127.0.0.1:5060 "$sipp_dir/register-403.xml" -i 127.0.0.1 \
+            -p 5072 -m 1
+        stop "$cap"
+        cp "$d/out.pcap" "$here/hep$v-kamailio.pcap"
+    done
+}
+
 # Format variants of real captures, for the reader tests: converted, never written by hand.
 rec_variants() {
     local src="$here/baresip-sipreg-udp.pcap"
@@ -437,7 +498,7 @@ rec_variants() {
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
-     tcp_coalesced fragments variants)
+     tcp_coalesced fragments vxlan hep variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
 mkdir -p "$work/sipreg"

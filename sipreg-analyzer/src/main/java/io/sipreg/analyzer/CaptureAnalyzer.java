@@ -196,6 +196,25 @@ public final class CaptureAnalyzer {
         }
 
         @Override
+        public void mirrored(PacketDecoder.Addresses ip, int sourcePort, int destinationPort, Transport transport,
+                             long time, byte[] d, int at, int len) {
+            if (!ports.isEmpty() && !ports.contains(sourcePort) && !ports.contains(destinationPort)) {
+                return;
+            }
+            // The agent's clock says when the message passed it; the frame's only when the copy reached the
+            // collector, after the agent's own delay.
+            sipMessages++;
+            parsing.message(frame, time >= 0 ? time : timeNanos, ip.source(sourcePort), ip.destination(destinationPort),
+                    transport, d, at, len);
+        }
+
+        @Override
+        public void encapsulated(String description) {
+            parsing.finding(new Finding("encapsulated", Severity.INFO, "Frame " + frame + " and those like it carry SIP"
+                    + " inside " + description + ".", List.of(frame)));
+        }
+
+        @Override
         public void tcp(PacketDecoder.Addresses ip, int sourcePort, int destinationPort, int sequence, int flags,
                         byte[] d, int at, int len) {
             if (!ports.isEmpty() && !ports.contains(sourcePort) && !ports.contains(destinationPort)) {

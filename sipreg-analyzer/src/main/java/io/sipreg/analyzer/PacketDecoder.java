@@ -5,6 +5,10 @@ package io.sipreg.analyzer;
  * Destination Unreachable. Fragmented datagrams go through the {@link FragmentReassembler} first. Addresses are
  * read into {@link Endpoint}s only for what the listener keeps. Malformed or truncated headers drop the packet
  * quietly: a capture of a busy link always has some, and none of them is SIP.
+ *
+ * <p>Two wrappings of mirrored traffic are opened: VXLAN (RFC 7348), in which cloud traffic mirroring delivers
+ * whole Ethernet frames, is decoded again from its inner frame; HEP ({@link HepPacket}), in which a capture agent
+ * sends each SIP message to a collector, is handed on as the message the agent saw.
  */
 final class PacketDecoder {
     static final int TCP_FIN = 0x01;
@@ -16,6 +20,13 @@ final class PacketDecoder {
     private static final int PROTO_UDP = 17;
     private static final int PROTO_ICMPV6 = 58;
 
+    /** VXLAN's port (RFC 7348 §5), and the one Linux used before IANA assigned it. */
+    private static final int VXLAN_PORT = 4789;
+    private static final int VXLAN_LINUX_PORT = 8472;
+    private static final int VXLAN_HEADER = 8;
+    /** Tunnels within tunnels this deep are opened; a deeper one is a crafted packet, not a mirror. */
+    private static final int MAX_NESTING = 4;
+
     /** What the decoder found in one frame. */
     interface Listener {
         void udp(Addresses ip, int sourcePort, int destinationPort, byte[] d, int at, int len);
@@ -26,6 +37,19 @@ final class PacketDecoder {
                          Endpoint quotedSource, Endpoint quotedDestination, byte[] quotedPayload);
 
         void unsupportedLinkType(int linkType);
+
+        /**
+         * A SIP message a capture agent mirrored in HEP: the addresses, ports, transport and time (ns since the
+         * epoch; -1 when the packet has none) are those the agent saw.
+         */
+        void mirrored(Addresses ip, int sourcePort, int destinationPort, Transport transport, long timeNanos,
+                      byte[] d, int at, int len);
+
+        /**
+         * The first frame of the capture that came wrapped this way: what wraps it, and what the ladders show.
+         * Said once per kind of wrapping.
+         */
+        void encapsulated(String description);
     }
 
     /**
@@ -70,6 +94,10 @@ final class PacketDecoder {
     private final Listener listener;
     private final FragmentReassembler fragments = new FragmentReassembler();
     private final Addresses addresses = new Addresses();
+    private final HepPacket hep = new HepPacket();
+    private boolean vxlanSeen;
+    private boolean hepSeen;
+    private int nesting;
     private long timeNanos;
 
     PacketDecoder(Listener listener) {
@@ -89,8 +117,11 @@ final class PacketDecoder {
             return;
         }
         timeNanos = time;
+        network(network, d, off + len);
+    }
+
+    private void network(long network, byte[] d, int end) {
         int at = (int) network;
-        int end = off + len;
         if ((network >>> 32) == 4) {
             ipv4(d, at, end);
         } else {
@@ -192,7 +223,18 @@ final class PacketDecoder {
                 }
                 int length = Bytes.u16(d, at + 4);
                 int payloadEnd = length >= 8 ? Math.min(end, at + length) : end;
-                listener.udp(ip, Bytes.u16(d, at), Bytes.u16(d, at + 2), d, at + 8, payloadEnd - at - 8);
+                int sourcePort = Bytes.u16(d, at);
+                int destinationPort = Bytes.u16(d, at + 2);
+                int payload = at + 8;
+                if ((destinationPort == VXLAN_PORT || destinationPort == VXLAN_LINUX_PORT)
+                        && vxlan(ip, sourcePort, destinationPort, d, payload, payloadEnd)) {
+                    return;
+                }
+                if (payloadEnd - payload >= 8 && (d[payload] == 'H' || d[payload] == 1 || d[payload] == 2)
+                        && hep(ip, sourcePort, destinationPort, d, payload, payloadEnd)) {
+                    return;
+                }
+                listener.udp(ip, sourcePort, destinationPort, d, payload, payloadEnd - payload);
             }
             case PROTO_TCP -> {
                 if (end - at < 20) {
@@ -211,6 +253,49 @@ final class PacketDecoder {
                 // SCTP, ESP, GRE and the rest: SIP over them is out of scope.
             }
         }
+    }
+
+    /**
+     * RFC 7348 §5: flags with the I bit (VNI valid), 24 reserved bits, the VNI, 8 reserved bits, then an Ethernet
+     * frame. False when the datagram is not one (the port alone does not make it VXLAN).
+     */
+    private boolean vxlan(Addresses outer, int sourcePort, int destinationPort, byte[] d, int at, int end) {
+        if (end - at < VXLAN_HEADER + 14 || (d[at] & 0x08) == 0 || nesting >= MAX_NESTING) {
+            return false;
+        }
+        long inner = LinkType.networkLayer(LinkType.ETHERNET, d, at + VXLAN_HEADER, end - at - VXLAN_HEADER);
+        if (inner == LinkType.NONE) {
+            return false;
+        }
+        if (!vxlanSeen) {
+            vxlanSeen = true;
+            int vni = (d[at + 4] & 0xFF) << 16 | (d[at + 5] & 0xFF) << 8 | (d[at + 6] & 0xFF);
+            listener.encapsulated("VXLAN (VNI " + vni + ", tunnel " + outer.source(sourcePort) + " -> "
+                    + outer.destination(destinationPort) + "): the ladders show the addresses inside the tunnel");
+        }
+        nesting++;
+        try {
+            network(inner, d, end);
+        } finally {
+            nesting--;
+        }
+        return true;
+    }
+
+    private boolean hep(Addresses outer, int sourcePort, int destinationPort, byte[] d, int at, int end) {
+        if (!hep.read(d, at, end - at)) {
+            return false;
+        }
+        if (!hepSeen) {
+            hepSeen = true;
+            listener.encapsulated(hep.describe() + ", sent by " + outer.source(sourcePort) + " to the collector at "
+                    + outer.destination(destinationPort) + ": the ladders show the addresses, ports and times the"
+                    + " agent recorded");
+        }
+        Addresses original = addresses.set(hep.v6, d, hep.sourceAt, hep.destinationAt);
+        listener.mirrored(original, hep.sourcePort, hep.destinationPort, hep.transport, hep.timeNanos, d,
+                hep.payloadAt, hep.payloadLength);
+        return true;
     }
 
     /** RFC 792: type 3 quotes the IP header and at least 8 bytes of the datagram (Linux quotes up to 576 in all). */

@@ -282,6 +282,16 @@ class CanonicalScannerTest {
             @Override
             public void unsupportedLinkType(int linkType) {
             }
+
+            @Override
+            public void mirrored(PacketDecoder.Addresses ip, int sourcePort, int destinationPort, Transport transport,
+                                 long timeNanos, byte[] d, int at, int len) {
+                messages.add(Arrays.copyOfRange(d, at, at + len));
+            }
+
+            @Override
+            public void encapsulated(String description) {
+            }
         });
         try (CaptureReader reader = CaptureReader.open(capture)) {
             reader.read(new FrameSink() {

@@ -224,6 +224,41 @@ class CaptureCorpusTest {
         assertThat(r.registrations().get(0).events().get(0).source()).hasToString("[fd00:51::2]:5081");
     }
 
+    @Test // SIPp -> sipreg through a VXLAN tunnel (VNI 42), captured on the underlay: as cloud mirroring delivers it
+    void sipInsideVxlan() {
+        var r = Captures.analyze("vxlan-sipp-sipreg.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "wrong-credentials");
+        assertThat(r.registrations().get(0).events().get(0).source()).hasToString("192.168.47.1:5070");
+        assertThat(r.registrations().get(0).events().get(0).destination()).hasToString("192.168.47.2:5060");
+        assertThat(r.finding("wrong-credentials").frames()).containsExactly(7L, 8L);
+        Finding f = r.finding("encapsulated");
+        assertThat(f.severity()).isEqualTo(Severity.INFO);
+        assertThat(f.frames()).containsExactly(1L);
+        assertThat(f.message()).contains("VXLAN (VNI 42, tunnel 10.47.0.1:", "-> 10.47.0.2:4789)",
+                "addresses inside the tunnel");
+    }
+
+    @Test // Kamailio's siptrace mirrors every message it receives and sends to a HEP collector, versions 3, 2, 1
+    void sipMirroredInHep() {
+        for (int version : new int[] {3, 2, 1}) {
+            var r = Captures.analyze("hep" + version + "-kamailio.pcap");
+            assertThat(r.summary.sipMessages()).isEqualTo(8);
+            assertThat(r.outcomes()).containsExactly("registered", "wrong-credentials");
+            var first = r.registrations().get(0).events().get(0);
+            assertThat(first.source()).hasToString("127.0.0.1:5070");
+            assertThat(first.destination()).hasToString("127.0.0.1:5060");
+            assertThat(r.finding("registered").frames()).containsExactly(1L, 4L);
+            assertThat(r.finding("encapsulated").message()).contains("HEP version " + version
+                    + (version == 1 ? "" : " from capture agent 1") + ", sent by 127.0.0.1:5060 to the collector at 127.0.0.1:9060", "times the"
+                    + " agent recorded");
+            // --port names the SIP messages' ports, inside HEP as on the wire; the collector's port is not one
+            assertThat(Captures.analyze("hep" + version + "-kamailio.pcap",
+                    new AnalyzerOptions("", java.util.Set.of(5060), false)).summary.sipMessages()).isEqualTo(8);
+            assertThat(Captures.analyze("hep" + version + "-kamailio.pcap",
+                    new AnalyzerOptions("", java.util.Set.of(9060), false)).summary.sipMessages()).isZero();
+        }
+    }
+
     @Test
     void filtersByAddressOfRecordAndByCallId() {
         var all = Captures.analyze("baresip-sipreg-udp.pcap");
