@@ -5,7 +5,7 @@
 #
 #   sipreg-analyzer/src/test/resources/captures/record.sh [SCENARIO...]     (as root; default: all)
 #
-# Needs: tcpdump, dumpcap (tshark), editcap/mergecap, iptables, sipp, baresip, kamailio, python3, a JDK.
+# Needs: tcpdump, dumpcap (tshark), editcap/mergecap, iptables, sipp, baresip, kamailio, python3, openssl, a JDK.
 # MANIFEST.md beside this script says what each capture shows and which findings the tests expect.
 # Timings differ from run to run, so re-recorded files differ in detail (ports, Call-IDs, retransmission
 # counts); the tests assert what the scenario guarantees.
@@ -20,6 +20,7 @@ jar="$work/sipreg/sipreg-cli.jar"       # a snapshot: a rebuild during the run m
 tag="sr$$"                      # namespace and interface names: unique to this run
 namespaces=()
 pids=()
+etc_netns_made=""               # set when this run created /etc/netns (removed again at exit if empty)
 
 cleanup() {
     local pid ns
@@ -29,7 +30,9 @@ cleanup() {
     for ns in "${namespaces[@]}"; do
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
         ip netns del "$ns" 2>/dev/null || true
+        rm -rf "/etc/netns/$ns"
     done
+    [[ -z $etc_netns_made ]] || rmdir /etc/netns 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,6 +66,14 @@ link() {
 }
 
 in_ns() { local n="$1"; shift; ip netns exec "$n" "$@"; }
+
+# hosts NS LINE...: /etc/netns/NS/hosts, which `ip netns exec` bind-mounts over /etc/hosts in NS; removed at exit
+hosts() {
+    local n="$1"; shift
+    [[ -d /etc/netns ]] || etc_netns_made=1
+    mkdir -p "/etc/netns/$n"
+    printf '%s\n' "$@" >"/etc/netns/$n/hosts"
+}
 
 # capture NS OUT.pcap ARGS...: tcpdump in the background (packet-buffered); its pid in LAST_PID
 capture() {
@@ -475,6 +486,44 @@ while True: s.recv(65535)' &
     done
 }
 
+# SIP over TLS to sipreg on 127.0.0.1:5061 (a self-signed certificate for sip.example.com, made with openssl; the
+# namespace's hosts file sends sip.example.com to 127.0.0.1, so the client sends it as SNI), three connections:
+#   tls-sipreg:              sipreg register --ca cert.pem: TLS 1.3, registered and unregistered inside
+#   tls-certificate-refused: sipreg register, TLS 1.2, without --ca: the JDK's CAs refuse the certificate (exit 12)
+#   tls-protocol-version:    openssl s_client offering only TLS 1.1, as an old phone: the server refuses the version
+rec_tls() {
+    local n d cap rc
+    ns tls; n=$NS; d="$work/tls"; mkdir -p "$d"
+    hosts "$n" '127.0.0.1 localhost sip.example.com' '::1 localhost'
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/key.pem" -out "$d/cert.pem" \
+        -days 30 -subj /CN=sip.example.com -addext subjectAltName=DNS:sip.example.com 2>/dev/null
+    printf 's3cret\n' >"$d/password"
+    serve "$n" "$d/data" --listen tls:127.0.0.1:5061 --tls-cert "$d/cert.pem" --tls-key "$d/key.pem" >/dev/null
+    capture "$n" "$d/ok.pcap" -i lo tcp port 5061; cap=$LAST_PID
+    rc=0; in_ns "$n" java -jar "$jar" register alice@example.com --registrar sip.example.com:5061 --transport tls \
+        --ca "$d/cert.pem" --password-file "$d/password" --once >"$d/ok.log" 2>&1 || rc=$?
+    stop "$cap"
+    [[ $rc == 0 ]] || { cat "$d/ok.log" >&2; say "tls: register --ca exited $rc, not 0"; return 1; }
+    capture "$n" "$d/refused.pcap" -i lo tcp port 5061; cap=$LAST_PID
+    # held to TLS 1.2, so that its alert is in plaintext: the client enables TLSv1.3 and TLSv1.2 itself, which
+    # overrides jdk.tls.client.protocols, so its JVM gets the JDK 17 default jdk.tls.disabledAlgorithms plus TLSv1.3
+    printf '%s\n' 'jdk.tls.disabledAlgorithms=TLSv1.3, SSLv3, TLSv1, TLSv1.1, DTLSv1.0, RC4, DES, \' \
+        '    MD5withRSA, DH keySize < 1024, EC keySize < 224, 3DES_EDE_CBC, anon, NULL, ECDH' >"$d/tls12.security"
+    rc=0; in_ns "$n" java -Djava.security.properties="$d/tls12.security" -jar "$jar" register alice@example.com \
+        --registrar sip.example.com:5061 --transport tls --password-file "$d/password" --once >"$d/refused.log" 2>&1 \
+        || rc=$?
+    stop "$cap"
+    [[ $rc == 12 ]] || { cat "$d/refused.log" >&2; say "tls: register without --ca exited $rc, not 12"; return 1; }
+    capture "$n" "$d/old.pcap" -i lo tcp port 5061; cap=$LAST_PID
+    in_ns "$n" openssl s_client -connect 127.0.0.1:5061 -servername sip.example.com -tls1_1 \
+        -cipher 'DEFAULT@SECLEVEL=0' </dev/null >"$d/old.log" 2>&1 || true
+    stop "$cap"
+    grep -q 'alert protocol version' "$d/old.log" || { cat "$d/old.log" >&2; say "tls: TLS 1.1 not refused"; return 1; }
+    cp "$d/ok.pcap" "$here/tls-sipreg.pcap"
+    cp "$d/refused.pcap" "$here/tls-certificate-refused.pcap"
+    cp "$d/old.pcap" "$here/tls-protocol-version.pcap"
+}
+
 # Format variants of real captures, for the reader tests: converted, never written by hand.
 rec_variants() {
     local src="$here/baresip-sipreg-udp.pcap"
@@ -498,7 +547,7 @@ rec_variants() {
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
-     tcp_coalesced fragments vxlan hep variants)
+     tcp_coalesced fragments vxlan hep tls variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
 mkdir -p "$work/sipreg"

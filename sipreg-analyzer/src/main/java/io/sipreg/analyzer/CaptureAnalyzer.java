@@ -122,6 +122,7 @@ public final class CaptureAnalyzer {
         private final OrderedStage<Object, Object> reporting;
         private final PacketDecoder decoder = new PacketDecoder(this);
         private final TcpStreamReassembler tcp = new TcpStreamReassembler(() -> new SipStreamFramer(parser));
+        private final TlsHandshakes tls = new TlsHandshakes();
         private final MessageCorrelator correlator;
         private final Set<Integer> ports = options.ports();
         private final String filter = options.filter();
@@ -224,6 +225,10 @@ public final class CaptureAnalyzer {
                 return;     // a bare ACK
             }
             boolean looksLikeSip = len > 0 && SipDetector.startsMessage(d, at, len);
+            if (!looksLikeSip && len >= 5 && (d[at] == 0x16 || d[at] == 0x15)) {
+                tls.segment(frame, ip.source(sourcePort), ip.destination(destinationPort), d, at, len,
+                        parsing::finding);
+            }
             tcp.segment(ip.source(sourcePort), ip.destination(destinationPort), sequence, flags, d, at, len,
                     looksLikeSip, timeNanos, this);
         }
@@ -361,6 +366,9 @@ public final class CaptureAnalyzer {
                 notes.add("IP fragments: " + decoder.fragments().reassembled() + " datagrams reassembled"
                         + (decoder.fragments().incomplete() > 0 ? ", " + decoder.fragments().incomplete()
                         + " left incomplete" : ""));
+            }
+            if (tls.note() != null) {
+                notes.add(tls.note());
             }
             if (correlator.otherMessages() > 0) {
                 notes.add(correlator.otherMessages() + " other SIP messages (not REGISTER or OPTIONS) were not diagnosed");

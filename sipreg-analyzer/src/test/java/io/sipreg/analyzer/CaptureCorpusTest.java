@@ -259,6 +259,39 @@ class CaptureCorpusTest {
         }
     }
 
+    @Test // sipreg register over TLS 1.3 to sipreg serve: nothing to read but the handshake's start
+    void sipOverTls() {
+        var r = Captures.analyze("tls-sipreg.pcap");
+        assertThat(r.summary.sipMessages()).isZero();
+        assertThat(r.codes()).containsExactly("tls-encrypted");
+        Finding f = r.finding("tls-encrypted");
+        assertThat(f.severity()).isEqualTo(Severity.INFO);
+        assertThat(f.frames()).containsExactly(4L);
+        assertThat(f.message()).contains("to 127.0.0.1:5061", "server name \"sip.example.com\"",
+                "offers TLS 1.2 to TLS 1.3", "encrypted");
+        assertThat(r.summary.notes()).contains("TLS: 1 handshake began (the SIP inside is encrypted), 0 refused"
+                + " with an alert in clear");
+    }
+
+    @Test // the client (held to TLS 1.2) does not trust the server's self-signed certificate: alert in clear
+    void tlsCertificateRefusedByTheClient() {
+        var r = Captures.analyze("tls-certificate-refused.pcap");
+        Finding f = r.finding("tls-refused");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(4L, 8L);
+        assertThat(f.message()).contains("The client 127.0.0.1:", "broke off its TLS handshake with 127.0.0.1:5061",
+                "alert certificate_unknown, 46, fatal", "Install the CA", "\"sip.example.com\"");
+    }
+
+    @Test // openssl s_client -tls1_1 as an old phone: sipreg serve accepts TLS 1.2 and 1.3 only
+    void tlsVersionRefusedByTheServer() {
+        var r = Captures.analyze("tls-protocol-version.pcap");
+        Finding f = r.finding("tls-refused");
+        assertThat(f.frames()).containsExactly(4L, 6L);
+        assertThat(f.message()).contains("The server 127.0.0.1:5061 refused the TLS handshake of 127.0.0.1:",
+                "alert protocol_version, 70, fatal", "the client offers TLS 1.1", "TLS 1.2 or later");
+    }
+
     @Test
     void filtersByAddressOfRecordAndByCallId() {
         var all = Captures.analyze("baresip-sipreg-udp.pcap");

@@ -40,6 +40,45 @@ final class Captures {
         return result;
     }
 
+    /** The UDP or TCP payload of one frame of a recorded capture, and the frame's time. */
+    record Payload(long timeNanos, byte[] bytes) {
+    }
+
+    /**
+     * The UDP and TCP payloads of a capture recorded on a Linux loopback (Ethernet, IPv4 without options), one per
+     * frame in order; an empty one for a bare TCP segment.
+     */
+    static List<Payload> payloads(String name) {
+        List<Payload> payloads = new ArrayList<>();
+        try (CaptureReader reader = CaptureReader.open(path(name))) {
+            reader.read(new FrameSink() {
+                @Override
+                public void frame(int linkType, long timeNanos, byte[] data, int offset, int capturedLength,
+                                  int originalLength) {
+                    int ip = offset + 14;
+                    if (linkType != LinkType.ETHERNET || data[ip] != 0x45) {
+                        throw new AssertionError(name + ": not Ethernet and IPv4 without options");
+                    }
+                    int protocol = data[ip + 9];
+                    int transport = ip + 20;
+                    int payload = protocol == 17 ? transport + 8 : transport + ((data[transport + 12] >> 4) & 0xF) * 4;
+                    payloads.add(new Payload(timeNanos, java.util.Arrays.copyOfRange(data, payload,
+                            offset + capturedLength)));
+                }
+
+                @Override
+                public void damage(CaptureDamage damage) {
+                    throw new AssertionError(name + ": " + damage);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (UnusableCaptureException e) {
+            throw new AssertionError(name + ": " + e.getMessage(), e);
+        }
+        return payloads;
+    }
+
     /** Everything the analyzer reported about one file. */
     static class Result implements AnalysisListener {
         final List<Conversation> conversations = new ArrayList<>();

@@ -2,10 +2,7 @@ package io.sipreg.analyzer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,56 +15,56 @@ class HepPacketTest {
 
     @Test // HEPv3: chunks 1, 2, 3, 4, 7, 8, 9, 10, 11, 12, 15 in network order
     void readsVersion3AsKamailioSendsIt() {
-        List<Frame> frames = hepFrames("hep3-kamailio.pcap");
+        List<Captures.Payload> frames = hepFrames("hep3-kamailio.pcap");
         assertThat(frames).hasSize(8);
         assertMirrors(frames, 3);
     }
 
     @Test // HEPv2: a 16-byte header, then the time as little-endian seconds and microseconds, capture id, padding
     void readsVersion2AsKamailioSendsIt() {
-        List<Frame> frames = hepFrames("hep2-kamailio.pcap");
+        List<Captures.Payload> frames = hepFrames("hep2-kamailio.pcap");
         assertThat(frames).hasSize(8);
         assertMirrors(frames, 2);
     }
 
     @Test // HEPv1: the same header as version 2 and no time: the frame's own time stands
     void readsVersion1AsKamailioSendsIt() {
-        List<Frame> frames = hepFrames("hep1-kamailio.pcap");
+        List<Captures.Payload> frames = hepFrames("hep1-kamailio.pcap");
         assertThat(frames).hasSize(8);
         assertMirrors(frames, 1);
     }
 
-    private static void assertMirrors(List<Frame> frames, int version) {
+    private static void assertMirrors(List<Captures.Payload> frames, int version) {
         var hep = new HepPacket();
         for (int i = 0; i < frames.size(); i++) {
-            Frame f = frames.get(i);
-            assertThat(hep.read(f.payload, 0, f.payload.length)).as("frame %d", i + 1).isTrue();
+            Captures.Payload f = frames.get(i);
+            assertThat(hep.read(f.bytes(), 0, f.bytes().length)).as("frame %d", i + 1).isTrue();
             assertThat(hep.version).isEqualTo(version);
             assertThat(hep.v6).isFalse();
             assertThat(hep.transport).isEqualTo(Transport.UDP);
             assertThat(hep.agentId).isEqualTo(version == 1 ? -1 : 1);
-            assertThat(Endpoint.ipv4(f.payload, hep.sourceAt, hep.sourcePort).address()).isEqualTo("127.0.0.1");
-            assertThat(Endpoint.ipv4(f.payload, hep.destinationAt, hep.destinationPort).address()).isEqualTo("127.0.0.1");
+            assertThat(Endpoint.ipv4(f.bytes(), hep.sourceAt, hep.sourcePort).address()).isEqualTo("127.0.0.1");
+            assertThat(Endpoint.ipv4(f.bytes(), hep.destinationAt, hep.destinationPort).address()).isEqualTo("127.0.0.1");
             if (version == 1) {
                 assertThat(hep.timeNanos).isEqualTo(-1);
             } else {
                 // The agent's clock, taken just before it sent the copy: within a millisecond of the copy's
                 // arrival (read in the wrong byte order, it would be years away).
-                assertThat(Math.abs(f.timeNanos - hep.timeNanos)).isLessThan(1_000_000L);
+                assertThat(Math.abs(f.timeNanos() - hep.timeNanos)).isLessThan(1_000_000L);
             }
-            String sip = new String(f.payload, hep.payloadAt, hep.payloadLength, StandardCharsets.ISO_8859_1);
+            String sip = new String(f.bytes(), hep.payloadAt, hep.payloadLength, StandardCharsets.ISO_8859_1);
             boolean request = i % 2 == 0;
             assertThat(sip).startsWith(request ? "REGISTER sip:" : "SIP/2.0 ").endsWith("\r\n\r\n");
             assertThat(request ? hep.destinationPort : hep.sourcePort).isEqualTo(5060);
             assertThat(request ? hep.sourcePort : hep.destinationPort).isIn(5070, 5072);
-            assertThat(hep.payloadAt + hep.payloadLength).isEqualTo(f.payload.length);
+            assertThat(hep.payloadAt + hep.payloadLength).isEqualTo(f.bytes().length);
         }
     }
 
     @Test
     void declinesEveryTruncationOfARealPacketThatCutsItsHeader() {
         for (String file : List.of("hep3-kamailio.pcap", "hep2-kamailio.pcap", "hep1-kamailio.pcap")) {
-            byte[] packet = hepFrames(file).get(0).payload;
+            byte[] packet = hepFrames(file).get(0).bytes();
             var hep = new HepPacket();
             assertThat(hep.read(packet, 0, packet.length)).isTrue();
             int payloadAt = hep.payloadAt;
@@ -79,7 +76,7 @@ class HepPacketTest {
 
     @Test // a chunk whose length runs past the packet, a payload of another protocol, an unknown transport
     void declinesDamagedOrForeignVersion3Packets() {
-        byte[] packet = hepFrames("hep3-kamailio.pcap").get(0).payload;
+        byte[] packet = hepFrames("hep3-kamailio.pcap").get(0).bytes();
         var hep = new HepPacket();
         int payloadChunk = chunk(packet, 15);
         byte[] overlong = packet.clone();
@@ -100,7 +97,7 @@ class HepPacketTest {
     @Test // every single-byte change of a real packet: read or declined, never an exception or an offset outside it
     void survivesEveryByteOfARealPacketChanged() {
         for (String file : List.of("hep3-kamailio.pcap", "hep2-kamailio.pcap", "hep1-kamailio.pcap")) {
-            byte[] packet = hepFrames(file).get(1).payload;
+            byte[] packet = hepFrames(file).get(1).bytes();
             var hep = new HepPacket();
             for (int i = 0; i < packet.length; i++) {
                 for (int value : new int[] {0, 1, 2, 0x7F, 0xFF}) {
@@ -127,33 +124,8 @@ class HepPacketTest {
         throw new AssertionError("no chunk " + type);
     }
 
-    private record Frame(long timeNanos, byte[] payload) {
-    }
-
-    /** The UDP payloads of a loopback capture (Ethernet, IPv4 without options), as recorded. */
-    private static List<Frame> hepFrames(String name) {
-        List<Frame> frames = new ArrayList<>();
-        try (CaptureReader reader = CaptureReader.open(Captures.path(name))) {
-            reader.read(new FrameSink() {
-                @Override
-                public void frame(int linkType, long timeNanos, byte[] data, int offset, int capturedLength,
-                                  int originalLength) {
-                    assertThat(linkType).isEqualTo(LinkType.ETHERNET);
-                    assertThat(data[offset + 14]).isEqualTo((byte) 0x45);
-                    assertThat(data[offset + 14 + 9]).isEqualTo((byte) 17);
-                    frames.add(new Frame(timeNanos, Arrays.copyOfRange(data, offset + 42, offset + capturedLength)));
-                }
-
-                @Override
-                public void damage(CaptureDamage damage) {
-                    throw new AssertionError(damage.toString());
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (UnusableCaptureException e) {
-            throw new AssertionError(e);
-        }
-        return frames;
+    /** The HEP packets of a capture: its UDP payloads. */
+    private static List<Captures.Payload> hepFrames(String name) {
+        return Captures.payloads(name);
     }
 }
