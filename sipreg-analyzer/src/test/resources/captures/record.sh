@@ -486,6 +486,44 @@ while True: s.recv(65535)' &
     done
 }
 
+# SIPp registers through Kamailio as an edge proxy (it adds a Path, RFC 3327, and relays with a Via of its own) to
+# sipreg; captured on the loopback, where both hops pass, as on the proxy's host or at a span port.
+rec_proxy() {
+    local n d cap
+    ns px; n=$NS; d="$work/px"; mkdir -p "$d/kam"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 >/dev/null
+    cat >"$d/kam/kamailio.cfg" <<EOF
+#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+auto_aliases=no
+dns=no
+rev_dns=no
+listen=udp:127.0.0.1:5060
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+loadmodule "path.so"
+loadmodule "maxfwd.so"
+request_route {
+    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+    if (!is_method("REGISTER")) { sl_send_reply("405", "Method Not Allowed"); exit; }
+    add_path_received();
+    t_relay_to_udp("127.0.0.1", "5080");
+}
+EOF
+    in_ns "$n" /usr/sbin/kamailio -DD -E -f "$d/kam/kamailio.cfg" -m 64 -w "$d/kam" -P "$d/kam/kamailio.pid" \
+        >"$d/kam/kamailio.log" 2>&1 &
+    pids+=($!)
+    sleep 2
+    capture "$n" "$d/out.pcap" -i lo udp; cap=$LAST_PID
+    sipp_run "$n" "$d/sipp" 127.0.0.1:5060 "$sipp_dir/register-401.xml" -i 127.0.0.1 -p 5070 -m 1
+    stop "$cap"
+    cp "$d/out.pcap" "$here/sipp-kamailio-proxy-sipreg.pcap"
+}
+
 # SIP over TLS to sipreg on 127.0.0.1:5061 (a self-signed certificate for sip.example.com, made with openssl; the
 # namespace's hosts file sends sip.example.com to 127.0.0.1, so the client sends it as SNI), three connections:
 #   tls-sipreg:              sipreg register --ca cert.pem: TLS 1.3, registered and unregistered inside
@@ -547,7 +585,7 @@ rec_variants() {
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
-     tcp_coalesced fragments vxlan hep tls variants)
+     tcp_coalesced fragments vxlan hep tls proxy variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
 mkdir -p "$work/sipreg"

@@ -39,6 +39,25 @@ final class MessageCorrelator {
         }
     }
 
+    /** Updated in place: a Call-ID's refreshes need no new entry. */
+    private static final class CseqSeen {
+        long cseq;
+        long timeNanos;
+        String viaHost;
+        int viaPort;
+
+        void set(long cseq, long timeNanos, MessageFacts f) {
+            this.cseq = cseq;
+            this.timeNanos = timeNanos;
+            this.viaHost = f.viaHost();
+            this.viaPort = f.viaPort();
+        }
+
+        boolean sentBy(MessageFacts f) {
+            return viaPort == f.viaPort() && viaHost.equalsIgnoreCase(f.viaHost());
+        }
+    }
+
     /** Where concluded groups go to be diagnosed, in the order they were concluded. */
     interface Conclusions {
         void concluded(MessageGroup group, long captureNow);
@@ -53,8 +72,8 @@ final class MessageCorrelator {
     private final java.util.ArrayDeque<RegistrationAttempt> concluded = new java.util.ArrayDeque<>();
     private final Map<TransactionKey, Transaction> transactions = new HashMap<>();
     private final Map<Pair, KeepaliveSeries> keepalives = new HashMap<>();
-    /** Per Call-ID: the highest CSeq of a REGISTER and when it was sent. */
-    private final Map<String, long[]> lastCseq = lru(100_000);
+    /** Per Call-ID: the highest CSeq of a REGISTER, when and by whom (its top Via's sent-by) it was sent. */
+    private final Map<String, CseqSeen> lastCseq = lru(100_000);
     private final Map<Pair, Transaction> lastRequest = lru(4096);
     private long lastSweep = Long.MIN_VALUE;
     private long now;
@@ -130,24 +149,24 @@ final class MessageCorrelator {
         if (a.aor.isEmpty()) {
             a.aor = f.aor();
         }
-        long[] seen = lastCseq.get(f.callId());
-        long[] previous = seen;
+        CseqSeen seen = lastCseq.get(f.callId());
         // A registrar can hold a stale CSeq against a REGISTER only while it keeps the binding (§10.3 step 7),
         // so a Call-ID that comes back after the longest usual binding lifetime starts afresh.
-        if (previous != null && m.timeNanos() - previous[1] > CSEQ_MEMORY_NANOS) {
-            previous = null;
-        }
-        if (previous != null && f.cseq() >= 0 && f.cseq() <= previous[0]) {
+        CseqSeen previous = seen != null && m.timeNanos() - seen.timeNanos <= CSEQ_MEMORY_NANOS ? seen : null;
+        // A proxy forwards the REGISTER with its CSeq unchanged under a Via of its own (§16.6 step 8): where both
+        // hops are captured (on the proxy, at a span port) that is the same request again, not a new one.
+        boolean forwarded = previous != null && f.cseq() == previous.cseq && !previous.sentBy(f);
+        if (previous != null && !forwarded && f.cseq() >= 0 && f.cseq() <= previous.cseq) {
             a.staleCseq.add(m);
-            a.staleCseqPrevious.add(previous[0]);
+            a.staleCseqPrevious.add(previous.cseq);
         }
-        if (f.cseq() >= 0) {
+        if (f.cseq() >= 0 && !forwarded) {
             if (seen == null) {
-                lastCseq.put(f.callId(), new long[] {f.cseq(), m.timeNanos()});
+                seen = new CseqSeen();
+                seen.set(f.cseq(), m.timeNanos(), f);
+                lastCseq.put(f.callId(), seen);
             } else {
-                // updated in place: a Call-ID's refreshes need no new entry
-                seen[0] = previous == null ? f.cseq() : Math.max(previous[0], f.cseq());
-                seen[1] = m.timeNanos();
+                seen.set(previous == null ? f.cseq() : Math.max(previous.cseq, f.cseq()), m.timeNanos(), f);
             }
         }
         tx = new Transaction(key, m, a);

@@ -259,6 +259,17 @@ class CaptureCorpusTest {
         }
     }
 
+    @Test // SIPp -> Kamailio (edge proxy, Path) -> sipreg, both hops on one loopback: one registration, no warning
+    void registeredThroughAProxyWithBothHopsCaptured() {
+        var r = Captures.analyze("sipp-kamailio-proxy-sipreg.pcap");
+        assertThat(r.outcomes()).containsExactly("registered");
+        // the proxy relays each REGISTER with the same CSeq under a Via of its own: not a stale CSeq
+        assertThat(r.codes()).containsExactly("registered");
+        assertThat(r.registrations().get(0).events()).extracting(e -> e.source().toString())
+                .containsExactly("127.0.0.1:5070", "127.0.0.1:5060", "127.0.0.1:5080", "127.0.0.1:5060",
+                        "127.0.0.1:5070", "127.0.0.1:5060", "127.0.0.1:5080", "127.0.0.1:5060");
+    }
+
     @Test // sipreg register over TLS 1.3 to sipreg serve: nothing to read but the handshake's start
     void sipOverTls() {
         var r = Captures.analyze("tls-sipreg.pcap");
