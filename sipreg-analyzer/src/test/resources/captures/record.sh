@@ -524,6 +524,27 @@ EOF
     cp "$d/out.pcap" "$here/sipp-kamailio-proxy-sipreg.pcap"
 }
 
+# baresip registers with sipreg for 12 s at a time (sipreg --min-expires 10); an iptables DROP in front of sipreg
+# for 25 s swallows its refresh, so the binding runs out before a retransmission gets through; then refreshes
+# as usual, and an unregister at exit.
+rec_binding_lapsed() {
+    local n d bs cap
+    ns lapse; n=$NS; d="$work/lapse"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 --min-expires 10 >/dev/null
+    capture "$n" "$d/out.pcap" -i lo udp; cap=$LAST_PID
+    baresip_phone "$n" "$d/bs" 127.0.0.1:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:127.0.0.1:5080;transport=udp"' 12
+    bs=$LAST_PID
+    sleep 4
+    in_ns "$n" iptables -A INPUT -p udp --dport 5080 -j DROP
+    sleep 25
+    in_ns "$n" iptables -D INPUT -p udp --dport 5080 -j DROP
+    sleep 20
+    kill -TERM "$bs"; sleep 2
+    stop "$cap"
+    cp "$d/out.pcap" "$here/baresip-sipreg-binding-lapsed.pcap"
+}
+
 # SIP over TLS to sipreg on 127.0.0.1:5061 (a self-signed certificate for sip.example.com, made with openssl; the
 # namespace's hosts file sends sip.example.com to 127.0.0.1, so the client sends it as SNI), three connections:
 #   tls-sipreg:              sipreg register --ca cert.pem: TLS 1.3, registered and unregistered inside
@@ -585,7 +606,7 @@ rec_variants() {
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
-     tcp_coalesced fragments vxlan hep tls proxy variants)
+     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
 mkdir -p "$work/sipreg"

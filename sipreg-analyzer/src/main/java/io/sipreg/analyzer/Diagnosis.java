@@ -28,6 +28,7 @@ final class Diagnosis {
         portMismatch(a, findings);
         natDetected(a, findings);
         cseqNotIncremented(a, findings);
+        bindingLapsed(a, findings);
         retransmissions(a, findings);
         malformed(a, findings);
         incomplete(a, outcome, findings);
@@ -399,6 +400,31 @@ final class Diagnosis {
         return "";
     }
 
+    private static void bindingLapsed(RegistrationAttempt a, List<Finding> out) {
+        if (a.lapsed == null || a.transactions.isEmpty() || a.last().finalResponse == null) {
+            return;
+        }
+        CapturedMessage first = a.transactions.get(0).request;
+        CapturedMessage renewal = a.last().finalResponse;
+        long expiry = a.lapsed.untilNanos();
+        if (first.timeNanos() - expiry > a.lapsed.grantedSeconds() * 1_000_000_000L) {
+            return;     // back after longer than a whole binding: it was away (switched off, out of reach)
+        }
+        String why = first.timeNanos() <= expiry
+                ? "The phone sent its refresh in time (frame " + first.frame() + ", "
+                        + duration(expiry - first.timeNanos()) + " before the expiry), but it was not renewed until"
+                        + " frame " + renewal.frame() + ": look for what lost the requests or delayed the answers."
+                : "The phone sent its next REGISTER (frame " + first.frame() + ") only " + duration(first.timeNanos()
+                        - expiry) + " after the expiry: it refreshes too late (it must before the binding expires,"
+                        + " RFC 3261 §10.2.4).";
+        out.add(new Finding("binding-lapsed", Severity.WARNING, name(a) + " had no binding for "
+                + duration(renewal.timeNanos() - expiry) + ": the " + a.lapsed.ok().facts().label() + " in frame "
+                + a.lapsed.ok().frame() + " bound its contact for " + a.lapsed.grantedSeconds() + " s, and the "
+                + renewal.facts().label() + " renewing it (frame " + renewal.frame() + ") came that long after it ran"
+                + " out; calls to the phone fail meanwhile. " + why,
+                List.of(a.lapsed.ok().frame(), first.frame(), renewal.frame())));
+    }
+
     private static void cseqNotIncremented(RegistrationAttempt a, List<Finding> out) {
         for (int i = 0; i < a.staleCseq.size(); i++) {
             CapturedMessage m = a.staleCseq.get(i);
@@ -578,7 +604,7 @@ final class Diagnosis {
     }
 
     /** The expiry the 2xx granted to the phone's contact (RFC 3261 §10.3 step 8), else its Expires header. */
-    private static long grantedExpires(MessageFacts ok, MessageFacts request) {
+    static long grantedExpires(MessageFacts ok, MessageFacts request) {
         for (MessageFacts.Contact mine : request.contacts()) {
             for (MessageFacts.Contact c : ok.contacts()) {
                 if (c.uri().equalsIgnoreCase(mine.uri()) && c.expires() >= 0) {

@@ -58,6 +58,10 @@ final class MessageCorrelator {
         }
     }
 
+    /** A binding the capture saw granted: until when, by which 2xx, for how long. */
+    record Binding(long untilNanos, CapturedMessage ok, long grantedSeconds) {
+    }
+
     /** Where concluded groups go to be diagnosed, in the order they were concluded. */
     interface Conclusions {
         void concluded(MessageGroup group, long captureNow);
@@ -75,6 +79,8 @@ final class MessageCorrelator {
     /** Per Call-ID: the highest CSeq of a REGISTER, when and by whom (its top Via's sent-by) it was sent. */
     private final Map<String, CseqSeen> lastCseq = lru(100_000);
     private final Map<Pair, Transaction> lastRequest = lru(4096);
+    /** Per AOR and contact: until when the last 2xx bound it, and that 2xx (to tell a gap before the next one). */
+    private final Map<String, Binding> bindings = lru(100_000);
     private long lastSweep = Long.MIN_VALUE;
     private long now;
     private long otherMessages;
@@ -247,6 +253,7 @@ final class MessageCorrelator {
         tx.response(m);
         tx.owner.add(m);
         if (tx.owner instanceof RegistrationAttempt a) {
+            bound(a, tx.request.facts(), m);
             attempts.get(a.callId);
             if (!a.lingering && a.concluded()) {
                 a.lingering = true;
@@ -254,6 +261,33 @@ final class MessageCorrelator {
                 concluded.add(a);
             }
         }
+    }
+
+    /**
+     * A 2xx to a REGISTER (§10.3 step 8): its contact is bound for what it granted, or no longer (expires 0). When
+     * the binding it renews had run out before, the attempt learns of the gap.
+     */
+    private void bound(RegistrationAttempt a, MessageFacts request, CapturedMessage response) {
+        int status = response.facts().status();
+        if (status < 200 || status >= 300 || request.contacts().isEmpty() || request.wildcard()) {
+            return;
+        }
+        MessageFacts.Contact contact = request.contacts().get(0);
+        long granted = Diagnosis.grantedExpires(response.facts(), request);
+        String key = bindingKey(request, contact);
+        Binding before = bindings.get(key);
+        if (before != null && response.timeNanos() > before.untilNanos() && a.lapsed == null) {
+            a.lapsed = before;
+        }
+        if (granted > 0) {
+            bindings.put(key, new Binding(response.timeNanos() + granted * 1_000_000_000L, response, granted));
+        } else {
+            bindings.remove(key);
+        }
+    }
+
+    private static String bindingKey(MessageFacts request, MessageFacts.Contact contact) {
+        return request.aor() + ' ' + contact.uri();
     }
 
     /**

@@ -14,6 +14,8 @@ final class RegistrationAttempt extends MessageGroup {
     /** New REGISTERs whose CSeq did not go up (§10.2.4), with the CSeq they should have exceeded. */
     final List<CapturedMessage> staleCseq = new ArrayList<>(0);
     final List<Long> staleCseqPrevious = new ArrayList<>(0);
+    /** The binding of this contact the capture saw granted before, when it ran out before this attempt's 2xx. */
+    MessageCorrelator.Binding lapsed;
     /** Responses that matched no REGISTER of the capture (it started after the request was sent). */
     int orphanResponses;
     /** Waiting in the correlator's queue of concluded attempts, since {@code concludedAt}. */

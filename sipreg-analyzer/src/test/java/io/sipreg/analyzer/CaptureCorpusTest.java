@@ -259,6 +259,20 @@ class CaptureCorpusTest {
         }
     }
 
+    @Test // baresip's 12 s binding; a DROP swallows its refresh for 25 s: the binding runs out before it gets through
+    void bindingLapsedWhileTheRefreshWasLost() {
+        var r = Captures.analyze("baresip-sipreg-binding-lapsed.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "registered", "registered", "unregistered");
+        Finding f = r.finding("binding-lapsed");
+        assertThat(f.severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.frames()).containsExactly(4L, 5L, 15L);
+        assertThat(f.message()).contains("sip:alice@example.com had no binding for 18.", "the 200 OK in frame 4 bound"
+                + " its contact for 12 s", "renewing it (frame 15)", "sent its refresh in time (frame 5, 1.",
+                "not renewed until frame 15");
+        // the refreshes before and after came in time
+        assertThat(r.findings()).filteredOn(x -> x.code().equals("binding-lapsed")).hasSize(1);
+    }
+
     @Test // SIPp -> Kamailio (edge proxy, Path) -> sipreg, both hops on one loopback: one registration, no warning
     void registeredThroughAProxyWithBothHopsCaptured() {
         var r = Captures.analyze("sipp-kamailio-proxy-sipreg.pcap");
