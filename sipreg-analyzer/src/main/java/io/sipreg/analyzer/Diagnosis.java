@@ -10,6 +10,12 @@ import java.util.List;
  */
 final class Diagnosis {
 
+    /**
+     * A phone whose timer is off refreshes a few seconds late; one that comes back later than this (or than half
+     * its binding) after the expiry was away, and its next registration is no refresh.
+     */
+    private static final long LATE_REFRESH_NANOS = 60_000_000_000L;
+
     /** Below this, an unanswered REGISTER at the end of the capture may simply not have been answered yet. */
     private static final long PATIENCE_NANOS = 4_000_000_000L;
 
@@ -407,8 +413,9 @@ final class Diagnosis {
         CapturedMessage first = a.transactions.get(0).request;
         CapturedMessage renewal = a.last().finalResponse;
         long expiry = a.lapsed.untilNanos();
-        if (first.timeNanos() - expiry > a.lapsed.grantedSeconds() * 1_000_000_000L) {
-            return;     // back after longer than a whole binding: it was away (switched off, out of reach)
+        long late = first.timeNanos() - expiry;
+        if (late > Math.min(a.lapsed.grantedSeconds() * 1_000_000_000L / 2, LATE_REFRESH_NANOS)) {
+            return;     // back long after the expiry: it was away (switched off, out of reach), not late
         }
         String why = first.timeNanos() <= expiry
                 ? "The phone sent its refresh in time (frame " + first.frame() + ", "

@@ -58,6 +58,10 @@ final class MessageCorrelator {
         }
     }
 
+    /** An AOR and one of its contacts; both strings come interned from the scanner, their hashes cached. */
+    private record BindingKey(String aor, String contact) {
+    }
+
     /** A binding the capture saw granted: until when, by which 2xx, for how long. */
     record Binding(long untilNanos, CapturedMessage ok, long grantedSeconds) {
     }
@@ -80,7 +84,7 @@ final class MessageCorrelator {
     private final Map<String, CseqSeen> lastCseq = lru(100_000);
     private final Map<Pair, Transaction> lastRequest = lru(4096);
     /** Per AOR and contact: until when the last 2xx bound it, and that 2xx (to tell a gap before the next one). */
-    private final Map<String, Binding> bindings = lru(100_000);
+    private final Map<BindingKey, Binding> bindings = lru(100_000);
     private long lastSweep = Long.MIN_VALUE;
     private long now;
     private long otherMessages;
@@ -274,7 +278,7 @@ final class MessageCorrelator {
         }
         MessageFacts.Contact contact = request.contacts().get(0);
         long granted = Diagnosis.grantedExpires(response.facts(), request);
-        String key = bindingKey(request, contact);
+        var key = new BindingKey(request.aor(), contact.uri());
         Binding before = bindings.get(key);
         if (before != null && response.timeNanos() > before.untilNanos() && a.lapsed == null) {
             a.lapsed = before;
@@ -284,10 +288,6 @@ final class MessageCorrelator {
         } else {
             bindings.remove(key);
         }
-    }
-
-    private static String bindingKey(MessageFacts request, MessageFacts.Contact contact) {
-        return request.aor() + ' ' + contact.uri();
     }
 
     /**
