@@ -545,6 +545,38 @@ rec_binding_lapsed() {
     cp "$d/out.pcap" "$here/baresip-sipreg-binding-lapsed.pcap"
 }
 
+# RFC 5626 outbound: sipreg register --outbound over TCP and over UDP to sipreg (Flow-Timer 5 s, from
+# --keepalive-interval), which keeps each flow open with its own keepalives: CRLF pings over TCP, STUN Binding
+# requests over UDP, all answered. Then the UDP client alone, and an iptables DROP in front of the server after its
+# registration: its STUN keepalives go unanswered until the capture ends.
+rec_outbound() {
+    local n d cap
+    ns ob; n=$NS; d="$work/ob"; mkdir -p "$d"
+    printf 's3cret\n' >"$d/password"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 --listen tcp:127.0.0.1:5080 --keepalive-interval 5 >/dev/null
+    capture "$n" "$d/ok.pcap" -i lo port 5080; cap=$LAST_PID
+    in_ns "$n" timeout -s INT 14 java -jar "$jar" register alice@example.com --registrar 127.0.0.1:5080 \
+        --transport tcp --outbound --password-file "$d/password" >"$d/tcp.log" 2>&1 &
+    local tcp_client=$!
+    in_ns "$n" timeout -s INT 14 java -jar "$jar" register alice@example.com --registrar 127.0.0.1:5080 \
+        --transport udp --outbound --local 127.0.0.1:5090 --password-file "$d/password" >"$d/udp.log" 2>&1 || true
+    wait "$tcp_client" || true
+    stop "$cap"
+    cp "$d/ok.pcap" "$here/outbound-keepalives.pcap"
+    capture "$n" "$d/lost.pcap" -i lo port 5080; cap=$LAST_PID
+    in_ns "$n" java -jar "$jar" register alice@example.com --registrar 127.0.0.1:5080 --transport udp --outbound \
+        --local 127.0.0.1:5092 --password-file "$d/password" >"$d/lost.log" 2>&1 &
+    local client=$!
+    pids+=($client)
+    sleep 3
+    in_ns "$n" iptables -A INPUT -p udp --dport 5080 -j DROP
+    sleep 14
+    stop "$cap"
+    kill -9 "$client" 2>/dev/null || true
+    in_ns "$n" iptables -D INPUT -p udp --dport 5080 -j DROP
+    cp "$d/lost.pcap" "$here/outbound-stun-unanswered.pcap"
+}
+
 # SIP over TLS to sipreg on 127.0.0.1:5061 (a self-signed certificate for sip.example.com, made with openssl; the
 # namespace's hosts file sends sip.example.com to 127.0.0.1, so the client sends it as SNI), three connections:
 #   tls-sipreg:              sipreg register --ca cert.pem: TLS 1.3, registered and unregistered inside
@@ -606,7 +638,7 @@ rec_variants() {
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
-     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed variants)
+     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
 mkdir -p "$work/sipreg"

@@ -123,6 +123,7 @@ public final class CaptureAnalyzer {
         private final PacketDecoder decoder = new PacketDecoder(this);
         private final TcpStreamReassembler tcp = new TcpStreamReassembler(() -> new SipStreamFramer(parser));
         private final TlsHandshakes tls = new TlsHandshakes();
+        private final FlowKeepalives flowKeepalives = new FlowKeepalives();
         private final MessageCorrelator correlator;
         private final Set<Integer> ports = options.ports();
         private final String filter = options.filter();
@@ -191,6 +192,10 @@ public final class CaptureAnalyzer {
                 return;
             }
             if (!SipDetector.startsMessage(d, at, len)) {
+                if (FlowKeepalives.candidate(d, at, len)) {
+                    flowKeepalives.udp(frame, timeNanos, ip.source(sourcePort), ip.destination(destinationPort), d, at,
+                            len);
+                }
                 return;
             }
             message(ip.source(sourcePort), ip.destination(destinationPort), Transport.UDP, d, at, len);
@@ -225,6 +230,10 @@ public final class CaptureAnalyzer {
                 return;     // a bare ACK
             }
             boolean looksLikeSip = len > 0 && SipDetector.startsMessage(d, at, len);
+            if (!looksLikeSip && len > 0 && len <= 4) {
+                flowKeepalives.tcp(frame, timeNanos, ip.source(sourcePort), ip.destination(destinationPort), d, at,
+                        len);
+            }
             if (!looksLikeSip && len >= 5 && (d[at] == 0x16 || d[at] == 0x15)) {
                 tls.segment(frame, ip.source(sourcePort), ip.destination(destinationPort), d, at, len,
                         parsing::finding);
@@ -353,6 +362,7 @@ public final class CaptureAnalyzer {
         }
 
         Summary finish(String format) {
+            flowKeepalives.conclude(timeNanos, parsing::finding);
             parsing.flush();
             correlator.finish();
             reporting.flush();

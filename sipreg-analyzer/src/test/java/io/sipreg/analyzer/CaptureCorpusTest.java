@@ -273,6 +273,31 @@ class CaptureCorpusTest {
         assertThat(r.findings()).filteredOn(x -> x.code().equals("binding-lapsed")).hasSize(1);
     }
 
+    @Test // sipreg register --outbound over TCP and UDP: CRLF pings and STUN keepalives at sipreg's Flow-Timer (5 s)
+    void outboundFlowKeepalivesAnswered() {
+        var r = Captures.analyze("outbound-keepalives.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "registered", "unregistered", "unregistered");
+        var flows = r.findings().stream().filter(f -> f.code().equals("keepalive-ok")).toList();
+        assertThat(flows).hasSize(2).allSatisfy(f -> {
+            assertThat(f.severity()).isEqualTo(Severity.INFO);
+            assertThat(f.message()).contains("keeps its flow to 127.0.0.1:5080", "2 sent, every 4.", "2 answered (all)");
+        });
+        assertThat(flows.get(0).message()).contains("CRLF pings over TCP (RFC 5626 §4.4.1)");
+        assertThat(flows.get(1).message()).startsWith("127.0.0.1:5090 keeps its flow").contains("STUN Binding requests");
+        assertThat(flows.get(1).frames()).hasSize(4);
+    }
+
+    @Test // the UDP client alone; a DROP in front of the server after it registered: its STUN keepalive is lost
+    void outboundStunKeepaliveUnanswered() {
+        var r = Captures.analyze("outbound-stun-unanswered.pcap");
+        Finding f = r.finding("keepalive-unanswered");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).containsExactly(5L);
+        assertThat(f.message()).contains("127.0.0.1:5092 keeps its flow to 127.0.0.1:5080", "1 sent, 0 answered",
+                "one got no answer", "register again over a new flow");
+        assertThat(r.codes()).doesNotContain("keepalive-ok");
+    }
+
     @Test // SIPp -> Kamailio (edge proxy, Path) -> sipreg, both hops on one loopback: one registration, no warning
     void registeredThroughAProxyWithBothHopsCaptured() {
         var r = Captures.analyze("sipp-kamailio-proxy-sipreg.pcap");
