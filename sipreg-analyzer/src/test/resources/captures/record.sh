@@ -5,7 +5,8 @@
 #
 #   sipreg-analyzer/src/test/resources/captures/record.sh [SCENARIO...]     (as root; default: all)
 #
-# Needs: tcpdump, dumpcap (tshark), editcap/mergecap, iptables, sipp, baresip, kamailio, python3, openssl, a JDK.
+# Needs: tcpdump, dumpcap (tshark), editcap/mergecap, iptables, sipp, baresip, kamailio, python3, openssl, dnsmasq,
+# a JDK.
 # MANIFEST.md beside this script says what each capture shows and which findings the tests expect.
 # Timings differ from run to run, so re-recorded files differ in detail (ports, Call-IDs, retransmission
 # counts); the tests assert what the scenario guarantees.
@@ -577,6 +578,35 @@ rec_outbound() {
     cp "$d/lost.pcap" "$here/outbound-stun-unanswered.pcap"
 }
 
+# How a phone finds its registrar by DNS (RFC 3263), with dnsmasq in the namespace on 127.0.0.1:53:
+#   dns-srv-sipreg: sipreg register alice@example.com: NAPTR -> _sip._udp.example.com, SRV -> sip.example.com:5080,
+#                   A -> 127.0.0.1, then the registration with sipreg there
+#   dns-nxdomain:   sipreg register alice@nowhere.test: every lookup answers NXDOMAIN, no REGISTER is sent (exit 7)
+rec_dns() {
+    local n d cap rc
+    ns dns; n=$NS; d="$work/dns"; mkdir -p "$d"
+    printf 's3cret\n' >"$d/password"
+    in_ns "$n" dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 --port=53 \
+        --pid-file= --conf-file=/dev/null --user=root --local=/example.com/ --local=/nowhere.test/ \
+        --naptr-record=example.com,10,50,s,SIP+D2U,,_sip._udp.example.com \
+        --srv-host=_sip._udp.example.com,sip.example.com,5080,10,60 \
+        --host-record=sip.example.com,127.0.0.1 >"$d/dnsmasq.log" 2>&1 &
+    pids+=($!)
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 >/dev/null
+    capture "$n" "$d/ok.pcap" -i lo udp; cap=$LAST_PID
+    rc=0; in_ns "$n" java -jar "$jar" register alice@example.com --dns 127.0.0.1:53 --password-file "$d/password" \
+        --once >"$d/ok.log" 2>&1 || rc=$?
+    stop "$cap"
+    [[ $rc == 0 ]] || { cat "$d/ok.log" >&2; say "dns: register alice@example.com exited $rc, not 0"; return 1; }
+    capture "$n" "$d/nx.pcap" -i lo udp; cap=$LAST_PID
+    rc=0; in_ns "$n" java -jar "$jar" register alice@nowhere.test --dns 127.0.0.1:53 --password-file "$d/password" \
+        --once >"$d/nx.log" 2>&1 || rc=$?
+    stop "$cap"
+    [[ $rc == 7 ]] || { cat "$d/nx.log" >&2; say "dns: register alice@nowhere.test exited $rc, not 7"; return 1; }
+    cp "$d/ok.pcap" "$here/dns-srv-sipreg.pcap"
+    cp "$d/nx.pcap" "$here/dns-nxdomain.pcap"
+}
+
 # SIP over TLS to sipreg on 127.0.0.1:5061 (a self-signed certificate for sip.example.com, made with openssl; the
 # namespace's hosts file sends sip.example.com to 127.0.0.1, so the client sends it as SNI), three connections:
 #   tls-sipreg:              sipreg register --ca cert.pem: TLS 1.3, registered and unregistered inside
@@ -638,7 +668,7 @@ rec_variants() {
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
-     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound variants)
+     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
 mkdir -p "$work/sipreg"

@@ -124,6 +124,7 @@ public final class CaptureAnalyzer {
         private final TcpStreamReassembler tcp = new TcpStreamReassembler(() -> new SipStreamFramer(parser));
         private final TlsHandshakes tls = new TlsHandshakes();
         private final FlowKeepalives flowKeepalives = new FlowKeepalives();
+        private final DnsLookups dns = new DnsLookups();
         private final MessageCorrelator correlator;
         private final Set<Integer> ports = options.ports();
         private final String filter = options.filter();
@@ -192,7 +193,9 @@ public final class CaptureAnalyzer {
                 return;
             }
             if (!SipDetector.startsMessage(d, at, len)) {
-                if (FlowKeepalives.candidate(d, at, len)) {
+                if (sourcePort == DnsLookups.PORT || destinationPort == DnsLookups.PORT) {
+                    dns.udp(frame, timeNanos, ip.source(sourcePort), ip.destination(destinationPort), d, at, len);
+                } else if (FlowKeepalives.candidate(d, at, len)) {
                     flowKeepalives.udp(frame, timeNanos, ip.source(sourcePort), ip.destination(destinationPort), d, at,
                             len);
                 }
@@ -362,6 +365,7 @@ public final class CaptureAnalyzer {
         }
 
         Summary finish(String format) {
+            dns.conclude(timeNanos, parsing::finding);
             flowKeepalives.conclude(timeNanos, parsing::finding);
             parsing.flush();
             correlator.finish();

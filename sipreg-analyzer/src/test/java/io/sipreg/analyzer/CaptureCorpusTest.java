@@ -298,6 +298,53 @@ class CaptureCorpusTest {
         assertThat(r.codes()).doesNotContain("keepalive-ok");
     }
 
+    @Test // sipreg register alice@example.com with dnsmasq: NAPTR, SRV, A (RFC 3263), then the registration
+    void registrarFoundByDns() {
+        var r = Captures.analyze("dns-srv-sipreg.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "unregistered");
+        Finding f = r.finding("dns-resolved");
+        assertThat(f.severity()).isEqualTo(Severity.INFO);
+        assertThat(f.frames()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        assertThat(f.message()).contains("The phone at 127.0.0.1 looked up the registrar of example.com with the DNS"
+                + " server 127.0.0.1:53", "NAPTR example.com -> SIP+D2U _sip._udp.example.com (order 10)",
+                "SRV _sip._udp.example.com -> sip.example.com:5080 (priority 10, weight 60)",
+                "A sip.example.com -> 127.0.0.1");
+    }
+
+    @Test // sipreg register alice@nowhere.test: NXDOMAIN for every lookup, no REGISTER at all
+    void registrarNotFoundByDns() {
+        var r = Captures.analyze("dns-nxdomain.pcap");
+        assertThat(r.summary.sipMessages()).isZero();
+        Finding f = r.finding("dns-failed");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.frames()).hasSize(12);
+        assertThat(f.message()).contains("registrar of nowhere.test", "NAPTR nowhere.test: NXDOMAIN",
+                "SRV _sips._tcp.nowhere.test: NXDOMAIN", "AAAA nowhere.test: NXDOMAIN", "No lookup gave an address");
+    }
+
+    @Test // every truncation and single-byte change of the real DNS answers: read or skipped, never an exception
+    void survivesDamagedDnsAnswers() {
+        var payloads = Captures.payloads("dns-srv-sipreg.pcap");
+        var client = new Endpoint(false, 0, 0x7F00_0001L, 40000);
+        var server = new Endpoint(false, 0, 0x7F00_0001L, 53);
+        for (int k = 1; k < 8; k += 2) {
+            byte[] query = payloads.get(k - 1).bytes();
+            byte[] answer = payloads.get(k).bytes();
+            for (int i = 0; i < answer.length; i++) {
+                for (int value : new int[] {0, 0x3F, 0xC0, 0xFF}) {
+                    byte[] changed = answer.clone();
+                    changed[i] = (byte) value;
+                    for (int len : new int[] {changed.length, i + 1}) {
+                        var dns = new DnsLookups();
+                        dns.udp(1, 0, client, server, query, 0, query.length);
+                        dns.udp(2, 0, server, client, changed, 0, len);
+                        dns.conclude(10_000_000_000L, f -> { });
+                    }
+                }
+            }
+        }
+    }
+
     @Test // SIPp -> Kamailio (edge proxy, Path) -> sipreg, both hops on one loopback: one registration, no warning
     void registeredThroughAProxyWithBothHopsCaptured() {
         var r = Captures.analyze("sipp-kamailio-proxy-sipreg.pcap");
