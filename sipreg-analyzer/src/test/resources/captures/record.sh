@@ -607,6 +607,21 @@ rec_dns() {
     cp "$d/nx.pcap" "$here/dns-nxdomain.pcap"
 }
 
+# sipreg offering SHA-256 digests only (--algorithm SHA-256); baresip answers MD5 alone and ignores the challenge.
+rec_sha256_only() {
+    local n d bs cap
+    ns sha; n=$NS; d="$work/sha"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 --algorithm SHA-256 >/dev/null
+    capture "$n" "$d/out.pcap" -i lo udp; cap=$LAST_PID
+    baresip_phone "$n" "$d/bs" 127.0.0.1:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:127.0.0.1:5080;transport=udp"'
+    bs=$LAST_PID
+    sleep 6
+    kill -9 "$bs"
+    stop "$cap"
+    cp "$d/out.pcap" "$here/baresip-sipreg-sha256-only.pcap"
+}
+
 # SIP over TLS to sipreg on 127.0.0.1:5061 (a self-signed certificate for sip.example.com, made with openssl; the
 # namespace's hosts file sends sip.example.com to 127.0.0.1, so the client sends it as SNI), three connections:
 #   tls-sipreg:              sipreg register --ca cert.pem: TLS 1.3, registered and unregistered inside
@@ -668,7 +683,7 @@ rec_variants() {
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
-     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns variants)
+     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
 mkdir -p "$work/sipreg"

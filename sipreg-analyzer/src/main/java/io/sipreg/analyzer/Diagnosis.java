@@ -205,9 +205,20 @@ final class Diagnosis {
         }
         Transaction last = a.last();
         String realm = last.finalResponse.facts().challenge().map(c -> ", realm \"" + c.realm() + "\"").orElse("");
+        var algorithms = new java.util.LinkedHashSet<String>();
+        for (MessageFacts.Challenge c : last.finalResponse.facts().challenges()) {
+            algorithms.add(c.algorithm().isEmpty() ? "MD5" : c.algorithm().toUpperCase(java.util.Locale.ROOT));
+        }
+        boolean noMd5 = !algorithms.isEmpty() && !algorithms.contains("MD5") && !algorithms.contains("MD5-SESS");
+        String why = noMd5
+                ? ". The server offered only " + String.join(" and ", algorithms) + " (RFC 7616, RFC 8760): many phones"
+                        + " answer MD5 alone and ignore such a challenge without a word. Have the server offer MD5 as"
+                        + " well (a challenge per algorithm), or check that the phone supports "
+                        + String.join(" or ", algorithms) + "; if it does, is a password configured for this account?"
+                : ": is a password configured for this account?";
         out.add(new Finding("challenge-unanswered", Severity.WARNING, "The server asked for credentials ("
-                + last.finalResponse.facts().label() + realm + ") and the phone never answered the challenge:"
-                + " is a password configured for this account?", frames(last.request, last.finalResponse)));
+                + last.finalResponse.facts().label() + realm + ") and the phone never answered the challenge" + why,
+                frames(last.request, last.finalResponse)));
     }
 
     private static void intervalTooBrief(RegistrationAttempt a, List<Finding> out) {

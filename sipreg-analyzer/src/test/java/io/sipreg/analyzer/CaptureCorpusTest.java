@@ -345,6 +345,17 @@ class CaptureCorpusTest {
         }
     }
 
+    @Test // sipreg --algorithm SHA-256 alone; baresip does MD5 only and never answers the challenge
+    void challengeWithAnAlgorithmThePhoneLacks() {
+        var r = Captures.analyze("baresip-sipreg-sha256-only.pcap");
+        assertThat(r.outcomes()).containsExactly("challenged");
+        Finding f = r.finding("challenge-unanswered");
+        assertThat(f.severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.frames()).containsExactly(1L, 2L);
+        assertThat(f.message()).contains("never answered the challenge", "offered only SHA-256",
+                "offer MD5 as well", "supports SHA-256");
+    }
+
     @Test // SIPp -> Kamailio (edge proxy, Path) -> sipreg, both hops on one loopback: one registration, no warning
     void registeredThroughAProxyWithBothHopsCaptured() {
         var r = Captures.analyze("sipp-kamailio-proxy-sipreg.pcap");
