@@ -436,11 +436,11 @@ final class Diagnosis {
                         - expiry) + " after the expiry: it refreshes too late (it must before the binding expires,"
                         + " RFC 3261 §10.2.4).";
         out.add(new Finding("binding-lapsed", Severity.WARNING, name(a) + " had no binding for "
-                + duration(renewal.timeNanos() - expiry) + ": the " + a.lapsed.ok().facts().label() + " in frame "
-                + a.lapsed.ok().frame() + " bound its contact for " + a.lapsed.grantedSeconds() + " s, and the "
+                + duration(renewal.timeNanos() - expiry) + ": the " + a.lapsed.okLabel() + " in frame "
+                + a.lapsed.okFrame() + " bound its contact for " + a.lapsed.grantedSeconds() + " s, and the "
                 + renewal.facts().label() + " renewing it (frame " + renewal.frame() + ") came that long after it ran"
                 + " out; calls to the phone fail meanwhile. " + why,
-                List.of(a.lapsed.ok().frame(), first.frame(), renewal.frame())));
+                List.of(a.lapsed.okFrame(), first.frame(), renewal.frame())));
     }
 
     private static void cseqNotIncremented(RegistrationAttempt a, List<Finding> out) {

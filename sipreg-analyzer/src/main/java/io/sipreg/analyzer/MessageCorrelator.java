@@ -62,8 +62,11 @@ final class MessageCorrelator {
     private record BindingKey(String aor, String contact) {
     }
 
-    /** A binding the capture saw granted: until when, by which 2xx, for how long. */
-    record Binding(long untilNanos, CapturedMessage ok, long grantedSeconds) {
+    /**
+     * A binding the capture saw granted: until when, by which 2xx (its frame and status line), for how long. Not the
+     * message itself: a capture of many phones keeps one of these per phone.
+     */
+    record Binding(long untilNanos, long okFrame, String okLabel, long grantedSeconds) {
     }
 
     /** Where concluded groups go to be diagnosed, in the order they were concluded. */
@@ -284,7 +287,8 @@ final class MessageCorrelator {
             a.lapsed = before;
         }
         if (granted > 0) {
-            bindings.put(key, new Binding(response.timeNanos() + granted * 1_000_000_000L, response, granted));
+            bindings.put(key, new Binding(response.timeNanos() + granted * 1_000_000_000L, response.frame(),
+                    response.facts().label(), granted));
         } else {
             bindings.remove(key);
         }
