@@ -622,6 +622,25 @@ rec_sha256_only() {
     cp "$d/out.pcap" "$here/baresip-sipreg-sha256-only.pcap"
 }
 
+# SIPp sends 2 KB REGISTERs (sipp/register-large.xml) over a link with MTU 576 to a router that forwards to sipreg
+# but drops every IP fragment after the first (iptables -f): the server never gets one whole; captured at the phone.
+rec_fragments_dropped() {
+    local p r s d cap
+    ns fdp; p=$NS; ns fdr; r=$NS; ns fds; s=$NS; d="$work/fd"; mkdir -p "$d"
+    link "$p" "p$tag" 10.52.0.2/24 "$r" "q$tag" 10.52.0.1/24 576
+    link "$r" "r$tag" 10.53.0.1/24 "$s" "s$tag" 10.53.0.2/24
+    in_ns "$p" ip route add default via 10.52.0.1
+    in_ns "$s" ip route add default via 10.53.0.1
+    in_ns "$r" sysctl -qw net.ipv4.ip_forward=1
+    in_ns "$r" iptables -A FORWARD -f -j DROP
+    serve "$s" "$d/data" --listen udp:10.53.0.2:5080 >/dev/null
+    capture "$p" "$d/out.pcap" -i "p$tag" udp or icmp; cap=$LAST_PID
+    sipp_run "$p" "$d/sipp" 10.53.0.2:5080 "$my_sipp/register-large.xml" -i 10.52.0.2 -p 5081 -m 1 -timeout 9s
+    sleep 4
+    stop "$cap"
+    cp "$d/out.pcap" "$here/ipv4-fragments-dropped.pcap"
+}
+
 # SIP over TLS to sipreg on 127.0.0.1:5061 (a self-signed certificate for sip.example.com, made with openssl; the
 # namespace's hosts file sends sip.example.com to 127.0.0.1, so the client sends it as SNI), three connections:
 #   tls-sipreg:              sipreg register --ca cert.pem: TLS 1.3, registered and unregistered inside
@@ -683,7 +702,7 @@ rec_variants() {
 
 all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
-     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only variants)
+     tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only fragments_dropped variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)
 mkdir -p "$work/sipreg"

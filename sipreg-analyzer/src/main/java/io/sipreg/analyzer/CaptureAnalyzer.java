@@ -201,7 +201,9 @@ public final class CaptureAnalyzer {
                 }
                 return;
             }
-            message(ip.source(sourcePort), ip.destination(destinationPort), Transport.UDP, d, at, len);
+            sipMessages++;
+            parsing.message(frame, timeNanos, ip.source(sourcePort), ip.destination(destinationPort), Transport.UDP,
+                    d, at, len, decoder.reassembled());
         }
 
         @Override
@@ -214,7 +216,7 @@ public final class CaptureAnalyzer {
             // collector, after the agent's own delay.
             sipMessages++;
             parsing.message(frame, time >= 0 ? time : timeNanos, ip.source(sourcePort), ip.destination(destinationPort),
-                    transport, d, at, len);
+                    transport, d, at, len, false);
         }
 
         @Override
@@ -292,7 +294,7 @@ public final class CaptureAnalyzer {
 
         private void message(Endpoint source, Endpoint destination, Transport transport, byte[] d, int at, int len) {
             sipMessages++;
-            parsing.message(frame, timeNanos, source, destination, transport, d, at, len);
+            parsing.message(frame, timeNanos, source, destination, transport, d, at, len, false);
         }
 
         private void parsed(Object e) {

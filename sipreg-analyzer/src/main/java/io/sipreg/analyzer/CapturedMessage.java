@@ -12,10 +12,11 @@ import java.util.List;
  * @param violations every grammar rule the message breaks (tolerated ones when {@code parsed})
  * @param strictlyRejected true when sipreg's strict parser (the server's) would refuse the message
  * @param raw the message bytes as captured, kept only when a report needs them (the HTML report); else empty
+ * @param fragmented the datagram came in IP fragments that the analyzer put back together
  */
 public record CapturedMessage(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport,
                               boolean parsed, List<SipParseException> violations, boolean strictlyRejected,
-                              MessageFacts facts, byte[] raw)
+                              MessageFacts facts, byte[] raw, boolean fragmented)
         implements LadderEvent {
 
     public String text() {

@@ -274,7 +274,10 @@ final class Diagnosis {
         String text = "The phone " + (sent > 1 ? "re-sent REGISTER " + sent + " times over "
                 + duration(lastSent - first) : "sent REGISTER once") + " to " + last.request.transport().lowerCase()
                 + " " + last.request.destination() + " and never got " + expected
-                + ": check the firewall between phone and server, or the server address.";
+                + ": check the firewall between phone and server, or the server address."
+                + (last.request.fragmented() ? " The REGISTER travelled in IP fragments, which firewalls and NATs"
+                        + " often drop, so the server may never get it whole: use TCP, or make the REGISTER smaller"
+                        + " (fewer or shorter headers)." : "");
         out.add(new Finding("no-response", Severity.ERROR, text, frames));
     }
 

@@ -36,7 +36,8 @@ final class MessageParsing {
      * message could not be cut.
      */
     private record Raw(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport,
-                       byte[] bytes, int at, int length, List<SipParseException> framing) implements Found {
+                       byte[] bytes, int at, int length, List<SipParseException> framing, boolean fragmented)
+            implements Found {
     }
 
     /** An {@link IcmpUnreachable} or a {@link Finding}, handed on in its place. */
@@ -61,14 +62,15 @@ final class MessageParsing {
         this.stage = new OrderedStage<>(workers, BATCH, IN_FLIGHT, this::parse, out);
     }
 
+    /** {@code fragmented}: the datagram came in IP fragments, put back together. */
     void message(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport, byte[] d,
-                 int at, int len) {
-        stage.add(copy(frame, timeNanos, source, destination, transport, d, at, len, List.of()));
+                 int at, int len, boolean fragmented) {
+        stage.add(copy(frame, timeNanos, source, destination, transport, d, at, len, List.of(), fragmented));
     }
 
     void unframeable(long frame, long timeNanos, Endpoint source, Endpoint destination, byte[] d, int at, int len,
                      SipParseException why) {
-        stage.add(copy(frame, timeNanos, source, destination, Transport.TCP, d, at, len, List.of(why)));
+        stage.add(copy(frame, timeNanos, source, destination, Transport.TCP, d, at, len, List.of(why), false));
     }
 
     void unreachable(IcmpUnreachable event) {
@@ -87,10 +89,10 @@ final class MessageParsing {
 
     /** The capture's buffer is reused for the next frame: the bytes are copied, into the current chunk if they fit. */
     private Raw copy(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport, byte[] d,
-                     int at, int len, List<SipParseException> framing) {
+                     int at, int len, List<SipParseException> framing, boolean fragmented) {
         if (len > CHUNK / 4) {
             return new Raw(frame, timeNanos, source, destination, transport, Arrays.copyOfRange(d, at, at + len), 0,
-                    len, framing);
+                    len, framing, fragmented);
         }
         if (chunkUsed + len > CHUNK) {
             // The old chunk stays reachable from the messages in it until they are parsed; it is never written again.
@@ -98,7 +100,8 @@ final class MessageParsing {
             chunkUsed = 0;
         }
         System.arraycopy(d, at, chunk, chunkUsed, len);
-        var raw = new Raw(frame, timeNanos, source, destination, transport, chunk, chunkUsed, len, framing);
+        var raw = new Raw(frame, timeNanos, source, destination, transport, chunk, chunkUsed, len, framing,
+                fragmented);
         chunkUsed += len;
         return raw;
     }
@@ -126,7 +129,7 @@ final class MessageParsing {
             MessageFacts facts = scan(d, at, len);
             if (facts != null) {
                 return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), true,
-                        List.of(), false, facts.resolve(), text);
+                        List.of(), false, facts.resolve(), text, m.fragmented());
             }
         }
         ParseResult r = lenient.parse(d, at, len);
@@ -141,19 +144,19 @@ final class MessageParsing {
                 facts = MessageFacts.ofPartial(failed.isRequest(), failed.method().orElse(""), failed.partialHeaders());
             }
             return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
-                    violations, true, facts.resolve(), text);
+                    violations, true, facts.resolve(), text, m.fragmented());
         }
         if (r instanceof ParseResult.Parsed p) {
             // Strict when serving, lenient when analyzing: a message with violations is parsed once more the way
             // the server would, to tell what a server refuses from what it only frowns upon.
             boolean refused = !p.tolerated().isEmpty() && strict.parse(d, at, len) instanceof ParseResult.Failed;
             return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), true,
-                    p.tolerated(), refused, MessageFacts.of(p.message()).resolve(), text);
+                    p.tolerated(), refused, MessageFacts.of(p.message()).resolve(), text, m.fragmented());
         }
         var failed = (ParseResult.Failed) r;
         return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
                 List.of(failed.error()), true, MessageFacts.ofPartial(failed.isRequest(), failed.method().orElse(""),
-                failed.partialHeaders()).resolve(), text);
+                failed.partialHeaders()).resolve(), text, m.fragmented());
     }
 
     /** The scanner must never cost a message: should it fail on some input, the full parser takes the message. */
@@ -169,6 +172,6 @@ final class MessageParsing {
         var why = new SipParseException(io.sipreg.message.Violation.BAD_START_LINE, 0, "unreadable (" + e + ")");
         return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
                 List.of(why), true, MessageFacts.ofPartial(true, "", io.sipreg.message.Headers.EMPTY),
-                keepText ? Arrays.copyOfRange(m.bytes(), m.at(), m.at() + m.length()) : NO_TEXT);
+                keepText ? Arrays.copyOfRange(m.bytes(), m.at(), m.at() + m.length()) : NO_TEXT, m.fragmented());
     }
 }

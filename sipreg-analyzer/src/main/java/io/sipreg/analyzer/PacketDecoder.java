@@ -95,6 +95,8 @@ final class PacketDecoder {
     private final FragmentReassembler fragments = new FragmentReassembler();
     private final Addresses addresses = new Addresses();
     private final HepPacket hep = new HepPacket();
+    /** True while the listener hears of a datagram put back together from IP fragments. */
+    private boolean reassembled;
     private boolean vxlanSeen;
     private boolean hepSeen;
     private int nesting;
@@ -150,7 +152,7 @@ final class PacketDecoder {
             byte[] whole = fragments.add(false, 0, Bytes.u32(d, at + 12), 0, Bytes.u32(d, at + 16),
                     Bytes.u16(d, at + 4), protocol, fragmentOffset, more, d, payload, packetEnd - payload, timeNanos);
             if (whole != null) {
-                transport(ip, protocol, whole, 0, whole.length);
+                reassembledTransport(ip, protocol, whole);
             }
             return;
         }
@@ -203,7 +205,7 @@ final class PacketDecoder {
                             Bytes.u64(d, at + 24), Bytes.u64(d, at + 32), id, protocol, offset, more, d, p,
                             packetEnd - p, timeNanos);
                     if (whole != null) {
-                        transport(ip, protocol, whole, 0, whole.length);
+                        reassembledTransport(ip, protocol, whole);
                     }
                     return;
                 }
@@ -212,6 +214,20 @@ final class PacketDecoder {
                     return;
                 }
             }
+        }
+    }
+
+    /** Whether the datagram the listener is hearing of came in IP fragments. */
+    boolean reassembled() {
+        return reassembled;
+    }
+
+    private void reassembledTransport(Addresses ip, int protocol, byte[] whole) {
+        reassembled = true;
+        try {
+            transport(ip, protocol, whole, 0, whole.length);
+        } finally {
+            reassembled = false;
         }
     }
 

@@ -356,6 +356,19 @@ class CaptureCorpusTest {
                 "offer MD5 as well", "supports SHA-256");
     }
 
+    @Test // 2 KB REGISTERs over MTU 576 through a router that drops every fragment after the first
+    void noResponseToAFragmentedRegister() {
+        var r = Captures.analyze("ipv4-fragments-dropped.pcap");
+        assertThat(r.outcomes()).containsExactly("no-response");
+        assertThat(r.summary.fragmentsReassembled()).isEqualTo(5);
+        assertThat(r.finding("no-response").message()).contains("re-sent REGISTER 5 times",
+                "travelled in IP fragments, which firewalls and NATs often drop", "use TCP");
+        // the same REGISTERs through a link that lets fragments pass: registered, and no word about fragments
+        var passed = Captures.analyze("ipv4-fragments.pcap");
+        assertThat(passed.outcomes()).containsExactly("registered");
+        assertThat(passed.findings()).noneSatisfy(f -> assertThat(f.message()).contains("fragments"));
+    }
+
     @Test // SIPp -> Kamailio (edge proxy, Path) -> sipreg, both hops on one loopback: one registration, no warning
     void registeredThroughAProxyWithBothHopsCaptured() {
         var r = Captures.analyze("sipp-kamailio-proxy-sipreg.pcap");
