@@ -86,6 +86,27 @@ class HtmlReportIT {
                 .contains("REGISTER sip:example.com", "Via: SIP/2.0/UDP 127.0.0.1:5062");
     }
 
+    @Test // a proxy's two hops in one ladder; a finding about DNS frames, which are no SIP message to show
+    void drawsThreeLanesForAProxyAndListsFindingsAboutTheFile() throws IOException {
+        Path html = report("sipp-kamailio-proxy-sipreg.pcap", "dns-nxdomain.pcap");
+        browser.get(html.toUri().toString());
+
+        List<WebElement> ladders = browser.findElements(By.cssSelector("svg.ladder"));
+        assertThat(ladders).isNotEmpty();
+        assertThat(texts(ladders.get(0).findElements(By.cssSelector("text.lane-label"))))
+                .containsExactly("127.0.0.1:5070", "127.0.0.1:5060", "127.0.0.1:5080");
+        assertThat(ladders.get(0).findElements(By.cssSelector("g.msg"))).hasSize(8);
+
+        WebElement dns = browser.findElement(By.cssSelector(".findings li.finding[data-code='dns-failed']"));
+        assertThat(dns.getAttribute("class")).contains("error");
+        assertThat(dns.getText()).contains("nowhere.test", "NXDOMAIN");
+        // its frames are DNS packets: clicking one shows nothing rather than failing
+        dns.findElements(By.cssSelector(".frames a")).get(0).click();
+        assertThat(browser.findElement(By.id("detail")).isDisplayed()).isFalse();
+        assertThat(browser.findElements(By.cssSelector(".findings li.finding")).stream()
+                .map(e -> e.getAttribute("data-code")).toList()).doesNotContain("cseq-not-incremented");
+    }
+
     private Path report(String... captures) throws IOException {
         Path html = dir.resolve("report.html");
         try (var report = new HtmlReport(html)) {
