@@ -1,6 +1,6 @@
 package io.sipreg.analyzer;
 
-/** Big- and little-endian reads of unsigned fields from packet and file bytes. */
+/** Big- and little-endian reads of unsigned fields from packet and file bytes, and how bytes are shown. */
 final class Bytes {
     private Bytes() {
     }
@@ -31,6 +31,14 @@ final class Bytes {
 
     static long u64(byte[] d, int at) {
         return (u32(d, at) << 32) | u32(d, at + 4);
+    }
+
+    /** Appends {@code d[at, at+len)} as text: printable ASCII as it is, anything else (space included) as '?'. */
+    static void printable(StringBuilder out, byte[] d, int at, int len) {
+        for (int i = at; i < at + len; i++) {
+            char c = (char) (d[i] & 0xFF);
+            out.append(c > 0x20 && c < 0x7F ? c : '?');
+        }
     }
 
     static String hex(byte[] d, int at, int n) {

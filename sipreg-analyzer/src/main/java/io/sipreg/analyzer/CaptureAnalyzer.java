@@ -201,9 +201,8 @@ public final class CaptureAnalyzer {
                 }
                 return;
             }
-            sipMessages++;
-            parsing.message(frame, timeNanos, ip.source(sourcePort), ip.destination(destinationPort), Transport.UDP,
-                    d, at, len, decoder.reassembled());
+            message(timeNanos, ip.source(sourcePort), ip.destination(destinationPort), Transport.UDP, d, at, len,
+                    decoder.reassembled());
         }
 
         @Override
@@ -214,9 +213,8 @@ public final class CaptureAnalyzer {
             }
             // The agent's clock says when the message passed it; the frame's only when the copy reached the
             // collector, after the agent's own delay.
-            sipMessages++;
-            parsing.message(frame, time >= 0 ? time : timeNanos, ip.source(sourcePort), ip.destination(destinationPort),
-                    transport, d, at, len, false);
+            message(time >= 0 ? time : timeNanos, ip.source(sourcePort), ip.destination(destinationPort), transport, d,
+                    at, len, false);
         }
 
         @Override
@@ -281,7 +279,7 @@ public final class CaptureAnalyzer {
 
         @Override
         public void message(byte[] d, int at, int len) {
-            message(direction.source(), direction.destination(), Transport.TCP, d, at, len);
+            message(timeNanos, direction.source(), direction.destination(), Transport.TCP, d, at, len, false);
         }
 
         @Override
@@ -292,9 +290,11 @@ public final class CaptureAnalyzer {
 
         // ---- SIP ----
 
-        private void message(Endpoint source, Endpoint destination, Transport transport, byte[] d, int at, int len) {
+        /** {@code fragmented}: the datagram came in IP fragments, put back together. */
+        private void message(long time, Endpoint source, Endpoint destination, Transport transport, byte[] d, int at,
+                             int len, boolean fragmented) {
             sipMessages++;
-            parsing.message(frame, timeNanos, source, destination, transport, d, at, len, false);
+            parsing.message(frame, time, source, destination, transport, d, at, len, fragmented);
         }
 
         private void parsed(Object e) {
@@ -383,8 +383,9 @@ public final class CaptureAnalyzer {
                         + (decoder.fragments().incomplete() > 0 ? ", " + decoder.fragments().incomplete()
                         + " left incomplete" : ""));
             }
-            if (tls.note() != null) {
-                notes.add(tls.note());
+            String tlsNote = tls.note();
+            if (tlsNote != null) {
+                notes.add(tlsNote);
             }
             if (correlator.otherMessages() > 0) {
                 notes.add(correlator.otherMessages() + " other SIP messages (not REGISTER or OPTIONS) were not diagnosed");

@@ -276,10 +276,7 @@ final class DnsLookups {
             if (out.length() > 0) {
                 out.append('.');
             }
-            for (int i = p + 1; i <= p + n; i++) {
-                char c = (char) (d[i] & 0xFF);
-                out.append(c > 0x20 && c < 0x7F ? c : '?');
-            }
+            Bytes.printable(out, d, p + 1, n);
             p += 1 + n;
         }
         return -1;

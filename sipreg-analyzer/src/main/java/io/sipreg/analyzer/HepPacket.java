@@ -72,8 +72,9 @@ final class HepPacket {
             if (p + V2_TIME_LENGTH > at + len) {
                 return false;
             }
-            timeNanos = littleEndianU32(d, p) * 1_000_000_000L + littleEndianU32(d, p + 4) * 1_000L;
-            agentId = (d[p + 8] & 0xFF) | (d[p + 9] & 0xFF) << 8;
+            timeNanos = (Bytes.i32le(d, p) & 0xFFFF_FFFFL) * 1_000_000_000L
+                    + (Bytes.i32le(d, p + 4) & 0xFFFF_FFFFL) * 1_000L;
+            agentId = Bytes.u16le(d, p + 8);
             p += V2_TIME_LENGTH;
         }
         payloadAt = p;
@@ -170,9 +171,6 @@ final class HepPacket {
         return family == 10 || family == 24 || family == 28 || family == 30;
     }
 
-    private static long littleEndianU32(byte[] d, int at) {
-        return (d[at] & 0xFFL) | (d[at + 1] & 0xFFL) << 8 | (d[at + 2] & 0xFFL) << 16 | (d[at + 3] & 0xFFL) << 24;
-    }
 
     /** How the packet names itself in a finding. */
     String describe() {

@@ -115,7 +115,9 @@ final class TlsHandshakes {
                 if (type == SERVER_NAME && length >= 5 && d[v + 2] == 0) {
                     int nameLength = Bytes.u16(d, v + 3);
                     if (v + 5 + nameLength <= v + length) {
-                        serverName = printable(d, v + 5, nameLength);
+                        var name = new StringBuilder(nameLength);
+                        Bytes.printable(name, d, v + 5, nameLength);
+                        serverName = name.toString();
                     }
                 } else if (type == SUPPORTED_VERSIONS && length >= 1) {
                     int listEnd = Math.min(v + length, v + 1 + (d[v] & 0xFF));
@@ -255,14 +257,5 @@ final class TlsHandshakes {
             case 120 -> "no_application_protocol";
             default -> "number " + description;
         };
-    }
-
-    private static String printable(byte[] d, int at, int len) {
-        var sb = new StringBuilder(len);
-        for (int i = at; i < at + len; i++) {
-            char c = (char) (d[i] & 0xFF);
-            sb.append(c >= 0x21 && c < 0x7F ? c : '?');
-        }
-        return sb.toString();
     }
 }
