@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Re-records the capture corpus of the analyzer's tests from real programs: sipreg serve, Kamailio, baresip
-# and SIPp, each scenario in network namespaces of its own (a private loopback, veth links, iptables NAT and
-# DROP rules), captured with tcpdump or dumpcap. Nothing leaves the machine; every namespace is removed at exit.
+# Re-records the capture corpus of the analyzer's tests from real programs: sipreg serve, Kamailio, baresip,
+# linphone-cli and SIPp, each scenario in network namespaces of its own (a private loopback, veth links, iptables
+# NAT and DROP rules), captured with tcpdump or dumpcap. Nothing leaves the machine; every namespace is removed at
+# exit.
 #
 #   sipreg-analyzer/src/test/resources/captures/record.sh [SCENARIO...]     (as root; default: all)
 #
-# Needs: tcpdump, dumpcap (tshark), editcap/mergecap, iptables, sipp, baresip, kamailio, python3, openssl, dnsmasq,
-# a JDK.
+# Needs: tcpdump, dumpcap (tshark), editcap/mergecap, iptables, sipp, baresip, linphonec, kamailio, python3,
+# openssl, dnsmasq, a JDK.
 # MANIFEST.md beside this script says what each capture shows and which findings the tests expect.
 # Timings differ from run to run, so re-recorded files differ in detail (ports, Call-IDs, retransmission
 # counts); the tests assert what the scenario guarantees.
@@ -183,6 +184,33 @@ baresip_phone() {
     pids+=($LAST_PID)
 }
 
+# linphone_phone NS DIR PORT PROXY PASSWORD SECONDS: linphonec (linphone-cli) registers alice through PROXY (host:port)
+# from UDP port PORT, stays SECONDS, then quits, which unregisters; waits for it to end. liblinphone does not start
+# its core without a writable ~/.local/share/linphone, and then never registers: HOME is a directory of its own.
+linphone_phone() {
+    local n="$1" dir="$2" port="$3" proxy="$4" password="$5" seconds="$6"
+    mkdir -p "$dir/home/.local/share/linphone"
+    cat >"$dir/linphonerc" <<EOF
+[sip]
+sip_port=$port
+sip_tcp_port=0
+sip_tls_port=0
+default_proxy=0
+[proxy_0]
+reg_proxy=<sip:$proxy;transport=udp>
+reg_identity=sip:alice@example.com
+reg_expires=120
+reg_sendregister=1
+publish=0
+[auth_info_0]
+username=alice
+passwd=$password
+domain=example.com
+EOF
+    (sleep "$seconds"; echo quit) | HOME="$dir/home" ip netns exec "$n" linphonec -c "$dir/linphonerc" -d 6 \
+        -l "$dir/linphone.log" >"$dir/linphonec.out" 2>&1 || true
+}
+
 # sipp NS DIR TARGET SCENARIO ARGS...: SIPp with alice's injection file; waits for it to end
 sipp_run() {
     local n="$1" dir="$2" target="$3" scenario="$4"; shift 4
@@ -230,6 +258,29 @@ rec_challenge_407() {
     sipp_run "$n" "$d/sipp" 127.0.0.1:5090 "$sipp_dir/register-407.xml" -i 127.0.0.1 -p 5091 -m 1
     stop "$cap"
     cp "$d/out.pcapng" "$here/sipp-sipreg-407.pcapng"
+}
+
+# linphonec registers with sipreg over UDP on port 5080 for 4 s, then quits and unregisters.
+rec_linphone_sipreg() {
+    local n d
+    ns lps; n=$NS; d="$work/lps"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 >/dev/null
+    capture "$n" "$d/out.pcap" -i lo; local cap=$LAST_PID
+    linphone_phone "$n" "$d/lp" 5064 127.0.0.1:5080 s3cret 4
+    stop "$cap"
+    cp "$d/out.pcap" "$here/linphone-sipreg.pcap"
+}
+
+# linphonec with Kamailio: registers for 4 s and quits (unregisters); then again with a wrong password: 403.
+rec_linphone_kamailio() {
+    local n d
+    ns lpk; n=$NS; d="$work/lpk"; mkdir -p "$d"
+    kamailio "$n" 127.0.0.1 5060 "$d/kam"
+    capture "$n" "$d/out.pcap" -i lo; local cap=$LAST_PID
+    linphone_phone "$n" "$d/lp" 5064 127.0.0.1:5060 s3cret 4
+    linphone_phone "$n" "$d/lp-wrong" 5066 127.0.0.1:5060 wrong 3
+    stop "$cap"
+    cp "$d/out.pcap" "$here/linphone-kamailio.pcap"
 }
 
 # baresip with an auth user Kamailio does not know: challenged again after its credentials.
@@ -700,7 +751,7 @@ rec_variants() {
         >"$here/variants/truncated.pcapng"
 }
 
-all=(baresip_sipreg wrong_password challenge_407 challenge_loop interval_too_brief_retried
+all=(baresip_sipreg linphone_sipreg linphone_kamailio wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
      tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only fragments_dropped variants)
 

@@ -26,6 +26,29 @@ class CaptureCorpusTest {
         assertThat(r.registrations().get(0).setupMs()).isPositive();
     }
 
+    @Test // linphonec -> sipreg over UDP on 5080: 401, 200 (CSeq 20, 21); on quit, expires 0 with the old nonce: 200
+    void linphoneRegisteredThenUnregistered() {
+        var r = Captures.analyze("linphone-sipreg.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "unregistered");
+        assertThat(r.registrations()).extracting(Conversation::challenge).containsExactly(401, 0);
+        assertThat(r.codes()).containsExactly("registered", "unregistered");
+        assertThat(r.finding("registered").frames()).containsExactly(1L, 4L);
+        assertThat(r.finding("registered").message()).contains("sip:alice@example.com registered after a 401",
+                "user \"alice\"", "binding for 120 s");
+        assertThat(r.finding("unregistered").frames()).containsExactly(5L, 6L);
+    }
+
+    @Test // linphonec -> Kamailio: registered and unregistered; then with a wrong password: 401, 403, no retry
+    void linphoneWithKamailio() {
+        var r = Captures.analyze("linphone-kamailio.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "unregistered", "wrong-credentials");
+        assertThat(r.codes()).containsExactly("registered", "unregistered", "wrong-credentials");
+        Finding wrong = r.finding("wrong-credentials");
+        assertThat(wrong.severity()).isEqualTo(Severity.ERROR);
+        assertThat(wrong.frames()).containsExactly(9L, 10L);
+        assertThat(wrong.message()).contains("user \"alice\"", "403 Forbidden", "password");
+    }
+
     @Test // SIPp -> sipreg --challenge 407: Proxy-Authenticate / Proxy-Authorization
     void registeredAfterA407() {
         var r = Captures.analyze("sipp-sipreg-407.pcapng");
