@@ -260,6 +260,24 @@ rec_challenge_407() {
     cp "$d/out.pcapng" "$here/sipp-sipreg-407.pcapng"
 }
 
+# baresip registers with sipreg and unregisters, captured twice at once with a snap length: tcpdump -s 300 keeps
+# the start line and the first headers, -s 96 (older tcpdump's default) not even the Via.
+rec_snaplen() {
+    local n d
+    ns snap; n=$NS; d="$work/snap"; mkdir -p "$d"
+    serve "$n" "$d/data" --listen udp:127.0.0.1:5080 >/dev/null
+    capture "$n" "$d/s300.pcap" -i lo -s 300; local cap300=$LAST_PID
+    capture "$n" "$d/s96.pcap" -i lo -s 96; local cap96=$LAST_PID
+    baresip_phone "$n" "$d/bs" 127.0.0.1:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:127.0.0.1:5080;transport=udp"'; local bs=$LAST_PID
+    sleep 3
+    kill -TERM "$bs"; sleep 2
+    stop "$cap300"
+    stop "$cap96"
+    cp "$d/s300.pcap" "$here/baresip-sipreg-snaplen-300.pcap"
+    cp "$d/s96.pcap" "$here/baresip-sipreg-snaplen-96.pcap"
+}
+
 # linphonec registers with sipreg over UDP on port 5080 for 4 s, then quits and unregisters.
 rec_linphone_sipreg() {
     local n d
@@ -751,7 +769,7 @@ rec_variants() {
         >"$here/variants/truncated.pcapng"
 }
 
-all=(baresip_sipreg linphone_sipreg linphone_kamailio wrong_password challenge_407 challenge_loop interval_too_brief_retried
+all=(baresip_sipreg snaplen linphone_sipreg linphone_kamailio wrong_password challenge_407 challenge_loop interval_too_brief_retried
      interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat keepalive cseq malformed tcp_small_mss
      tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only fragments_dropped variants)
 

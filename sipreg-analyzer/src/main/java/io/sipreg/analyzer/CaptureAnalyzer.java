@@ -139,6 +139,7 @@ public final class CaptureAnalyzer {
         private long firstNanos = -1;
         private long sipMessages;
         private long undecodableFrames;
+        private final SnapLength snapLength = new SnapLength();
         private TcpStreamReassembler.Direction direction;
 
         Run(String file, AnalysisListener listener, ExecutorService workers) {
@@ -156,6 +157,9 @@ public final class CaptureAnalyzer {
         public void frame(int linkType, long time, byte[] data, int offset, int capturedLength, int originalLength) {
             frame++;
             bytes += capturedLength;
+            if (capturedLength < originalLength) {
+                snapLength.cut(frame, capturedLength, originalLength);
+            }
             timeNanos = time;
             if (firstNanos < 0) {
                 firstNanos = time;
@@ -202,7 +206,7 @@ public final class CaptureAnalyzer {
                 return;
             }
             message(timeNanos, ip.source(sourcePort), ip.destination(destinationPort), Transport.UDP, d, at, len,
-                    decoder.reassembled());
+                    decoder.reassembled(), decoder.cut());
         }
 
         @Override
@@ -214,7 +218,7 @@ public final class CaptureAnalyzer {
             // The agent's clock says when the message passed it; the frame's only when the copy reached the
             // collector, after the agent's own delay.
             message(time >= 0 ? time : timeNanos, ip.source(sourcePort), ip.destination(destinationPort), transport, d,
-                    at, len, false);
+                    at, len, false, decoder.cut());
         }
 
         @Override
@@ -279,7 +283,7 @@ public final class CaptureAnalyzer {
 
         @Override
         public void message(byte[] d, int at, int len) {
-            message(timeNanos, direction.source(), direction.destination(), Transport.TCP, d, at, len, false);
+            message(timeNanos, direction.source(), direction.destination(), Transport.TCP, d, at, len, false, false);
         }
 
         @Override
@@ -290,11 +294,14 @@ public final class CaptureAnalyzer {
 
         // ---- SIP ----
 
-        /** {@code fragmented}: the datagram came in IP fragments, put back together. */
+        /**
+         * {@code fragmented}: the datagram came in IP fragments, put back together; {@code cut}: the capture kept only
+         * its first bytes.
+         */
         private void message(long time, Endpoint source, Endpoint destination, Transport transport, byte[] d, int at,
-                             int len, boolean fragmented) {
+                             int len, boolean fragmented, boolean cut) {
             sipMessages++;
-            parsing.message(frame, time, source, destination, transport, d, at, len, fragmented);
+            parsing.message(frame, time, source, destination, transport, d, at, len, fragmented, cut);
         }
 
         private void parsed(Object e) {
@@ -370,6 +377,7 @@ public final class CaptureAnalyzer {
             dns.conclude(timeNanos, parsing::finding);
             flowKeepalives.conclude(timeNanos, parsing::finding);
             parsing.flush();
+            snapLength.conclude(tcp.gaps() > 0, correlator.cutBeforeVia(), this::strayFinding);
             correlator.finish();
             reporting.flush();
             var notes = new ArrayList<String>();

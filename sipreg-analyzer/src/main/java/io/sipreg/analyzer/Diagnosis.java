@@ -80,7 +80,8 @@ final class Diagnosis {
             if (request.wildcard() || request.requestedExpires() == 0) {
                 return "unregistered";
             }
-            return request.contacts().isEmpty() ? "queried" : "registered";
+            // A REGISTER cut short may have lost its Contact to the capture: taken for the usual case, not a query.
+            return request.contacts().isEmpty() && !last.request.cut() ? "queried" : "registered";
         }
         boolean stale = last.finalResponse.facts().challenge().map(MessageFacts.Challenge::stale).orElse(false);
         return switch (status) {

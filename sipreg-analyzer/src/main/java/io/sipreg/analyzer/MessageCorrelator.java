@@ -91,11 +91,17 @@ final class MessageCorrelator {
     private long lastSweep = Long.MIN_VALUE;
     private long now;
     private long otherMessages;
+    private long cutBeforeVia;
 
     MessageCorrelator(Diagnosis diagnosis, Conclusions conclusions, Consumer<Finding> fileFindings) {
         this.diagnosis = diagnosis;
         this.conclusions = conclusions;
         this.fileFindings = fileFindings;
+    }
+
+    /** Messages the capture cut short before their top Via: left out, as they cannot be matched. */
+    long cutBeforeVia() {
+        return cutBeforeVia;
     }
 
     /** Messages that are neither REGISTER nor OPTIONS (INVITE, SUBSCRIBE, ...): counted, not diagnosed. */
@@ -106,10 +112,20 @@ final class MessageCorrelator {
     void message(CapturedMessage m) {
         advance(m.timeNanos());
         MessageFacts f = m.facts();
+        if (m.cut() && f.branch().isEmpty()) {
+            cutBeforeVia++;     // nothing left to tell which transaction it belongs to
+            return;
+        }
         if (!f.request()) {
             // An answer belongs to its request's transaction, even when its CSeq method is wrong (a 400 to a
             // REGISTER that said "CSeq: 2 INVITE" copies that CSeq, RFC 3261 §8.2.6.2).
             Transaction tx = transactions.get(f.transactionKey());
+            if (tx == null && m.cut() && f.cseqMethod().isEmpty()) {
+                tx = transactions.get(f.transactionKey().withMethod("REGISTER"));
+                if (tx == null) {
+                    tx = transactions.get(f.transactionKey().withMethod("OPTIONS"));
+                }
+            }
             if (tx != null) {
                 answered(tx, m);
                 return;

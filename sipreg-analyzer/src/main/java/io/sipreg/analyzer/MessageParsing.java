@@ -36,7 +36,8 @@ final class MessageParsing {
      * message could not be cut.
      */
     private record Raw(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport,
-                       byte[] bytes, int at, int length, List<SipParseException> framing, boolean fragmented)
+                       byte[] bytes, int at, int length, List<SipParseException> framing, boolean fragmented,
+                       boolean cut)
             implements Found {
     }
 
@@ -62,15 +63,18 @@ final class MessageParsing {
         this.stage = new OrderedStage<>(workers, BATCH, IN_FLIGHT, this::parse, out);
     }
 
-    /** {@code fragmented}: the datagram came in IP fragments, put back together. */
+    /**
+     * {@code fragmented}: the datagram came in IP fragments, put back together; {@code cut}: the capture kept only
+     * its first bytes.
+     */
     void message(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport, byte[] d,
-                 int at, int len, boolean fragmented) {
-        stage.add(copy(frame, timeNanos, source, destination, transport, d, at, len, List.of(), fragmented));
+                 int at, int len, boolean fragmented, boolean cut) {
+        stage.add(copy(frame, timeNanos, source, destination, transport, d, at, len, List.of(), fragmented, cut));
     }
 
     void unframeable(long frame, long timeNanos, Endpoint source, Endpoint destination, byte[] d, int at, int len,
                      SipParseException why) {
-        stage.add(copy(frame, timeNanos, source, destination, Transport.TCP, d, at, len, List.of(why), false));
+        stage.add(copy(frame, timeNanos, source, destination, Transport.TCP, d, at, len, List.of(why), false, false));
     }
 
     void unreachable(IcmpUnreachable event) {
@@ -89,10 +93,10 @@ final class MessageParsing {
 
     /** The capture's buffer is reused for the next frame: the bytes are copied, into the current chunk if they fit. */
     private Raw copy(long frame, long timeNanos, Endpoint source, Endpoint destination, Transport transport, byte[] d,
-                     int at, int len, List<SipParseException> framing, boolean fragmented) {
+                     int at, int len, List<SipParseException> framing, boolean fragmented, boolean cut) {
         if (len > CHUNK / 4) {
             return new Raw(frame, timeNanos, source, destination, transport, Arrays.copyOfRange(d, at, at + len), 0,
-                    len, framing, fragmented);
+                    len, framing, fragmented, cut);
         }
         if (chunkUsed + len > CHUNK) {
             // The old chunk stays reachable from the messages in it until they are parsed; it is never written again.
@@ -101,7 +105,7 @@ final class MessageParsing {
         }
         System.arraycopy(d, at, chunk, chunkUsed, len);
         var raw = new Raw(frame, timeNanos, source, destination, transport, chunk, chunkUsed, len, framing,
-                fragmented);
+                fragmented, cut);
         chunkUsed += len;
         return raw;
     }
@@ -125,11 +129,14 @@ final class MessageParsing {
         int at = m.at();
         int len = m.length();
         byte[] text = keepText ? Arrays.copyOfRange(d, at, at + len) : NO_TEXT;
+        if (m.cut()) {
+            return parseCut(m, text);
+        }
         if (canonicalScan && m.framing().isEmpty()) {
             MessageFacts facts = scan(d, at, len);
             if (facts != null) {
                 return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), true,
-                        List.of(), false, facts.resolve(), text, m.fragmented());
+                        List.of(), false, facts.resolve(), text, m.fragmented(), false);
             }
         }
         ParseResult r = lenient.parse(d, at, len);
@@ -144,19 +151,49 @@ final class MessageParsing {
                 facts = MessageFacts.ofPartial(failed.isRequest(), failed.method().orElse(""), failed.partialHeaders());
             }
             return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
-                    violations, true, facts.resolve(), text, m.fragmented());
+                    violations, true, facts.resolve(), text, m.fragmented(), false);
         }
         if (r instanceof ParseResult.Parsed p) {
             // Strict when serving, lenient when analyzing: a message with violations is parsed once more the way
             // the server would, to tell what a server refuses from what it only frowns upon.
             boolean refused = !p.tolerated().isEmpty() && strict.parse(d, at, len) instanceof ParseResult.Failed;
             return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), true,
-                    p.tolerated(), refused, MessageFacts.of(p.message()).resolve(), text, m.fragmented());
+                    p.tolerated(), refused, MessageFacts.of(p.message()).resolve(), text, m.fragmented(), false);
         }
         var failed = (ParseResult.Failed) r;
         return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
                 List.of(failed.error()), true, MessageFacts.ofPartial(failed.isRequest(), failed.method().orElse(""),
-                failed.partialHeaders()).resolve(), text, m.fragmented());
+                failed.partialHeaders()).resolve(), text, m.fragmented(), false);
+    }
+
+    /**
+     * A message the capture cut short: what it holds is read up to its last whole line, ended there as if the
+     * headers ended, so that a header cut in the middle is not read as a wrong one. Its violations would all be the
+     * capture's doing (headers missing, a body shorter than Content-Length), so none is reported.
+     */
+    private CapturedMessage parseCut(Raw m, byte[] text) {
+        byte[] d = m.bytes();
+        int lastLineEnd = m.at() + m.length() - 1;
+        while (lastLineEnd > m.at() && !(d[lastLineEnd] == '\n' && d[lastLineEnd - 1] == '\r')) {
+            lastLineEnd--;
+        }
+        int kept = Math.max(0, lastLineEnd + 1 - m.at());
+        byte[] whole = Arrays.copyOf(Arrays.copyOfRange(d, m.at(), m.at() + kept), kept + 2);
+        whole[kept] = '\r';
+        whole[kept + 1] = '\n';
+        MessageFacts facts;
+        ParseResult r = lenient.parse(whole, 0, whole.length);
+        if (r instanceof ParseResult.Parsed p) {
+            facts = MessageFacts.of(p.message());
+        } else {
+            var failed = (ParseResult.Failed) r;
+            facts = MessageFacts.ofPartial(failed.isRequest(), failed.method().orElse(""), failed.partialHeaders());
+        }
+        // Without a Call-ID, the phone's address groups its registrations: the request's source, the answer's
+        // destination.
+        String callIdStandIn = "(not captured; phone " + (facts.request() ? m.source() : m.destination()) + ")";
+        return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), true,
+                List.of(), false, facts.cutShort(callIdStandIn), text, m.fragmented(), true);
     }
 
     /** The scanner must never cost a message: should it fail on some input, the full parser takes the message. */
@@ -172,6 +209,7 @@ final class MessageParsing {
         var why = new SipParseException(io.sipreg.message.Violation.BAD_START_LINE, 0, "unreadable (" + e + ")");
         return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), false,
                 List.of(why), true, MessageFacts.ofPartial(true, "", io.sipreg.message.Headers.EMPTY),
-                keepText ? Arrays.copyOfRange(m.bytes(), m.at(), m.at() + m.length()) : NO_TEXT, m.fragmented());
+                keepText ? Arrays.copyOfRange(m.bytes(), m.at(), m.at() + m.length()) : NO_TEXT, m.fragmented(),
+                m.cut());
     }
 }

@@ -97,6 +97,8 @@ final class PacketDecoder {
     private final HepPacket hep = new HepPacket();
     /** True while the listener hears of a datagram put back together from IP fragments. */
     private boolean reassembled;
+    /** True while the listener hears of a datagram of which the capture kept only the first bytes. */
+    private boolean cut;
     private boolean vxlanSeen;
     private boolean hepSeen;
     private int nesting;
@@ -222,6 +224,14 @@ final class PacketDecoder {
         return reassembled;
     }
 
+    /**
+     * Whether the datagram the listener is hearing of was longer on the wire than in the capture: its UDP length
+     * says more than the frame kept (the capture's snap length, {@code tcpdump -s}).
+     */
+    boolean cut() {
+        return cut;
+    }
+
     private void reassembledTransport(Addresses ip, int protocol, byte[] whole) {
         reassembled = true;
         try {
@@ -242,15 +252,22 @@ final class PacketDecoder {
                 int sourcePort = Bytes.u16(d, at);
                 int destinationPort = Bytes.u16(d, at + 2);
                 int payload = at + 8;
-                if ((destinationPort == VXLAN_PORT || destinationPort == VXLAN_LINUX_PORT)
-                        && vxlan(ip, sourcePort, destinationPort, d, payload, payloadEnd)) {
-                    return;
+                boolean outer = cut;
+                // Inside a tunnel, a datagram cut with the one around it is cut too.
+                cut |= length >= 8 && at + length > end;
+                try {
+                    if ((destinationPort == VXLAN_PORT || destinationPort == VXLAN_LINUX_PORT)
+                            && vxlan(ip, sourcePort, destinationPort, d, payload, payloadEnd)) {
+                        return;
+                    }
+                    if (payloadEnd - payload >= 8 && (d[payload] == 'H' || d[payload] == 1 || d[payload] == 2)
+                            && hep(ip, sourcePort, destinationPort, d, payload, payloadEnd)) {
+                        return;
+                    }
+                    listener.udp(ip, sourcePort, destinationPort, d, payload, payloadEnd - payload);
+                } finally {
+                    cut = outer;
                 }
-                if (payloadEnd - payload >= 8 && (d[payload] == 'H' || d[payload] == 1 || d[payload] == 2)
-                        && hep(ip, sourcePort, destinationPort, d, payload, payloadEnd)) {
-                    return;
-                }
-                listener.udp(ip, sourcePort, destinationPort, d, payload, payloadEnd - payload);
             }
             case PROTO_TCP -> {
                 if (end - at < 20) {

@@ -41,6 +41,11 @@ final class TransactionKey {
         return new TransactionKey(false, f.callId(), f.branch(), f.cseq(), f.cseqMethod());
     }
 
+    /** The same key for a message of another method: an answer cut before its CSeq names none. */
+    TransactionKey withMethod(String other) {
+        return new TransactionKey(rfc3261, id, this.other, number, other);
+    }
+
     @Override
     public int hashCode() {
         return hash;

@@ -26,6 +26,30 @@ class CaptureCorpusTest {
         assertThat(r.registrations().get(0).setupMs()).isPositive();
     }
 
+    @Test // tcpdump -s 300: every message cut inside its To header; no Call-ID, CSeq, credentials or challenge
+    void snapLengthKeepsTheFirstHeaders() {
+        var r = Captures.analyze("baresip-sipreg-snaplen-300.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "unregistered");
+        assertThat(r.registrations()).extracting(Conversation::challenge).containsExactly(401, 401);
+        assertThat(r.codes()).containsExactly("capture-truncated", "registered", "unregistered");
+        Finding cut = r.finding("capture-truncated");
+        assertThat(cut.severity()).isEqualTo(Severity.WARNING);
+        assertThat(cut.frames()).containsExactly(1L, 2L, 3L);
+        assertThat(cut.message()).contains("at most 300 bytes", "8 frames were longer", "300 of 556 bytes",
+                "grouped by its address", "tcpdump -s 0").doesNotContain("left out");
+        assertThat(r.finding("registered").frames()).containsExactly(1L, 4L);
+        assertThat(r.finding("unregistered").frames()).containsExactly(7L, 8L);
+    }
+
+    @Test // the same traffic with tcpdump -s 96: start lines only, nothing to match them by
+    void snapLengthTooShortForTheVia() {
+        var r = Captures.analyze("baresip-sipreg-snaplen-96.pcap");
+        assertThat(r.registrations()).isEmpty();
+        assertThat(r.codes()).containsExactly("capture-truncated");
+        assertThat(r.finding("capture-truncated").message()).contains("at most 96 bytes",
+                "8 SIP messages were cut before the top Via", "left out").doesNotContain("grouped by its address");
+    }
+
     @Test // linphonec -> sipreg over UDP on 5080: 401, 200 (CSeq 20, 21); on quit, expires 0 with the old nonce: 200
     void linphoneRegisteredThenUnregistered() {
         var r = Captures.analyze("linphone-sipreg.pcap");
