@@ -140,6 +140,7 @@ public final class CaptureAnalyzer {
         private long sipMessages;
         private long undecodableFrames;
         private final SnapLength snapLength = new SnapLength();
+        private final DuplicateFrames duplicates = new DuplicateFrames();
         private TcpStreamReassembler.Direction direction;
 
         Run(String file, AnalysisListener listener, ExecutorService workers) {
@@ -205,8 +206,13 @@ public final class CaptureAnalyzer {
                 }
                 return;
             }
-            message(timeNanos, ip.source(sourcePort), ip.destination(destinationPort), Transport.UDP, d, at, len,
-                    decoder.reassembled(), decoder.cut());
+            Endpoint source = ip.source(sourcePort);
+            Endpoint destination = ip.destination(destinationPort);
+            // What the capture cut short is not all of the datagram: two different ones may start alike.
+            if (!decoder.cut() && duplicates.isCopy(frame, timeNanos, source, destination, d, at, len)) {
+                return;
+            }
+            message(timeNanos, source, destination, Transport.UDP, d, at, len, decoder.reassembled(), decoder.cut());
         }
 
         @Override
@@ -376,6 +382,7 @@ public final class CaptureAnalyzer {
         Summary finish(String format) {
             dns.conclude(timeNanos, parsing::finding);
             flowKeepalives.conclude(timeNanos, parsing::finding);
+            duplicates.conclude(parsing::finding);
             parsing.flush();
             snapLength.conclude(tcp.gaps() > 0, correlator.cutBeforeVia(), this::strayFinding);
             correlator.finish();

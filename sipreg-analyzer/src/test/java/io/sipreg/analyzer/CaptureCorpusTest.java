@@ -192,6 +192,20 @@ class CaptureCorpusTest {
         assertThat(LadderPrinter.lanes(r.registrations().get(0).events())).hasSize(3);
     }
 
+    @Test // tcpdump -i any on a router: each datagram arriving and leaving, microseconds apart
+    void routedTrafficCapturedTwice() {
+        var r = Captures.analyze("baresip-sipreg-routed-any.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "unregistered");
+        assertThat(r.codes()).containsExactly("duplicate-frames", "registered", "unregistered")
+                .doesNotContain("retransmissions");
+        Finding copies = r.finding("duplicate-frames");
+        assertThat(copies.severity()).isEqualTo(Severity.INFO);
+        assertThat(copies.frames()).containsExactly(1L, 2L);
+        assertThat(copies.message()).startsWith("8 frames carry a datagram").contains("left out");
+        assertThat(r.finding("registered").frames()).containsExactly(1L, 7L);
+        assertThat(r.summary.sipMessages()).isEqualTo(8);
+    }
+
     @Test // SIPp sends OPTIONS every 2 s to baresip, which answers 200
     void keepaliveAnswered() {
         var r = Captures.analyze("keepalive-ok.pcap");

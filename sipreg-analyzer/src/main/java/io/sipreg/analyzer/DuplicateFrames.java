@@ -1,0 +1,116 @@
+package io.sipreg.analyzer;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Datagrams the capture saw twice. {@code tcpdump -i any} on a host that routes the traffic sees each packet
+ * arrive and leave; a mirror port copying both links, or files merged from two points, do the same. The copy is
+ * the same datagram between the same addresses, byte for byte, microseconds later, and would be taken for a
+ * retransmission ("messages are being lost"). A real retransmission comes T1 (500 ms, RFC 3261 §17.1.1.1) or at
+ * least tens of milliseconds later, so a copy within {@link #WINDOW_NANOS} is left out.
+ */
+final class DuplicateFrames {
+    static final long WINDOW_NANOS = 20_000_000L;
+    /** Datagrams remembered: a copy follows its original within a few frames. */
+    private static final int RECENT = 32;
+    private static final int RING = 1 << 16;
+
+    private final long[] times = new long[RECENT];
+    private final long[] hashes = new long[RECENT];
+    private final long[] frames = new long[RECENT];
+    private final long[] positions = new long[RECENT];
+    private final int[] lengths = new int[RECENT];
+    private final Endpoint[] sources = new Endpoint[RECENT];
+    private final Endpoint[] destinations = new Endpoint[RECENT];
+    private final byte[] ring = new byte[RING];
+    /** Bytes ever written to the ring; a datagram's bytes lie at its position modulo the ring's size. */
+    private long written;
+    private int next;
+    private long copies;
+    private long firstCopy = -1;
+    private long firstOriginal;
+    private long firstGapNanos;
+
+    /**
+     * True when the datagram in frame {@code frame} is a copy of one seen just before (and so to be left out);
+     * otherwise it is remembered.
+     */
+    boolean isCopy(long frame, long timeNanos, Endpoint source, Endpoint destination, byte[] d, int at, int len) {
+        long hash = hash(d, at, len);
+        for (int i = 0; i < RECENT; i++) {
+            if (hashes[i] == hash && lengths[i] == len && timeNanos - times[i] <= WINDOW_NANOS
+                    && timeNanos >= times[i] && written - positions[i] <= RING && source.equals(sources[i])
+                    && destination.equals(destinations[i]) && sameBytes(positions[i], d, at, len)) {
+                if (copies++ == 0) {
+                    firstCopy = frame;
+                    firstOriginal = frames[i];
+                    firstGapNanos = timeNanos - times[i];
+                }
+                return true;
+            }
+        }
+        remember(frame, timeNanos, hash, source, destination, d, at, len);
+        return false;
+    }
+
+    void conclude(Consumer<Finding> out) {
+        if (copies == 0) {
+            return;
+        }
+        out.accept(new Finding("duplicate-frames", Severity.INFO, copies
+                + (copies == 1 ? " frame carries" : " frames carry")
+                + " a datagram the capture had already seen less than " + WINDOW_NANOS / 1_000_000 + " ms before, byte"
+                + " for byte and between the same addresses (the first: frame " + firstCopy + ", "
+                + String.format(java.util.Locale.ROOT, "%.3f", firstGapNanos / 1e6) + " ms after frame "
+                + firstOriginal + "). The capture saw each packet twice, as tcpdump -i any does on a host that routes it"
+                + " (arriving and leaving), or a mirror port copying both links. The copies are left out, so they"
+                + " are not taken for retransmissions.", List.of(firstOriginal, firstCopy)));
+    }
+
+    private void remember(long frame, long timeNanos, long hash, Endpoint source, Endpoint destination, byte[] d,
+                          int at, int len) {
+        int i = next;
+        next = (next + 1) % RECENT;
+        times[i] = timeNanos;
+        hashes[i] = hash;
+        frames[i] = frame;
+        lengths[i] = len;
+        sources[i] = source;
+        destinations[i] = destination;
+        if (len > RING / 4) {
+            positions[i] = Long.MIN_VALUE / 2;      // too long to keep: never matched
+            return;
+        }
+        int p = (int) (written & (RING - 1));
+        if (p + len > RING) {
+            written += RING - p;        // a datagram's bytes never wrap around the end of the ring
+            p = 0;
+        }
+        System.arraycopy(d, at, ring, p, len);
+        positions[i] = written;
+        written += len;
+    }
+
+    private boolean sameBytes(long position, byte[] d, int at, int len) {
+        int p = (int) (position & (RING - 1));
+        return Arrays.equals(ring, p, p + len, d, at, at + len);
+    }
+
+    /** The length and the first and last 16 bytes: enough to tell datagrams apart before comparing them. */
+    private static long hash(byte[] d, int at, int len) {
+        long h = len;
+        if (len >= 16) {
+            h = h * 31 + Bytes.u64(d, at);
+            h = h * 31 + Bytes.u64(d, at + 8);
+            h = h * 31 + Bytes.u64(d, at + len - 16);
+            h = h * 31 + Bytes.u64(d, at + len - 8);
+        } else {
+            for (int k = at; k < at + len; k++) {
+                h = h * 31 + d[k];
+            }
+        }
+        return h;
+    }
+}
