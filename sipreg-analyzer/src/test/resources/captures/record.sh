@@ -432,6 +432,26 @@ rec_routed_twice() {
     cp "$d/out.pcap" "$here/baresip-sipreg-routed-any.pcap"
 }
 
+# The same through a NAT router (MASQUERADE to ports 40000-40999), captured with tcpdump -i any on the router:
+# each datagram before and after the translation.
+rec_nat_both_sides() {
+    local p r s d
+    ns nbp; p=$NS; ns nbr; r=$NS; ns nbs; s=$NS; d="$work/nb"; mkdir -p "$d"
+    link "$p" "p$tag" 192.168.79.2/24 "$r" "i$tag" 192.168.79.1/24
+    link "$r" "o$tag" 10.22.0.1/24 "$s" "s$tag" 10.22.0.2/24
+    in_ns "$p" ip route add default via 192.168.79.1
+    in_ns "$r" sysctl -qw net.ipv4.ip_forward=1
+    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 40000-40999
+    serve "$s" "$d/data" --listen udp:10.22.0.2:5060 >/dev/null
+    capture "$r" "$d/out.pcap" -i any udp; local cap=$LAST_PID
+    baresip_phone "$p" "$d/bs" 192.168.79.2:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.22.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    sleep 3
+    kill -TERM "$bs"; sleep 2
+    stop "$cap"
+    cp "$d/out.pcap" "$here/baresip-sipreg-nat-both-sides.pcap"
+}
+
 # SIPp plays a server sending OPTIONS every 2 s to baresip: answered, then (kill -STOP) not answered.
 rec_keepalive() {
     local n d
@@ -790,7 +810,7 @@ rec_variants() {
 }
 
 all=(baresip_sipreg snaplen linphone_sipreg linphone_kamailio wrong_password challenge_407 challenge_loop interval_too_brief_retried
-     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat routed_twice keepalive cseq malformed tcp_small_mss
+     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat routed_twice nat_both_sides keepalive cseq malformed tcp_small_mss
      tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only fragments_dropped variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)

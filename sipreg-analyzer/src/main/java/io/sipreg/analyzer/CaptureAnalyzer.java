@@ -117,7 +117,8 @@ public final class CaptureAnalyzer {
         private final AnalysisListener listener;
         private final SipParser parser = SipParser.lenient();
         private final MessageParsing parsing;
-        private final Diagnosis diagnosis = new Diagnosis();
+        private final NatTranslations nat = new NatTranslations();
+        private final Diagnosis diagnosis = new Diagnosis(nat);
         /** Concluded groups and findings, in order: groups become conversations on a worker. */
         private final OrderedStage<Object, Object> reporting;
         private final PacketDecoder decoder = new PacketDecoder(this);
@@ -140,7 +141,7 @@ public final class CaptureAnalyzer {
         private long sipMessages;
         private long undecodableFrames;
         private final SnapLength snapLength = new SnapLength();
-        private final DuplicateFrames duplicates = new DuplicateFrames();
+        private final DuplicateFrames duplicates = new DuplicateFrames(nat);
         private TcpStreamReassembler.Direction direction;
 
         Run(String file, AnalysisListener listener, ExecutorService workers) {

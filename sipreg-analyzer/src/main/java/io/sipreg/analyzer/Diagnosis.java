@@ -9,6 +9,12 @@ import java.util.List;
  * explains a capture. One method per finding code, each looking at one thing.
  */
 final class Diagnosis {
+    private final NatTranslations nat;
+
+    Diagnosis(NatTranslations nat) {
+        this.nat = nat;
+    }
+
 
     /**
      * A phone whose timer is off refreshes a few seconds late; one that comes back later than this (or than half
@@ -20,7 +26,7 @@ final class Diagnosis {
     private static final long PATIENCE_NANOS = 4_000_000_000L;
 
     Conversation registration(RegistrationAttempt a, long captureNow) {
-        String outcome = outcome(a, captureNow);
+        String outcome = outcome(a, captureNow, nat);
         var findings = new ArrayList<Finding>();
         registered(a, outcome, findings);
         unregistered(a, outcome, findings);
@@ -31,7 +37,7 @@ final class Diagnosis {
         noResponse(a, outcome, findings);
         portUnreachable(a, findings);
         rejected(a, outcome, findings);
-        portMismatch(a, findings);
+        portMismatch(a, findings, nat);
         natDetected(a, findings);
         cseqNotIncremented(a, findings);
         bindingLapsed(a, findings);
@@ -48,7 +54,7 @@ final class Diagnosis {
         if (!unanswered) {
             keepaliveOk(s, findings);
         }
-        portMismatch(s, findings);
+        portMismatch(s, findings, nat);
         retransmissions(s, findings);
         malformed(s, findings);
         return new Conversation(Conversation.Kind.KEEPALIVE, "", s.transactions.get(0).request.facts().callId(),
@@ -57,7 +63,7 @@ final class Diagnosis {
 
     // ---- outcome -------------------------------------------------------------------------------------------
 
-    private static String outcome(RegistrationAttempt a, long now) {
+    private static String outcome(RegistrationAttempt a, long now, NatTranslations nat) {
         if (a.transactions.isEmpty()) {
             return "incomplete";        // only answers: the capture began after the REGISTER
         }
@@ -71,7 +77,7 @@ final class Diagnosis {
             boolean patient = now - last.request.timeNanos() >= PATIENCE_NANOS;
             return patient && last.responses.isEmpty() ? "no-response" : "incomplete";
         }
-        if (last.answersMissedTheSender() && last.request.transport() == Transport.UDP) {
+        if (last.answersMissedTheSender(nat) && last.request.transport() == Transport.UDP) {
             return "port-mismatch";     // the phone never saw the answer
         }
         MessageFacts request = last.request.facts();
@@ -322,12 +328,12 @@ final class Diagnosis {
                 frames(last.request, last.finalResponse)));
     }
 
-    private static void portMismatch(MessageGroup g, List<Finding> out) {
+    private static void portMismatch(MessageGroup g, List<Finding> out, NatTranslations nat) {
         for (Transaction tx : g.transactions) {
             CapturedMessage request = tx.request;
             for (CapturedMessage response : tx.responses) {
-                boolean leftElsewhere = !response.source().equals(request.destination());
-                boolean wentElsewhere = !response.destination().equals(request.source());
+                boolean leftElsewhere = !nat.same(response.source(), request.destination());
+                boolean wentElsewhere = !nat.same(response.destination(), request.source());
                 if (!leftElsewhere && !wentElsewhere) {
                     continue;
                 }
@@ -347,7 +353,7 @@ final class Diagnosis {
                     sb.append(". ");
                 }
                 sb.append("Requests and answers must use the same port both ways: a NAT or firewall drops the answer");
-                sb.append(tx.answersMissedTheSender() && request.transport() == Transport.UDP
+                sb.append(tx.answersMissedTheSender(nat) && request.transport() == Transport.UDP
                         ? ", so the phone never sees it and keeps re-sending." : ".");
                 if (tx.responseUnreachable != null) {
                     sb.append(" Indeed ").append(tx.responseUnreachable.quotedDestination())

@@ -10,6 +10,10 @@ import java.util.function.Consumer;
  * the same datagram between the same addresses, byte for byte, microseconds later, and would be taken for a
  * retransmission ("messages are being lost"). A real retransmission comes T1 (500 ms, RFC 3261 §17.1.1.1) or at
  * least tens of milliseconds later, so a copy within {@link #WINDOW_NANOS} is left out.
+ *
+ * <p>A copy between other addresses, one end the same, is the same datagram on both sides of a NAT (the capture is
+ * on the NAT's host, or merges captures from both sides): it is left out too, and the two addresses are told to
+ * {@link NatTranslations} as one party, so that an answer to the other side is not taken for one to the wrong port.
  */
 final class DuplicateFrames {
     static final long WINDOW_NANOS = 20_000_000L;
@@ -32,6 +36,15 @@ final class DuplicateFrames {
     private long firstCopy = -1;
     private long firstOriginal;
     private long firstGapNanos;
+    private final NatTranslations nat;
+    private long translated;
+    private final java.util.Map<Endpoint, Endpoint> translationsNamed = new java.util.LinkedHashMap<>();
+    private long firstTranslated = -1;
+    private long firstTranslatedOriginal;
+
+    DuplicateFrames(NatTranslations nat) {
+        this.nat = nat;
+    }
 
     /**
      * True when the datagram in frame {@code frame} is a copy of one seen just before (and so to be left out);
@@ -40,13 +53,30 @@ final class DuplicateFrames {
     boolean isCopy(long frame, long timeNanos, Endpoint source, Endpoint destination, byte[] d, int at, int len) {
         long hash = hash(d, at, len);
         for (int i = 0; i < RECENT; i++) {
-            if (hashes[i] == hash && lengths[i] == len && timeNanos - times[i] <= WINDOW_NANOS
-                    && timeNanos >= times[i] && written - positions[i] <= RING && source.equals(sources[i])
-                    && destination.equals(destinations[i]) && sameBytes(positions[i], d, at, len)) {
-                if (copies++ == 0) {
-                    firstCopy = frame;
-                    firstOriginal = frames[i];
-                    firstGapNanos = timeNanos - times[i];
+            if (hashes[i] != hash || lengths[i] != len || timeNanos - times[i] > WINDOW_NANOS || timeNanos < times[i]
+                    || written - positions[i] > RING) {
+                continue;
+            }
+            boolean sameSource = source.equals(sources[i]);
+            boolean sameDestination = destination.equals(destinations[i]);
+            if ((sameSource || sameDestination) && sameBytes(positions[i], d, at, len)) {
+                if (sameSource && sameDestination) {
+                    if (copies++ == 0) {
+                        firstCopy = frame;
+                        firstOriginal = frames[i];
+                        firstGapNanos = timeNanos - times[i];
+                    }
+                } else {
+                    Endpoint before = sameSource ? destinations[i] : sources[i];
+                    Endpoint after = sameSource ? destination : source;
+                    nat.add(before, after);
+                    if (translated++ == 0) {
+                        firstTranslated = frame;
+                        firstTranslatedOriginal = frames[i];
+                    }
+                    if (translationsNamed.size() < 3 && !translationsNamed.containsKey(after)) {
+                        translationsNamed.putIfAbsent(before, after);
+                    }
                 }
                 return true;
             }
@@ -56,6 +86,18 @@ final class DuplicateFrames {
     }
 
     void conclude(Consumer<Finding> out) {
+        if (translated > 0) {
+            var sb = new StringBuilder();
+            translationsNamed.forEach((before, after) -> sb.append(sb.length() == 0 ? "" : ", ").append(before)
+                    .append(" is ").append(after));
+            out.accept(new Finding("nat-both-sides", Severity.INFO, "The capture shows both sides of a NAT: "
+                    + translated + (translated == 1 ? " frame carries" : " frames carry") + " a datagram seen just"
+                    + " before, byte for byte, with one address translated (the first: frame " + firstTranslated
+                    + ", a copy of frame " + firstTranslatedOriginal + "): " + sb + " on the other side. Taken on"
+                    + " the NAT's own host (tcpdump -i any), or captures from both sides merged. Each message is"
+                    + " shown once, where it was seen first; the translated copies are left out.",
+                    List.of(firstTranslatedOriginal, firstTranslated)));
+        }
         if (copies == 0) {
             return;
         }

@@ -51,13 +51,16 @@ final class Transaction {
         return !responses.isEmpty();
     }
 
-    /** True when every answer went to another address than the one the request came from (see port-mismatch). */
-    boolean answersMissedTheSender() {
+    /**
+     * True when every answer went to another address than the one the request came from (see port-mismatch); the
+     * two sides of a NAT the capture showed are one address.
+     */
+    boolean answersMissedTheSender(NatTranslations nat) {
         if (responses.isEmpty()) {
             return false;
         }
         for (CapturedMessage r : responses) {
-            if (r.destination().equals(request.source())) {
+            if (nat.same(r.destination(), request.source())) {
                 return false;
             }
         }

@@ -206,6 +206,19 @@ class CaptureCorpusTest {
         assertThat(r.summary.sipMessages()).isEqualTo(8);
     }
 
+    @Test // tcpdump -i any on a NAT router: each datagram before and after the translation
+    void bothSidesOfANat() {
+        var r = Captures.analyze("baresip-sipreg-nat-both-sides.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "unregistered");
+        assertThat(r.codes()).containsExactly("nat-both-sides", "nat-detected", "registered", "unregistered");
+        Finding sides = r.finding("nat-both-sides");
+        assertThat(sides.severity()).isEqualTo(Severity.INFO);
+        assertThat(sides.frames()).containsExactly(1L, 2L);
+        assertThat(sides.message()).contains("8 frames carry", "192.168.79.2:5062 is 10.22.0.1:40");
+        assertThat(r.finding("nat-detected").message()).contains("192.168.79.2:5062", "10.22.0.1:40");
+        assertThat(r.summary.sipMessages()).isEqualTo(8);
+    }
+
     @Test // SIPp sends OPTIONS every 2 s to baresip, which answers 200
     void keepaliveAnswered() {
         var r = Captures.analyze("keepalive-ok.pcap");
