@@ -805,6 +805,7 @@ rec_variants() {
     local size; size=$(stat -c %s "$src")
     head -c $((size - 100)) "$src" >"$here/variants/truncated.pcap"
     python3 "$here/convert.py" corrupt-length "$src" "$here/variants/corrupt-record-length.pcap" 5
+    mergecap -a -w "$here/variants/concatenated-out-of-order.pcapng" "$here/nat-server-side.pcap" "$src"
     head -c $(( $(stat -c %s "$here/sipp-sipreg-407.pcapng") - 50 )) "$here/sipp-sipreg-407.pcapng" \
         >"$here/variants/truncated.pcapng"
 }

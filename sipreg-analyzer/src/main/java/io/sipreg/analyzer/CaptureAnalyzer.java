@@ -137,11 +137,14 @@ public final class CaptureAnalyzer {
         private long frame;
         private long bytes;
         private long timeNanos;
-        private long firstNanos = -1;
+        /** The earliest and latest frame times: the same as the first and last unless the capture goes back. */
+        private long earliestNanos = Long.MAX_VALUE;
+        private long latestNanos = Long.MIN_VALUE;
         private long sipMessages;
         private long undecodableFrames;
         private final SnapLength snapLength = new SnapLength();
         private final DuplicateFrames duplicates = new DuplicateFrames(nat);
+        private final ClockOrder clockOrder = new ClockOrder();
         private TcpStreamReassembler.Direction direction;
 
         Run(String file, AnalysisListener listener, ExecutorService workers) {
@@ -159,13 +162,13 @@ public final class CaptureAnalyzer {
         public void frame(int linkType, long time, byte[] data, int offset, int capturedLength, int originalLength) {
             frame++;
             bytes += capturedLength;
+            clockOrder.frame(frame, time);
             if (capturedLength < originalLength) {
                 snapLength.cut(frame, capturedLength, originalLength);
             }
             timeNanos = time;
-            if (firstNanos < 0) {
-                firstNanos = time;
-            }
+            earliestNanos = Math.min(earliestNanos, time);
+            latestNanos = Math.max(latestNanos, time);
             try {
                 decoder.decode(linkType, time, data, offset, capturedLength);
             } catch (RuntimeException e) {
@@ -381,9 +384,11 @@ public final class CaptureAnalyzer {
         }
 
         Summary finish(String format) {
-            dns.conclude(timeNanos, parsing::finding);
-            flowKeepalives.conclude(timeNanos, parsing::finding);
+            long end = Math.max(timeNanos, latestNanos);
+            dns.conclude(end, parsing::finding);
+            flowKeepalives.conclude(end, parsing::finding);
             duplicates.conclude(parsing::finding);
+            clockOrder.conclude(parsing::finding);
             parsing.flush();
             snapLength.conclude(tcp.gaps() > 0, correlator.cutBeforeVia(), this::strayFinding);
             correlator.finish();
@@ -407,7 +412,7 @@ public final class CaptureAnalyzer {
                 notes.add(correlator.otherMessages() + " other SIP messages (not REGISTER or OPTIONS) were not diagnosed");
             }
             var summary = new Summary(file, format, frame, bytes, sipMessages, correlator.otherMessages(),
-                    Math.max(firstNanos, 0), timeNanos, outcomes, findingCodes, severities, damage,
+                    frame == 0 ? 0 : earliestNanos, frame == 0 ? timeNanos : latestNanos, outcomes, findingCodes, severities, damage,
                     tcp.retransmittedSegments(), tcp.outOfOrderSegments(), tcp.gaps(),
                     decoder.fragments().reassembled(), decoder.fragments().incomplete(), notes);
             listener.end(summary);

@@ -55,6 +55,20 @@ class CaptureFormatTest {
         assertThat(both.registrations()).hasSize(first.registrations().size() + second.registrations().size());
     }
 
+    @Test // mergecap -a of a capture and one recorded 103 s before it: the time goes back at the join
+    void saysWhereTheTimeGoesBack() {
+        var joined = Captures.analyze("variants/concatenated-out-of-order.pcapng");
+        Finding back = joined.finding("capture-out-of-order");
+        assertThat(back.severity()).isEqualTo(Severity.WARNING);
+        assertThat(back.frames()).containsExactly(4L, 5L);
+        assertThat(back.message()).contains("goes back once", "frame 5 is 103.0", "reordercap");
+        assertThat(joined.outcomes()).containsExactlyInAnyOrder("registered", "unregistered", "registered");
+        // The span of the traffic, from the earliest frame to the latest, not from the first to the last.
+        assertThat(joined.summary.lastNanos() - joined.summary.firstNanos()).isBetween(102_000_000_000L,
+                104_000_000_000L);
+        assertThat(Captures.analyze(ORIGINAL).codes()).doesNotContain("capture-out-of-order");
+    }
+
     @Test // one section, two interfaces with different link types (Linux cooked and Ethernet)
     void readsSeveralInterfaces() {
         var merged = Captures.analyze("variants/two-interfaces.pcapng");
