@@ -67,6 +67,16 @@ link() {
     done
 }
 
+# router P R S N M: namespace P (192.168.N.2) behind a router R (192.168.N.1, 10.M.0.1) that forwards to S
+# (10.M.0.2); interfaces p$tag, i$tag on either side of the first link, o$tag, s$tag of the second
+router() {
+    link "$1" "p$tag" "192.168.$4.2/24" "$2" "i$tag" "192.168.$4.1/24"
+    link "$2" "o$tag" "10.$5.0.1/24" "$3" "s$tag" "10.$5.0.2/24"
+    in_ns "$1" ip route add default via "192.168.$4.1"
+    in_ns "$3" ip route add default via "10.$5.0.1"
+    in_ns "$2" sysctl -qw net.ipv4.ip_forward=1
+}
+
 in_ns() { local n="$1"; shift; ip netns exec "$n" "$@"; }
 
 # hosts NS LINE...: /etc/netns/NS/hosts, which `ip netns exec` bind-mounts over /etc/hosts in NS; removed at exit
@@ -389,10 +399,7 @@ rec_port_unreachable_v6() {
 rec_nat() {
     local p r s d
     ns natp; p=$NS; ns natr; r=$NS; ns nats; s=$NS; d="$work/nat"; mkdir -p "$d"
-    link "$p" "p$tag" 192.168.77.2/24 "$r" "i$tag" 192.168.77.1/24
-    link "$r" "o$tag" 10.20.0.1/24 "$s" "s$tag" 10.20.0.2/24
-    in_ns "$p" ip route add default via 192.168.77.1
-    in_ns "$r" sysctl -qw net.ipv4.ip_forward=1
+    router "$p" "$r" "$s" 77 20
     in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 40000-40999
     kamailio "$s" 10.20.0.2 5060 "$d/kam"
     local cs cp
@@ -417,11 +424,7 @@ rec_nat() {
 rec_routed_twice() {
     local p r s d
     ns rtp; p=$NS; ns rtr; r=$NS; ns rts; s=$NS; d="$work/rt"; mkdir -p "$d"
-    link "$p" "p$tag" 192.168.78.2/24 "$r" "i$tag" 192.168.78.1/24
-    link "$r" "o$tag" 10.21.0.1/24 "$s" "s$tag" 10.21.0.2/24
-    in_ns "$p" ip route add default via 192.168.78.1
-    in_ns "$s" ip route add default via 10.21.0.1
-    in_ns "$r" sysctl -qw net.ipv4.ip_forward=1
+    router "$p" "$r" "$s" 78 21
     serve "$s" "$d/data" --listen udp:10.21.0.2:5060 >/dev/null
     capture "$r" "$d/out.pcap" -i any udp; local cap=$LAST_PID
     baresip_phone "$p" "$d/bs" 192.168.78.2:5062 \
@@ -437,10 +440,7 @@ rec_routed_twice() {
 rec_nat_both_sides() {
     local p r s d
     ns nbp; p=$NS; ns nbr; r=$NS; ns nbs; s=$NS; d="$work/nb"; mkdir -p "$d"
-    link "$p" "p$tag" 192.168.79.2/24 "$r" "i$tag" 192.168.79.1/24
-    link "$r" "o$tag" 10.22.0.1/24 "$s" "s$tag" 10.22.0.2/24
-    in_ns "$p" ip route add default via 192.168.79.1
-    in_ns "$r" sysctl -qw net.ipv4.ip_forward=1
+    router "$p" "$r" "$s" 79 22
     in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 40000-40999
     serve "$s" "$d/data" --listen udp:10.22.0.2:5060 >/dev/null
     capture "$r" "$d/out.pcap" -i any udp; local cap=$LAST_PID

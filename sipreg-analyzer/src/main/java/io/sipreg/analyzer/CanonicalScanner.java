@@ -1350,9 +1350,8 @@ final class CanonicalScanner {
         private static final int MAX = 128;
         private static final int RING = 1 << 20;
 
-        private final byte[] ring = new byte[RING];
-        /** Bytes ever written to the ring; a string's bytes lie at its position modulo the ring's size. */
-        private long written;
+        /** The bytes of the strings in the table, to compare a candidate with. */
+        private final ByteRing ring = new ByteRing(RING);
         private final long[] positions = new long[SLOTS];
         private final String[] strings = new String[SLOTS];
 
@@ -1372,21 +1371,10 @@ final class CanonicalScanner {
             }
             int slot = (h ^ (h >>> 13)) & (SLOTS - 1);
             String s = strings[slot];
-            long position = positions[slot];
-            if (s != null && s.length() == n && written - position <= RING) {
-                int at = (int) (position & (RING - 1));
-                if (java.util.Arrays.equals(ring, at, at + n, d, from, to)) {
-                    return s;
-                }
+            if (s != null && s.length() == n && ring.holds(positions[slot], d, from, n)) {
+                return s;
             }
-            int at = (int) (written & (RING - 1));
-            if (at + n > RING) {
-                written += RING - at;       // a string's bytes never wrap around the end of the ring
-                at = 0;
-            }
-            System.arraycopy(d, from, ring, at, n);
-            positions[slot] = written;
-            written += n;
+            positions[slot] = ring.put(d, from, n);
             return strings[slot] = new String(d, from, n, StandardCharsets.ISO_8859_1);
         }
     }

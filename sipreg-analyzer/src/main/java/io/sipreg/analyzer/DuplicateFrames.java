@@ -1,6 +1,5 @@
 package io.sipreg.analyzer;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -28,9 +27,7 @@ final class DuplicateFrames {
     private final int[] lengths = new int[RECENT];
     private final Endpoint[] sources = new Endpoint[RECENT];
     private final Endpoint[] destinations = new Endpoint[RECENT];
-    private final byte[] ring = new byte[RING];
-    /** Bytes ever written to the ring; a datagram's bytes lie at its position modulo the ring's size. */
-    private long written;
+    private final ByteRing ring = new ByteRing(RING);
     private int next;
     private long copies;
     private long firstCopy = -1;
@@ -53,13 +50,12 @@ final class DuplicateFrames {
     boolean isCopy(long frame, long timeNanos, Endpoint source, Endpoint destination, byte[] d, int at, int len) {
         long hash = hash(d, at, len);
         for (int i = 0; i < RECENT; i++) {
-            if (hashes[i] != hash || lengths[i] != len || timeNanos - times[i] > WINDOW_NANOS || timeNanos < times[i]
-                    || written - positions[i] > RING) {
+            if (hashes[i] != hash || lengths[i] != len || timeNanos - times[i] > WINDOW_NANOS || timeNanos < times[i]) {
                 continue;
             }
             boolean sameSource = source.equals(sources[i]);
             boolean sameDestination = destination.equals(destinations[i]);
-            if ((sameSource || sameDestination) && sameBytes(positions[i], d, at, len)) {
+            if ((sameSource || sameDestination) && ring.holds(positions[i], d, at, len)) {
                 if (sameSource && sameDestination) {
                     if (copies++ == 0) {
                         firstCopy = frame;
@@ -121,23 +117,8 @@ final class DuplicateFrames {
         lengths[i] = len;
         sources[i] = source;
         destinations[i] = destination;
-        if (len > RING / 4) {
-            positions[i] = Long.MIN_VALUE / 2;      // too long to keep: never matched
-            return;
-        }
-        int p = (int) (written & (RING - 1));
-        if (p + len > RING) {
-            written += RING - p;        // a datagram's bytes never wrap around the end of the ring
-            p = 0;
-        }
-        System.arraycopy(d, at, ring, p, len);
-        positions[i] = written;
-        written += len;
-    }
-
-    private boolean sameBytes(long position, byte[] d, int at, int len) {
-        int p = (int) (position & (RING - 1));
-        return Arrays.equals(ring, p, p + len, d, at, at + len);
+        // One too long to keep is never matched.
+        positions[i] = len > RING / 4 ? Long.MIN_VALUE / 2 : ring.put(d, at, len);
     }
 
     /** The length and the first and last 16 bytes: enough to tell datagrams apart before comparing them. */
