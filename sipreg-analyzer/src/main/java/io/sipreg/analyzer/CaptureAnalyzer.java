@@ -141,6 +141,7 @@ public final class CaptureAnalyzer {
         private long earliestNanos = Long.MAX_VALUE;
         private long latestNanos = Long.MIN_VALUE;
         private long sipMessages;
+        private long cutMessages;
         private long undecodableFrames;
         private final SnapLength snapLength = new SnapLength();
         private final DuplicateFrames duplicates = new DuplicateFrames(nat);
@@ -311,6 +312,9 @@ public final class CaptureAnalyzer {
         private void message(long time, Endpoint source, Endpoint destination, Transport transport, byte[] d, int at,
                              int len, boolean fragmented, boolean cut) {
             sipMessages++;
+            if (cut) {
+                cutMessages++;
+            }
             parsing.message(frame, time, source, destination, transport, d, at, len, fragmented, cut);
         }
 
@@ -390,7 +394,7 @@ public final class CaptureAnalyzer {
             duplicates.conclude(parsing::finding);
             clockOrder.conclude(parsing::finding);
             parsing.flush();
-            snapLength.conclude(tcp.gaps() > 0, correlator.cutBeforeVia(), this::strayFinding);
+            snapLength.conclude(tcp.gaps() > 0, cutMessages, correlator.cutBeforeVia(), this::strayFinding);
             correlator.finish();
             reporting.flush();
             var notes = new ArrayList<String>();
