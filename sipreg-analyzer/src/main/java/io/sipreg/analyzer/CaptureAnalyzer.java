@@ -214,7 +214,8 @@ public final class CaptureAnalyzer {
             Endpoint source = ip.source(sourcePort);
             Endpoint destination = ip.destination(destinationPort);
             // What the capture cut short is not all of the datagram: two different ones may start alike.
-            if (!decoder.cut() && duplicates.isCopy(frame, timeNanos, source, destination, d, at, len)) {
+            if (!decoder.cut() && duplicates.isCopy(frame, timeNanos, ip.identification(), source, destination, d, at,
+                    len)) {
                 return;
             }
             message(timeNanos, source, destination, Transport.UDP, d, at, len, decoder.reassembled(), decoder.cut());

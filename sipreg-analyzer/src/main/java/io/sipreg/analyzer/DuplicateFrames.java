@@ -7,8 +7,10 @@ import java.util.function.Consumer;
  * Datagrams the capture saw twice. {@code tcpdump -i any} on a host that routes the traffic sees each packet
  * arrive and leave; a mirror port copying both links, or files merged from two points, do the same. The copy is
  * the same datagram between the same addresses, byte for byte, microseconds later, and would be taken for a
- * retransmission ("messages are being lost"). A real retransmission comes T1 (500 ms, RFC 3261 §17.1.1.1) or at
- * least tens of milliseconds later, so a copy within {@link #WINDOW_NANOS} is left out.
+ * retransmission ("messages are being lost"). A datagram sent again is a new IPv4 packet with a new Identification
+ * (RFC 791), even when a server re-sends an answer milliseconds after the last one because retransmitted requests
+ * reached it together; a copy keeps it. So over IPv4 a copy is the same datagram with the same Identification
+ * within {@link #WINDOW_NANOS}; over IPv6, which has none, within {@link #WINDOW_V6_NANOS}.
  *
  * <p>A copy between other addresses, one end the same, is the same datagram on both sides of a NAT (the capture is
  * on the NAT's host, or merges captures from both sides): it is left out too, and the two addresses are told to
@@ -16,6 +18,7 @@ import java.util.function.Consumer;
  */
 final class DuplicateFrames {
     static final long WINDOW_NANOS = 20_000_000L;
+    static final long WINDOW_V6_NANOS = 1_000_000L;
     /** Datagrams remembered: a copy follows its original within a few frames. */
     private static final int RECENT = 32;
     private static final int RING = 1 << 16;
@@ -25,6 +28,7 @@ final class DuplicateFrames {
     private final long[] frames = new long[RECENT];
     private final long[] positions = new long[RECENT];
     private final int[] lengths = new int[RECENT];
+    private final int[] identifications = new int[RECENT];
     private final Endpoint[] sources = new Endpoint[RECENT];
     private final Endpoint[] destinations = new Endpoint[RECENT];
     private final ByteRing ring = new ByteRing(RING);
@@ -47,10 +51,13 @@ final class DuplicateFrames {
      * True when the datagram in frame {@code frame} is a copy of one seen just before (and so to be left out);
      * otherwise it is remembered.
      */
-    boolean isCopy(long frame, long timeNanos, Endpoint source, Endpoint destination, byte[] d, int at, int len) {
+    boolean isCopy(long frame, long timeNanos, int identification, Endpoint source, Endpoint destination, byte[] d,
+                   int at, int len) {
         long hash = hash(d, at, len);
+        long window = identification < 0 ? WINDOW_V6_NANOS : WINDOW_NANOS;
         for (int i = 0; i < RECENT; i++) {
-            if (hashes[i] != hash || lengths[i] != len || timeNanos - times[i] > WINDOW_NANOS || timeNanos < times[i]) {
+            if (hashes[i] != hash || lengths[i] != len || identifications[i] != identification
+                    || timeNanos - times[i] > window || timeNanos < times[i]) {
                 continue;
             }
             boolean sameSource = source.equals(sources[i]);
@@ -77,7 +84,7 @@ final class DuplicateFrames {
                 return true;
             }
         }
-        remember(frame, timeNanos, hash, source, destination, d, at, len);
+        remember(frame, timeNanos, identification, hash, source, destination, d, at, len);
         return false;
     }
 
@@ -98,23 +105,23 @@ final class DuplicateFrames {
             return;
         }
         out.accept(new Finding("duplicate-frames", Severity.INFO, copies
-                + (copies == 1 ? " frame carries" : " frames carry")
-                + " a datagram the capture had already seen less than " + WINDOW_NANOS / 1_000_000 + " ms before, byte"
-                + " for byte and between the same addresses (the first: frame " + firstCopy + ", "
-                + String.format(java.util.Locale.ROOT, "%.3f", firstGapNanos / 1e6) + " ms after frame "
-                + firstOriginal + "). The capture saw each packet twice, as tcpdump -i any does on a host that routes it"
-                + " (arriving and leaving), or a mirror port copying both links. The copies are left out, so they"
-                + " are not taken for retransmissions.", List.of(firstOriginal, firstCopy)));
+                + (copies == 1 ? " frame carries" : " frames carry") + " a packet the capture had already seen just"
+                + " before: the same datagram between the same addresses, with the same IPv4 Identification (over"
+                + " IPv6: within 1 ms) (the first: frame " + firstCopy + ", " + String.format(java.util.Locale.ROOT, "%.3f", firstGapNanos / 1e6)
+                + " ms after frame " + firstOriginal + "). The capture saw each packet twice, as tcpdump -i any does"
+                + " on a host that routes it (arriving and leaving), or a mirror port copying both links. The copies"
+                + " are left out, so they are not taken for retransmissions.", List.of(firstOriginal, firstCopy)));
     }
 
-    private void remember(long frame, long timeNanos, long hash, Endpoint source, Endpoint destination, byte[] d,
-                          int at, int len) {
+    private void remember(long frame, long timeNanos, int identification, long hash, Endpoint source,
+                          Endpoint destination, byte[] d, int at, int len) {
         int i = next;
         next = (next + 1) % RECENT;
         times[i] = timeNanos;
         hashes[i] = hash;
         frames[i] = frame;
         lengths[i] = len;
+        identifications[i] = identification;
         sources[i] = source;
         destinations[i] = destination;
         // One too long to keep is never matched.

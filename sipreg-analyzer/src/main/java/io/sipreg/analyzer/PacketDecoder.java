@@ -62,6 +62,16 @@ final class PacketDecoder {
         private int sourceAt;
         private int destinationAt;
         private final Endpoint[] recent = new Endpoint[256];
+        /** The IPv4 header's Identification; -1 for IPv6 and for what a HEP agent mirrored. */
+        private int identification = -1;
+
+        /**
+         * The IPv4 Identification of the datagram (RFC 791): a copy of one packet keeps it, a datagram sent again
+         * gets another. -1 when there is none (IPv6 without fragmentation, HEP).
+         */
+        int identification() {
+            return identification;
+        }
 
         Endpoint source(int port) {
             return v6 ? Endpoint.ipv6(d, sourceAt, port) : ipv4(sourceAt, port);
@@ -83,6 +93,7 @@ final class PacketDecoder {
         }
 
         private Addresses set(boolean isV6, byte[] data, int source, int destination) {
+            identification = -1;
             v6 = isV6;
             d = data;
             sourceAt = source;
@@ -149,6 +160,7 @@ final class PacketDecoder {
         boolean more = (flagsAndOffset & 0x2000) != 0;
         int fragmentOffset = (flagsAndOffset & 0x1FFF) * 8;
         Addresses ip = addresses.set(false, d, at + 12, at + 16);
+        ip.identification = Bytes.u16(d, at + 4);
         int payload = at + headerLength;
         if (more || fragmentOffset != 0) {
             byte[] whole = fragments.add(false, 0, Bytes.u32(d, at + 12), 0, Bytes.u32(d, at + 16),
