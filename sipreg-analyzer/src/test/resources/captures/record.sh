@@ -452,6 +452,28 @@ rec_nat_both_sides() {
     cp "$d/out.pcap" "$here/baresip-sipreg-nat-both-sides.pcap"
 }
 
+# The seed's story end to end, with sipreg as the provider: baresip behind a NAT router registers; sipreg notices
+# the NAT and sends OPTIONS every 2 s, which baresip answers; then the router loses the mapping (a DROP of what
+# comes back to the NAT's port), the OPTIONS go unanswered, and after 3 sipreg drops the binding. Captured at the
+# server.
+rec_nat_keepalive_lost() {
+    local p r s d
+    ns nkp; p=$NS; ns nkr; r=$NS; ns nks; s=$NS; d="$work/nk"; mkdir -p "$d"
+    router "$p" "$r" "$s" 80 23
+    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 41000-41999
+    serve "$s" "$d/data" --listen udp:10.23.0.2:5060 --keepalive-interval 2 --keepalive-failures 3 >/dev/null
+    capture "$s" "$d/out.pcap" -i "s$tag" udp; local cap=$LAST_PID
+    baresip_phone "$p" "$d/bs" 192.168.80.2:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.23.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    sleep 7
+    in_ns "$r" iptables -A FORWARD -i "o$tag" -p udp -j DROP
+    sleep 16
+    stop "$cap"
+    kill -9 "$bs" 2>/dev/null || true
+    grep -i "keepalive\|removed\|dropped" "$d/data/serve.log" >&2 || true
+    cp "$d/out.pcap" "$here/baresip-sipreg-nat-keepalive-lost.pcap"
+}
+
 # SIPp plays a server sending OPTIONS every 2 s to baresip: answered, then (kill -STOP) not answered.
 rec_keepalive() {
     local n d
@@ -811,7 +833,7 @@ rec_variants() {
 }
 
 all=(baresip_sipreg snaplen linphone_sipreg linphone_kamailio wrong_password challenge_407 challenge_loop interval_too_brief_retried
-     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat routed_twice nat_both_sides keepalive cseq malformed tcp_small_mss
+     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat routed_twice nat_both_sides nat_keepalive_lost keepalive cseq malformed tcp_small_mss
      tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only fragments_dropped variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)

@@ -562,6 +562,7 @@ final class Diagnosis {
     private static boolean keepaliveUnanswered(KeepaliveSeries s, long now, List<Finding> out) {
         int unanswered = 0;
         int answered = 0;
+        int pending = 0;
         long lastAnswered = -1;
         var frames = new ArrayList<Long>();
         for (Transaction tx : s.transactions) {
@@ -573,15 +574,19 @@ final class Diagnosis {
                 for (CapturedMessage c : tx.copies) {
                     frames.add(c.frame());
                 }
+            } else {
+                pending++;      // sent too shortly before the capture ended to tell
             }
         }
         if (unanswered == 0) {
             return false;
         }
         int n = s.transactions.size();
-        String text = (unanswered == n ? (n == 1 ? "The OPTIONS" : "None of the " + n + " OPTIONS") : unanswered + " of "
-                + n + " OPTIONS") + " from " + s.sender + " to " + s.receiver + (unanswered == 1 && n == 1 ? " got" : " got")
-                + " no answer" + (answered > 0 ? " (the device answered until frame " + lastAnswered + ", then stopped)" : "")
+        String text = (unanswered == n ? (n == 1 ? "The OPTIONS" : "None of the " + n + " OPTIONS")
+                : unanswered + " of " + n + " OPTIONS") + " from " + s.sender + " to " + s.receiver + " got no answer"
+                + (answered > 0 ? " (the device answered until frame " + lastAnswered + ", then stopped)" : "")
+                + (pending > 0 ? ", and " + (pending == 1 ? "the last one, sent" : "the last " + pending + ", sent")
+                        + " less than " + duration(PATIENCE_NANOS) + " before the capture ended, had none yet" : "")
                 + (n > 1 ? "; they were sent every " + duration(interval(s)) : "")
                 + ": the device does not answer keepalives, so the NAT binding will be lost and calls to it will fail.";
         out.add(new Finding("keepalive-unanswered", Severity.ERROR, text, frames));

@@ -219,6 +219,19 @@ class CaptureCorpusTest {
         assertThat(r.summary.sipMessages()).isEqualTo(8);
     }
 
+    @Test // sipreg pings a phone behind NAT every 2 s; the router loses the mapping; the OPTIONS go unanswered
+    void keepalivesLostBehindANat() {
+        var r = Captures.analyze("baresip-sipreg-nat-keepalive-lost.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "keepalive-unanswered");
+        assertThat(r.codes()).contains("registered", "nat-detected", "keepalive-unanswered");
+        Finding lost = r.finding("keepalive-unanswered");
+        assertThat(lost.severity()).isEqualTo(Severity.ERROR);
+        assertThat(lost.frames()).startsWith(11L, 12L);
+        assertThat(lost.message()).contains("from 10.23.0.2:5060 to 10.23.0.1:4", "the device answered until frame 10",
+                "every 2.0 s", "NAT binding will be lost");
+        assertThat(r.finding("nat-detected").message()).contains("192.168.80.2:5062", "10.23.0.1:4");
+    }
+
     @Test // SIPp sends OPTIONS every 2 s to baresip, which answers 200
     void keepaliveAnswered() {
         var r = Captures.analyze("keepalive-ok.pcap");
