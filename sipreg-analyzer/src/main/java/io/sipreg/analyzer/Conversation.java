@@ -2,6 +2,7 @@ package io.sipreg.analyzer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A finished group of messages and what was concluded about it: one registration attempt (the REGISTERs of one
@@ -14,14 +15,38 @@ import java.util.List;
  *                for keepalives: keepalive-ok or keepalive-unanswered
  * @param challenge 401 or 407 when the server challenged, else 0
  * @param setupMs from the first REGISTER to the final answer, or -1 when there was none
+ * @param sameParty addresses the capture showed on the other side of a NAT from another address of the ladder,
+ *                  each to that one: the ladders draw both as one lane
  */
 public record Conversation(Kind kind, String aor, String callId, String outcome, int challenge, double setupMs,
-                           List<LadderEvent> events, List<Finding> findings) {
+                           List<LadderEvent> events, List<Finding> findings, Map<Endpoint, Endpoint> sameParty) {
     public enum Kind { REGISTRATION, KEEPALIVE }
 
     public Conversation {
         events = List.copyOf(events);
         findings = List.copyOf(findings);
+        sameParty = Map.copyOf(sameParty);
+    }
+
+    public Conversation(Kind kind, String aor, String callId, String outcome, int challenge, double setupMs,
+                        List<LadderEvent> events, List<Finding> findings) {
+        this(kind, aor, callId, outcome, challenge, setupMs, events, findings, Map.of());
+    }
+
+    /** The address whose lane {@code e} is drawn in. */
+    public Endpoint lane(Endpoint e) {
+        return sameParty.getOrDefault(e, e);
+    }
+
+    /** A lane's label: its address, and those on the other side of a NAT drawn in it. */
+    public String laneLabel(Endpoint lane) {
+        var sb = new StringBuilder(lane.toString());
+        sameParty.forEach((other, drawnIn) -> {
+            if (drawnIn.equals(lane)) {
+                sb.append(" = ").append(other);
+            }
+        });
+        return sb.toString();
     }
 
     public List<Long> frames() {

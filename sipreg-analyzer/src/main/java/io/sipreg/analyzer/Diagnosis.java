@@ -45,7 +45,7 @@ final class Diagnosis {
         malformed(a, findings);
         incomplete(a, outcome, findings);
         return new Conversation(Conversation.Kind.REGISTRATION, a.aor, a.callId, outcome, challenge(a), setupMs(a),
-                a.events, findings);
+                a.events, findings, nat.sameParty(a.events));
     }
 
     Conversation keepalives(KeepaliveSeries s, long captureNow) {
@@ -58,7 +58,7 @@ final class Diagnosis {
         retransmissions(s, findings);
         malformed(s, findings);
         return new Conversation(Conversation.Kind.KEEPALIVE, "", s.transactions.get(0).request.facts().callId(),
-                unanswered ? "keepalive-unanswered" : "keepalive-ok", 0, -1, s.events, findings);
+                unanswered ? "keepalive-unanswered" : "keepalive-ok", 0, -1, s.events, findings, nat.sameParty(s.events));
     }
 
     // ---- outcome -------------------------------------------------------------------------------------------

@@ -98,7 +98,8 @@ final class DuplicateFrames {
                     + " before, byte for byte, with one address translated (the first: frame " + firstTranslated
                     + ", a copy of frame " + firstTranslatedOriginal + "): " + sb + " on the other side. Taken on"
                     + " the NAT's own host (tcpdump -i any), or captures from both sides merged. Each message is"
-                    + " shown once, where it was seen first; the translated copies are left out.",
+                    + " shown once, where it was seen first, and the ladders draw both addresses as one lane; the"
+                    + " translated copies are left out.",
                     List.of(firstTranslatedOriginal, firstTranslated)));
         }
         if (copies == 0) {

@@ -162,7 +162,7 @@ public final class HtmlReport implements AnalysisListener, AutoCloseable {
 
     private static void conversation(StringBuilder h, StringBuilder messages, Conversation c, int section, int index) {
         List<LadderEvent> events = c.events().size() > MAX_EVENTS ? c.events().subList(0, MAX_EVENTS) : c.events();
-        List<Endpoint> lanes = LadderPrinter.lanes(events);
+        List<Endpoint> lanes = LadderPrinter.lanes(c, events);
         int width = LEFT + lanes.size() * LANE_WIDTH + 320;
         int height = TOP + events.size() * ROW_HEIGHT + 20;
         h.append("<section class=\"conversation\" id=\"c").append(section).append('-').append(index).append("\"><h3>#")
@@ -183,7 +183,7 @@ public final class HtmlReport implements AnalysisListener, AutoCloseable {
         for (int i = 0; i < lanes.size(); i++) {
             int x = laneX(i);
             h.append("<text class=\"lane-label\" x=\"").append(x).append("\" y=\"20\" text-anchor=\"middle\">")
-                    .append(esc(lanes.get(i).toString())).append("</text>");
+                    .append(esc(c.laneLabel(lanes.get(i)))).append("</text>");
             h.append("<line class=\"lane\" x1=\"").append(x).append("\" y1=\"30\" x2=\"").append(x).append("\" y2=\"")
                     .append(height - 5).append("\"/>\n");
         }
@@ -191,8 +191,8 @@ public final class HtmlReport implements AnalysisListener, AutoCloseable {
         int row = 0;
         for (LadderEvent e : events) {
             int y = TOP + row * ROW_HEIGHT + 14;
-            int x1 = laneX(lanes.indexOf(e.source()));
-            int x2 = laneX(lanes.indexOf(e.destination()));
+            int x1 = laneX(lanes.indexOf(c.lane(e.source())));
+            int x2 = laneX(lanes.indexOf(c.lane(e.destination())));
             String id = section + "-" + e.frame();
             String kind = e instanceof IcmpUnreachable ? "icmp" : ((CapturedMessage) e).isRequest() ? "request" : "response";
             if (e instanceof CapturedMessage m && !m.violations().isEmpty()) {

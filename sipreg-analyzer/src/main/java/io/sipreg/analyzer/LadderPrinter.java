@@ -16,19 +16,19 @@ final class LadderPrinter {
     }
 
     static List<String> draw(Conversation c) {
-        List<Endpoint> lanes = lanes(c.events());
-        int width = laneWidth(lanes, c.events());
+        List<Endpoint> lanes = lanes(c, c.events());
+        int width = laneWidth(c, lanes, c.events());
         int span = PREFIX + (lanes.size() - 1) * width + 1;
         var lines = new ArrayList<String>();
-        lines.add(header(lanes, width, span));
+        lines.add(header(c, lanes, width, span));
         lines.add(new String(row(lanes, width, span)).stripTrailing());
         long t0 = c.events().get(0).timeNanos();
         for (LadderEvent e : c.events()) {
             char[] row = row(lanes, width, span);
             String prefix = prefix(e.timeNanos() - t0, e.frame());
             prefix.getChars(0, Math.min(prefix.length(), PREFIX - 1), row, 0);
-            int from = x(lanes.indexOf(e.source()), width);
-            int to = x(lanes.indexOf(e.destination()), width);
+            int from = x(lanes.indexOf(c.lane(e.source())), width);
+            int to = x(lanes.indexOf(c.lane(e.destination())), width);
             arrow(row, from, to, label(e));
             lines.add(new String(row) + "  " + details(e));
         }
@@ -49,20 +49,23 @@ final class LadderPrinter {
                 + " ".repeat(Math.max(0, 7 - number.length())) + number;
     }
 
-    /** Addresses in order of first appearance, each message's source before its destination. */
-    static List<Endpoint> lanes(List<LadderEvent> events) {
+    /**
+     * Addresses in order of first appearance, each message's source before its destination; the two sides of a NAT
+     * the capture showed are one lane ({@link Conversation#lane}).
+     */
+    static List<Endpoint> lanes(Conversation c, List<LadderEvent> events) {
         Map<Endpoint, Boolean> seen = new LinkedHashMap<>();
         for (LadderEvent e : events) {
-            seen.putIfAbsent(e.source(), true);
-            seen.putIfAbsent(e.destination(), true);
+            seen.putIfAbsent(c.lane(e.source()), true);
+            seen.putIfAbsent(c.lane(e.destination()), true);
         }
         return new ArrayList<>(seen.keySet());
     }
 
-    private static int laneWidth(List<Endpoint> lanes, List<LadderEvent> events) {
+    private static int laneWidth(Conversation c, List<Endpoint> lanes, List<LadderEvent> events) {
         int w = 24;
         for (Endpoint e : lanes) {
-            w = Math.max(w, e.toString().length() + 4);
+            w = Math.max(w, c.laneLabel(e).length() + 4);
         }
         for (LadderEvent e : events) {
             w = Math.max(w, Math.min(label(e).length() + 8, 40));
@@ -74,10 +77,10 @@ final class LadderPrinter {
         return PREFIX + lane * width;
     }
 
-    private static String header(List<Endpoint> lanes, int width, int span) {
+    private static String header(Conversation c, List<Endpoint> lanes, int width, int span) {
         var sb = new StringBuilder("      time   frame");
         for (int i = 0; i < lanes.size(); i++) {
-            String label = lanes.get(i).toString();
+            String label = c.laneLabel(lanes.get(i));
             int start = Math.max(x(i, width) - label.length() / 2, sb.length() + (i == 0 ? 1 : 2));
             sb.append(" ".repeat(start - sb.length())).append(label);
         }

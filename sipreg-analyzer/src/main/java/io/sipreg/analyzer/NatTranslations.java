@@ -1,6 +1,6 @@
 package io.sipreg.analyzer;
 
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -10,18 +10,39 @@ import java.util.concurrent.ConcurrentHashMap;
  * workers later, when a group concludes.
  */
 final class NatTranslations {
-    private record Pair(Endpoint a, Endpoint b) {
-    }
-
-    private final Set<Pair> pairs = ConcurrentHashMap.newKeySet();
+    /** Each address to the one it is on the other side (a phone has one mapping at a time). */
+    private final Map<Endpoint, Endpoint> otherSide = new ConcurrentHashMap<>();
 
     void add(Endpoint one, Endpoint other) {
-        pairs.add(new Pair(one, other));
-        pairs.add(new Pair(other, one));
+        otherSide.put(one, other);
+        otherSide.put(other, one);
     }
 
     /** The same endpoint, or one the capture showed it translated to. */
     boolean same(Endpoint one, Endpoint other) {
-        return one.equals(other) || (!pairs.isEmpty() && pairs.contains(new Pair(one, other)));
+        return one.equals(other) || (!otherSide.isEmpty() && other.equals(otherSide.get(one)));
+    }
+
+    /**
+     * For a ladder of these events: each address whose other side appeared first, to that one, so that both are
+     * drawn as one lane.
+     */
+    Map<Endpoint, Endpoint> sameParty(java.util.List<LadderEvent> events) {
+        if (otherSide.isEmpty()) {
+            return Map.of();
+        }
+        var seen = new java.util.HashSet<Endpoint>();
+        var sameParty = new java.util.HashMap<Endpoint, Endpoint>();
+        for (LadderEvent e : events) {
+            for (Endpoint a : new Endpoint[] {e.source(), e.destination()}) {
+                if (seen.add(a)) {
+                    Endpoint other = otherSide.get(a);
+                    if (other != null && seen.contains(other) && !sameParty.containsKey(other)) {
+                        sameParty.put(a, other);
+                    }
+                }
+            }
+        }
+        return sameParty;
     }
 }

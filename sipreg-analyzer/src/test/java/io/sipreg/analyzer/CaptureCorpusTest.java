@@ -189,7 +189,8 @@ class CaptureCorpusTest {
                 "same port both ways", "ICMP port unreachable");
         assertThat(r.finding("nat-detected").severity()).isEqualTo(Severity.WARNING);
         assertThat(r.codes()).contains("retransmissions").doesNotContain("challenge-unanswered");
-        assertThat(LadderPrinter.lanes(r.registrations().get(0).events())).hasSize(3);
+        Conversation c = r.registrations().get(0);
+        assertThat(LadderPrinter.lanes(c, c.events())).hasSize(3);
     }
 
     @Test // tcpdump -i any on a router: each datagram arriving and leaving, microseconds apart
@@ -217,6 +218,10 @@ class CaptureCorpusTest {
         assertThat(sides.message()).contains("8 frames carry", "192.168.79.2:5062 is 10.22.0.1:40");
         assertThat(r.finding("nat-detected").message()).contains("192.168.79.2:5062", "10.22.0.1:40");
         assertThat(r.summary.sipMessages()).isEqualTo(8);
+        // The phone's two sides are one lane: REGISTERs leave it, their answers come back to it.
+        Conversation c = r.registrations().get(0);
+        assertThat(LadderPrinter.lanes(c, c.events())).hasSize(2);
+        assertThat(LadderPrinter.draw(c).get(0)).contains("192.168.79.2:5062 = 10.22.0.1:40", "10.22.0.2:5060");
     }
 
     @Test // sipreg pings a phone behind NAT every 2 s; the router loses the mapping; the OPTIONS go unanswered
