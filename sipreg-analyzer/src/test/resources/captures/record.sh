@@ -271,7 +271,8 @@ rec_challenge_407() {
 }
 
 # baresip registers with sipreg and unregisters, captured twice at once with a snap length: tcpdump -s 300 keeps
-# the start line and the first headers, -s 96 (older tcpdump's default) not even the Via.
+# the start line and the first headers, -s 96 (older tcpdump's default) not even the Via. Then SIPp over TCP with
+# -s 300.
 rec_snaplen() {
     local n d
     ns snap; n=$NS; d="$work/snap"; mkdir -p "$d"
@@ -286,6 +287,13 @@ rec_snaplen() {
     stop "$cap96"
     cp "$d/s300.pcap" "$here/baresip-sipreg-snaplen-300.pcap"
     cp "$d/s96.pcap" "$here/baresip-sipreg-snaplen-96.pcap"
+    # SIPp over TCP, one registration, tcpdump -s 300: the segments cut, the stream not whole
+    ns snapt; n=$NS
+    serve "$n" "$d/data-tcp" --listen tcp:127.0.0.1:5080 >/dev/null
+    capture "$n" "$d/tcp.pcap" -i lo -s 300 tcp; local cap=$LAST_PID
+    sipp_run "$n" "$d/sipp" 127.0.0.1:5080 "$sipp_dir/register-401.xml" -t t1 -i 127.0.0.1 -p 5081 -m 1
+    stop "$cap"
+    cp "$d/tcp.pcap" "$here/sipp-sipreg-tcp-snaplen-300.pcap"
 }
 
 # linphonec registers with sipreg over UDP on port 5080 for 4 s, then quits and unregisters.

@@ -106,6 +106,10 @@ public final class CaptureAnalyzer {
         }
     }
 
+    /** A TCP segment by its connection's direction and sequence number. */
+    private record CutSegment(Endpoint source, Endpoint destination, int sequence) {
+    }
+
     /** A group the correlator concluded, on its way to the diagnosis. */
     private record Concluded(MessageGroup group, long captureNow) {
     }
@@ -141,11 +145,17 @@ public final class CaptureAnalyzer {
         private long earliestNanos = Long.MAX_VALUE;
         private long latestNanos = Long.MIN_VALUE;
         private long sipMessages;
-        private long cutMessages;
         private long undecodableFrames;
         private final SnapLength snapLength = new SnapLength();
         private final DuplicateFrames duplicates = new DuplicateFrames(nat);
         private final ClockOrder clockOrder = new ClockOrder();
+        /** TCP segments cut short that were read, so that TCP's retransmissions of them are not read again. */
+        private final Map<CutSegment, Boolean> cutSegments = new java.util.LinkedHashMap<>(256, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<CutSegment, Boolean> eldest) {
+                return size() > 4096;
+            }
+        };
         private TcpStreamReassembler.Direction direction;
 
         Run(String file, AnalysisListener listener, ExecutorService workers) {
@@ -249,6 +259,17 @@ public final class CaptureAnalyzer {
                 return;     // a bare ACK
             }
             boolean looksLikeSip = len > 0 && SipDetector.startsMessage(d, at, len);
+            if (decoder.cut() && len > 0) {
+                // The rest of the segment is not in the file, so the stream cannot be put back together; a segment
+                // that starts a message (most carry one whole) is read as far as it was kept, like a cut datagram.
+                Endpoint source = ip.source(sourcePort);
+                Endpoint destination = ip.destination(destinationPort);
+                // A segment TCP sent again is not a SIP retransmission: each is read once.
+                if (looksLikeSip && cutSegments.put(new CutSegment(source, destination, sequence), true) == null) {
+                    message(timeNanos, source, destination, Transport.TCP, d, at, len, false, true);
+                }
+                return;
+            }
             if (!looksLikeSip && len > 0 && len <= 4) {
                 flowKeepalives.tcp(frame, timeNanos, ip.source(sourcePort), ip.destination(destinationPort), d, at,
                         len);
@@ -313,9 +334,6 @@ public final class CaptureAnalyzer {
         private void message(long time, Endpoint source, Endpoint destination, Transport transport, byte[] d, int at,
                              int len, boolean fragmented, boolean cut) {
             sipMessages++;
-            if (cut) {
-                cutMessages++;
-            }
             parsing.message(frame, time, source, destination, transport, d, at, len, fragmented, cut);
         }
 
@@ -395,7 +413,7 @@ public final class CaptureAnalyzer {
             duplicates.conclude(parsing::finding);
             clockOrder.conclude(parsing::finding);
             parsing.flush();
-            snapLength.conclude(tcp.gaps() > 0, cutMessages, correlator.cutBeforeVia(), this::strayFinding);
+            snapLength.conclude(tcp.gaps() > 0, parsing.callIdsCut(), correlator.cutBeforeVia(), this::strayFinding);
             correlator.finish();
             reporting.flush();
             var notes = new ArrayList<String>();

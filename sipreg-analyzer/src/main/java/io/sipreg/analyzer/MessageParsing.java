@@ -46,6 +46,8 @@ final class MessageParsing {
     }
 
     private final SipParser lenient = SipParser.lenient();
+    /** Messages cut before their Call-ID (counted on the parsing threads). */
+    private final java.util.concurrent.atomic.LongAdder callIdsCut = new java.util.concurrent.atomic.LongAdder();
     private final SipParser strict = SipParser.strict();
     private final boolean keepText;
     private final boolean canonicalScan;
@@ -84,6 +86,11 @@ final class MessageParsing {
     /** A finding about the file (damage, a frame that could not be decoded), in its place among the messages. */
     void finding(Finding finding) {
         stage.add(new Passed(finding));
+    }
+
+    /** Messages cut short before their Call-ID so far: the phone's address stood in for it. */
+    long callIdsCut() {
+        return callIdsCut.sum();
     }
 
     /** Hands on everything still pending, in order. */
@@ -192,6 +199,9 @@ final class MessageParsing {
         // Without a Call-ID, the phone's address groups its registrations: the request's source, the answer's
         // destination.
         String callIdStandIn = "(not captured; phone " + (facts.request() ? m.source() : m.destination()) + ")";
+        if (facts.callId().isEmpty()) {
+            callIdsCut.increment();
+        }
         return new CapturedMessage(m.frame(), m.timeNanos(), m.source(), m.destination(), m.transport(), true,
                 List.of(), false, facts.cutShort(callIdStandIn), text, m.fragmented(), true);
     }

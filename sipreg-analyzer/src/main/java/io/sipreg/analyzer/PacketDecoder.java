@@ -108,8 +108,10 @@ final class PacketDecoder {
     private final HepPacket hep = new HepPacket();
     /** True while the listener hears of a datagram put back together from IP fragments. */
     private boolean reassembled;
-    /** True while the listener hears of a datagram of which the capture kept only the first bytes. */
+    /** True while the listener hears of a datagram or segment of which the capture kept only the first bytes. */
     private boolean cut;
+    /** The IP packet being decoded was longer on the wire than in the capture (its length field says so). */
+    private boolean packetCut;
     private boolean vxlanSeen;
     private boolean hepSeen;
     private int nesting;
@@ -152,6 +154,7 @@ final class PacketDecoder {
         int total = Bytes.u16(d, at + 2);
         // A total length of 0 is TCP segmentation offload seen on the sending host: trust the capture.
         int packetEnd = total == 0 ? end : Math.min(end, at + total);
+        packetCut = total != 0 && at + total > end;
         if (headerLength < 20 || at + headerLength > packetEnd) {
             return;
         }
@@ -179,6 +182,7 @@ final class PacketDecoder {
         }
         int payloadLength = Bytes.u16(d, at + 4);
         int packetEnd = payloadLength == 0 ? end : Math.min(end, at + 40 + payloadLength);
+        packetCut = payloadLength != 0 && at + 40 + payloadLength > end;
         int next = d[at + 6] & 0xFF;
         int p = at + 40;
         Addresses ip = addresses.set(true, d, at + 8, at + 24);
@@ -237,8 +241,8 @@ final class PacketDecoder {
     }
 
     /**
-     * Whether the datagram the listener is hearing of was longer on the wire than in the capture: its UDP length
-     * says more than the frame kept (the capture's snap length, {@code tcpdump -s}).
+     * Whether the datagram or segment the listener is hearing of was longer on the wire than in the capture: its UDP
+     * or IP length says more than the frame kept (the capture's snap length, {@code tcpdump -s}).
      */
     boolean cut() {
         return cut;
@@ -289,8 +293,14 @@ final class PacketDecoder {
                 if (dataOffset < 20 || at + dataOffset > end) {
                     return;
                 }
-                listener.tcp(ip, Bytes.u16(d, at), Bytes.u16(d, at + 2), Bytes.i32(d, at + 4), d[at + 13] & 0x3F,
-                        d, at + dataOffset, end - at - dataOffset);
+                boolean outer = cut;
+                cut |= packetCut;
+                try {
+                    listener.tcp(ip, Bytes.u16(d, at), Bytes.u16(d, at + 2), Bytes.i32(d, at + 4), d[at + 13] & 0x3F,
+                            d, at + dataOffset, end - at - dataOffset);
+                } finally {
+                    cut = outer;
+                }
             }
             case PROTO_ICMP -> icmp(ip, d, at, end);
             case PROTO_ICMPV6 -> icmpv6(ip, d, at, end);

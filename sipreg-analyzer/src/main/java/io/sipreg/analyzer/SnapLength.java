@@ -31,11 +31,10 @@ final class SnapLength {
     }
 
     /**
-     * {@code tcpHoles}: the TCP streams had bytes missing, which cut segments make; {@code cutMessages}: SIP
-     * messages in datagrams that were cut; {@code unmatched}: those of them cut before their top Via, which are left
-     * out.
+     * {@code tcpHoles}: the TCP streams had bytes missing, which cut segments make; {@code callIdsCut}: SIP messages
+     * cut before their Call-ID; {@code unmatched}: those cut before their top Via, which are left out.
      */
-    void conclude(boolean tcpHoles, long cutMessages, long unmatched, Consumer<Finding> out) {
+    void conclude(boolean tcpHoles, long callIdsCut, long unmatched, Consumer<Finding> out) {
         if (frames == 0) {
             return;
         }
@@ -48,7 +47,7 @@ final class SnapLength {
                 + (unmatched > 0 ? " " + unmatched + " SIP " + (unmatched == 1 ? "message was" : "messages were")
                 + " cut before the top Via, which tells a request's answers and retransmissions, and "
                 + (unmatched == 1 ? "is" : "are") + " left out." : "")
-                + (cutMessages > unmatched ? " Where the Call-ID was cut away, a phone's messages are grouped by its address."
+                + (callIdsCut > unmatched ? " Where the Call-ID was cut away, a phone's messages are grouped by its address."
                 : "")
                 + (tcpHoles ? " Over TCP, the cut segments leave holes in the streams." : "")
                 + " Capture again without a limit (tcpdump -s 0) to see whole messages.", List.copyOf(firstFrames)));

@@ -50,6 +50,18 @@ class CaptureCorpusTest {
                 "8 SIP messages were cut before the top Via", "left out").doesNotContain("grouped by its address");
     }
 
+    @Test // SIPp over TCP with tcpdump -s 300: each segment carries one message, cut; the stream is not whole
+    void snapLengthOverTcp() {
+        var r = Captures.analyze("sipp-sipreg-tcp-snaplen-300.pcap");
+        assertThat(r.outcomes()).containsExactly("registered");
+        assertThat(r.registrations()).extracting(Conversation::challenge).containsExactly(401);
+        assertThat(r.codes()).containsExactly("capture-truncated", "registered");
+        assertThat(r.finding("capture-truncated").message()).contains("at most 300 bytes", "4 frames were longer")
+                .doesNotContain("grouped by its address");
+        assertThat(r.registrations().get(0).events()).hasSize(4)
+                .allSatisfy(e -> assertThat(((CapturedMessage) e).transport()).isEqualTo(Transport.TCP));
+    }
+
     @Test // linphonec -> sipreg over UDP on 5080: 401, 200 (CSeq 20, 21); on quit, expires 0 with the old nonce: 200
     void linphoneRegisteredThenUnregistered() {
         var r = Captures.analyze("linphone-sipreg.pcap");
