@@ -482,6 +482,27 @@ rec_nat_keepalive_lost() {
     cp "$d/out.pcap" "$here/baresip-sipreg-nat-keepalive-lost.pcap"
 }
 
+# baresip behind a MASQUERADE router whose SIP ALG is on (the kernel's nf_nat_sip, assigned with a CT rule):
+# the router rewrites the Via and Contact of what passes. Captured on the router (-i any: both sides) and at the
+# server.
+rec_sip_alg() {
+    local p r s d
+    ns algp; p=$NS; ns algr; r=$NS; ns algs; s=$NS; d="$work/alg"; mkdir -p "$d"
+    router "$p" "$r" "$s" 81 24
+    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 42000-42999
+    in_ns "$r" iptables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
+    serve "$s" "$d/data" --listen udp:10.24.0.2:5060 >/dev/null
+    capture "$r" "$d/router.pcap" -i any udp; local cr=$LAST_PID
+    capture "$s" "$d/server.pcap" -i "s$tag" udp; local cs=$LAST_PID
+    baresip_phone "$p" "$d/bs" 192.168.81.2:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.24.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    sleep 3
+    kill -TERM "$bs"; sleep 2
+    stop "$cr"; stop "$cs"
+    cp "$d/router.pcap" "$here/sip-alg-both-sides.pcap"
+    cp "$d/server.pcap" "$here/sip-alg-server-side.pcap"
+}
+
 # SIPp plays a server sending OPTIONS every 2 s to baresip: answered, then (kill -STOP) not answered.
 rec_keepalive() {
     local n d
@@ -841,7 +862,7 @@ rec_variants() {
 }
 
 all=(baresip_sipreg snaplen linphone_sipreg linphone_kamailio wrong_password challenge_407 challenge_loop interval_too_brief_retried
-     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat routed_twice nat_both_sides nat_keepalive_lost keepalive cseq malformed tcp_small_mss
+     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat routed_twice nat_both_sides nat_keepalive_lost sip_alg keepalive cseq malformed tcp_small_mss
      tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only fragments_dropped variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)

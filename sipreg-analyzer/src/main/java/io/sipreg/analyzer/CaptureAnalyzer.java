@@ -161,7 +161,7 @@ public final class CaptureAnalyzer {
         Run(String file, AnalysisListener listener, ExecutorService workers) {
             this.file = file;
             this.listener = listener;
-            this.correlator = new MessageCorrelator(diagnosis, this::concluded, this::strayFinding);
+            this.correlator = new MessageCorrelator(diagnosis, nat, this::concluded, this::strayFinding);
             this.parsing = new MessageParsing(options.keepMessageText(), workers, canonicalScan, this::parsed);
             this.reporting = new OrderedStage<>(workers, DIAGNOSIS_BATCH, DIAGNOSIS_IN_FLIGHT, this::diagnose,
                     this::reported);

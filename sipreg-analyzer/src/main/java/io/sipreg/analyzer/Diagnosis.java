@@ -39,6 +39,7 @@ final class Diagnosis {
         rejected(a, outcome, findings);
         portMismatch(a, findings, nat);
         natDetected(a, findings);
+        sipAlg(a, findings);
         cseqNotIncremented(a, findings);
         bindingLapsed(a, findings);
         retransmissions(a, findings);
@@ -364,6 +365,34 @@ final class Diagnosis {
                 return;
             }
         }
+    }
+
+    /**
+     * The same REGISTER (same branch) before and after a router that rewrote its Via and Contact in place: a SIP
+     * ALG. A proxy would have added a Via of its own.
+     */
+    private static void sipAlg(RegistrationAttempt a, List<Finding> out) {
+        if (a.algBefore == null) {
+            return;
+        }
+        MessageFacts before = a.algBefore.facts();
+        MessageFacts after = a.algAfter.facts();
+        out.add(new Finding("sip-alg", Severity.WARNING, "A router between the phone and the server rewrites the SIP"
+                + " headers (a SIP ALG): the REGISTER of frame " + a.algBefore.frame() + " left the phone with Via "
+                + sentBy(before) + " and Contact " + firstContact(before) + ", and the same request (same branch) past"
+                + " the router, frame " + a.algAfter.frame() + ", carries Via " + sentBy(after) + " and Contact "
+                + firstContact(after) + ". The answers are rewritten back, so the phone cannot see the NAT. SIP ALGs"
+                + " often break registrations and calls (ports mapped wrongly, headers mangled, bindings dropped"
+                + " early): turn it off on the router and let rport (RFC 3581) and keepalives deal with the NAT.",
+                frames(a.algBefore, a.algAfter)));
+    }
+
+    private static String sentBy(MessageFacts f) {
+        return f.viaPort() >= 0 ? f.viaHost() + ":" + f.viaPort() : f.viaHost();
+    }
+
+    private static String firstContact(MessageFacts f) {
+        return f.contacts().isEmpty() ? "(none)" : f.contacts().get(0).uri();
     }
 
     private static void natDetected(RegistrationAttempt a, List<Finding> out) {

@@ -45,12 +45,17 @@ final class MessageCorrelator {
         long timeNanos;
         String viaHost;
         int viaPort;
+        /** The top Via's branch and the packet's source: they tell a rewritten copy from a proxy's relay. */
+        String branch;
+        Endpoint source;
 
-        void set(long cseq, long timeNanos, MessageFacts f) {
+        void set(long cseq, long timeNanos, CapturedMessage m) {
             this.cseq = cseq;
             this.timeNanos = timeNanos;
-            this.viaHost = f.viaHost();
-            this.viaPort = f.viaPort();
+            this.viaHost = m.facts().viaHost();
+            this.viaPort = m.facts().viaPort();
+            this.branch = m.facts().branch();
+            this.source = m.source();
         }
 
         boolean sentBy(MessageFacts f) {
@@ -92,9 +97,12 @@ final class MessageCorrelator {
     private long now;
     private long otherMessages;
     private long cutBeforeVia;
+    private final NatTranslations nat;
 
-    MessageCorrelator(Diagnosis diagnosis, Conclusions conclusions, Consumer<Finding> fileFindings) {
+    MessageCorrelator(Diagnosis diagnosis, NatTranslations nat, Conclusions conclusions,
+                      Consumer<Finding> fileFindings) {
         this.diagnosis = diagnosis;
+        this.nat = nat;
         this.conclusions = conclusions;
         this.fileFindings = fileFindings;
     }
@@ -185,6 +193,21 @@ final class MessageCorrelator {
         // A proxy forwards the REGISTER with its CSeq unchanged under a Via of its own (§16.6 step 8): where both
         // hops are captured (on the proxy, at a span port) that is the same request again, not a new one.
         boolean forwarded = previous != null && f.cseq() == previous.cseq && !previous.sentBy(f);
+        // A proxy adds a Via of its own with a new branch; a router that rewrites the phone's Via in place (a SIP
+        // ALG) keeps the branch. The two addresses are then the phone on either side of the router's NAT.
+        if (forwarded && !f.branch().isEmpty() && f.branch().equals(previous.branch)
+                && !m.source().equals(previous.source)) {
+            nat.add(previous.source, m.source());
+            if (a.algBefore == null) {
+                for (Transaction earlier : a.transactions) {
+                    if (earlier.request.source().equals(previous.source)
+                            && f.branch().equals(earlier.request.facts().branch())) {
+                        a.algBefore = earlier.request;
+                        a.algAfter = m;
+                    }
+                }
+            }
+        }
         if (previous != null && !forwarded && f.cseq() >= 0 && f.cseq() <= previous.cseq) {
             a.staleCseq.add(m);
             a.staleCseqPrevious.add(previous.cseq);
@@ -192,10 +215,10 @@ final class MessageCorrelator {
         if (f.cseq() >= 0 && !forwarded) {
             if (seen == null) {
                 seen = new CseqSeen();
-                seen.set(f.cseq(), m.timeNanos(), f);
+                seen.set(f.cseq(), m.timeNanos(), m);
                 lastCseq.put(f.callId(), seen);
             } else {
-                seen.set(previous == null ? f.cseq() : Math.max(previous.cseq, f.cseq()), m.timeNanos(), f);
+                seen.set(previous == null ? f.cseq() : Math.max(previous.cseq, f.cseq()), m.timeNanos(), m);
             }
         }
         tx = new Transaction(key, m, a);

@@ -16,6 +16,12 @@ final class RegistrationAttempt extends MessageGroup {
     final List<Long> staleCseqPrevious = new ArrayList<>(0);
     /** The binding of this contact the capture saw granted before, when it ran out before this attempt's 2xx. */
     MessageCorrelator.Binding lapsed;
+    /**
+     * The first REGISTER of the attempt seen again past a router that rewrote its top Via and Contact but kept its
+     * branch (a SIP ALG): before and after.
+     */
+    CapturedMessage algBefore;
+    CapturedMessage algAfter;
     /** Responses that matched no REGISTER of the capture (it started after the request was sent). */
     int orphanResponses;
     /** Waiting in the correlator's queue of concluded attempts, since {@code concludedAt}. */

@@ -249,6 +249,23 @@ class CaptureCorpusTest {
         assertThat(r.finding("nat-detected").message()).contains("192.168.80.2:5062", "10.23.0.1:4");
     }
 
+    @Test // the router's SIP ALG rewrites Via and Contact in place (same branch), captured on both sides
+    void sipAlgRewritesTheHeaders() {
+        var r = Captures.analyze("sip-alg-both-sides.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "unregistered");
+        assertThat(r.codes()).containsExactly("registered", "sip-alg", "unregistered");
+        Finding alg = r.finding("sip-alg");
+        assertThat(alg.severity()).isEqualTo(Severity.WARNING);
+        assertThat(alg.frames()).containsExactly(1L, 2L);
+        assertThat(alg.message()).contains("Via 192.168.81.2:5062", "Via 10.24.0.1:42", "@10.24.0.1:42",
+                "turn it off");
+        Conversation c = r.registrations().get(0);
+        assertThat(LadderPrinter.lanes(c, c.events())).hasSize(2);
+        // From the server's side alone the rewritten headers match the packets: nothing to see.
+        var server = Captures.analyze("sip-alg-server-side.pcap");
+        assertThat(server.codes()).containsExactly("registered", "unregistered");
+    }
+
     @Test // SIPp sends OPTIONS every 2 s to baresip, which answers 200
     void keepaliveAnswered() {
         var r = Captures.analyze("keepalive-ok.pcap");
