@@ -1,6 +1,9 @@
 package io.sipreg.analyzer;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -39,7 +42,8 @@ final class DuplicateFrames {
     private long firstGapNanos;
     private final NatTranslations nat;
     private long translated;
-    private final java.util.Map<Endpoint, Endpoint> translationsNamed = new java.util.LinkedHashMap<>();
+    /** The first few translations, for the finding: the address before to the one after. */
+    private final Map<Endpoint, Endpoint> translationsNamed = new LinkedHashMap<>();
     private long firstTranslated = -1;
     private long firstTranslatedOriginal;
 
@@ -108,7 +112,7 @@ final class DuplicateFrames {
         out.accept(new Finding("duplicate-frames", Severity.INFO, copies
                 + (copies == 1 ? " frame carries" : " frames carry") + " a packet the capture had already seen just"
                 + " before: the same datagram between the same addresses, with the same IPv4 Identification (over"
-                + " IPv6: within 1 ms) (the first: frame " + firstCopy + ", " + String.format(java.util.Locale.ROOT, "%.3f", firstGapNanos / 1e6)
+                + " IPv6: within 1 ms) (the first: frame " + firstCopy + ", " + String.format(Locale.ROOT, "%.3f", firstGapNanos / 1e6)
                 + " ms after frame " + firstOriginal + "). The capture saw each packet twice, as tcpdump -i any does"
                 + " on a host that routes it (arriving and leaving), or a mirror port copying both links. The copies"
                 + " are left out, so they are not taken for retransmissions.", List.of(firstOriginal, firstCopy)));
