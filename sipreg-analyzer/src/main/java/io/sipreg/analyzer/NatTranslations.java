@@ -1,12 +1,15 @@
 package io.sipreg.analyzer;
 
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Addresses the capture showed to be one party on the two sides of a NAT: the same datagram, byte for byte, seen
  * once before the translation and once after (a capture on the NAT's own host with {@code tcpdump -i any}, or
- * captures from both sides merged). Learned on the reading thread as the copies pass, read by the diagnosis on the
+ * captures from both sides merged), or the same REGISTER rewritten by a SIP ALG on its way. Learned on the reading thread as the copies pass, read by the diagnosis on the
  * workers later, when a group concludes.
  */
 final class NatTranslations {
@@ -27,12 +30,12 @@ final class NatTranslations {
      * For a ladder of these events: each address whose other side appeared first, to that one, so that both are
      * drawn as one lane.
      */
-    Map<Endpoint, Endpoint> sameParty(java.util.List<LadderEvent> events) {
+    Map<Endpoint, Endpoint> sameParty(List<LadderEvent> events) {
         if (otherSide.isEmpty()) {
             return Map.of();
         }
-        var seen = new java.util.HashSet<Endpoint>();
-        var sameParty = new java.util.HashMap<Endpoint, Endpoint>();
+        var seen = new HashSet<Endpoint>();
+        var sameParty = new HashMap<Endpoint, Endpoint>();
         for (LadderEvent e : events) {
             for (Endpoint a : new Endpoint[] {e.source(), e.destination()}) {
                 if (seen.add(a)) {
