@@ -503,6 +503,26 @@ rec_sip_alg() {
     cp "$d/server.pcap" "$here/sip-alg-server-side.pcap"
 }
 
+# The NAT forgets: baresip behind a MASQUERADE router that keeps an idle UDP mapping for 5 s
+# (nf_conntrack_udp_timeout*), sipreg pinging every 8 s: each OPTIONS finds no mapping, and the router answers it
+# with ICMP port unreachable. Captured at the server.
+rec_nat_mapping_expired() {
+    local p r s d
+    ns nep; p=$NS; ns ner; r=$NS; ns nes; s=$NS; d="$work/ne"; mkdir -p "$d"
+    router "$p" "$r" "$s" 82 25
+    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 43000-43999
+    in_ns "$r" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=5 net.netfilter.nf_conntrack_udp_timeout_stream=5
+    serve "$s" "$d/data" --listen udp:10.25.0.2:5060 --keepalive-interval 8 --keepalive-failures 2 >/dev/null
+    capture "$s" "$d/out.pcap" -i "s$tag" udp or icmp; local cap=$LAST_PID
+    baresip_phone "$p" "$d/bs" 192.168.82.2:5062 \
+        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.25.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    sleep 24
+    stop "$cap"
+    kill -9 "$bs" 2>/dev/null || true
+    grep -i "removed" "$d/data/serve.log" >&2 || true
+    cp "$d/out.pcap" "$here/nat-mapping-expired.pcap"
+}
+
 # SIPp plays a server sending OPTIONS every 2 s to baresip: answered, then (kill -STOP) not answered.
 rec_keepalive() {
     local n d
@@ -862,7 +882,7 @@ rec_variants() {
 }
 
 all=(baresip_sipreg snaplen linphone_sipreg linphone_kamailio wrong_password challenge_407 challenge_loop interval_too_brief_retried
-     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat routed_twice nat_both_sides nat_keepalive_lost sip_alg keepalive cseq malformed tcp_small_mss
+     interval_too_brief_given_up no_response port_unreachable port_unreachable_v6 nat routed_twice nat_both_sides nat_keepalive_lost nat_mapping_expired sip_alg keepalive cseq malformed tcp_small_mss
      tcp_coalesced fragments vxlan hep tls proxy binding_lapsed outbound dns sha256_only fragments_dropped variants)
 
 [[ -f $root/sipreg-cli/target/sipreg-cli.jar ]] || (cd "$root" && ./mvnw -q -B -DskipTests package -pl sipreg-cli -am)

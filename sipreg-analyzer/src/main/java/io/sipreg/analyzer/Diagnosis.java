@@ -588,16 +588,26 @@ final class Diagnosis {
         out.add(new Finding("keepalive-ok", Severity.INFO, text, requestFrames(s)));
     }
 
-    private static boolean keepaliveUnanswered(KeepaliveSeries s, long now, List<Finding> out) {
+    private boolean keepaliveUnanswered(KeepaliveSeries s, long now, List<Finding> out) {
         int unanswered = 0;
         int answered = 0;
         int pending = 0;
+        int refusedByNat = 0;
+        IcmpUnreachable firstRefusal = null;
         long lastAnswered = -1;
         var frames = new ArrayList<Long>();
         for (Transaction tx : s.transactions) {
             if (tx.answered()) {
                 answered++;
                 lastAnswered = tx.responses.get(0).frame();
+            } else if (refusedByItsAddress(tx)) {
+                // The address the binding points to said "nothing here": a NAT without a mapping for that port.
+                if (refusedByNat++ == 0) {
+                    firstRefusal = tx.unreachable;
+                }
+                for (CapturedMessage c : tx.copies) {
+                    frames.add(c.frame());
+                }
             } else if (now - tx.request.timeNanos() >= PATIENCE_NANOS) {
                 unanswered++;
                 for (CapturedMessage c : tx.copies) {
@@ -607,19 +617,47 @@ final class Diagnosis {
                 pending++;      // sent too shortly before the capture ended to tell
             }
         }
-        if (unanswered == 0) {
+        if (unanswered + refusedByNat == 0) {
             return false;
         }
         int n = s.transactions.size();
+        String every = n > 1 ? "every " + duration(interval(s)) : "";
+        if (unanswered == 0) {
+            Endpoint to = s.receiver;
+            String which = refusedByNat == 1 && n == 1 ? "the OPTIONS" : refusedByNat == n ? "all " + n + " OPTIONS"
+                    : refusedByNat + " of the " + n + " OPTIONS";
+            String refused = " refused " + which + " from " + s.sender + " with ICMP port unreachable (the first in"
+                    + " frame " + firstRefusal.frame() + ")"
+                    + (answered > 0 ? ", after the device had answered until frame " + lastAnswered : "");
+            String text = nat.isMapping(to)
+                    ? "The NAT at " + to.address() + " no longer has a mapping for port " + to.port() + ": it"
+                            + refused + ". The binding the phone's REGISTER opened in the NAT has expired, so the"
+                            + " phone cannot be reached (calls to it fail) until it registers again. A NAT forgets an"
+                            + " idle UDP mapping after a while (often 30 to 60 s, some sooner): keepalives must come"
+                            + " more often than that" + (every.isEmpty() ? "" : "; these came " + every) + "."
+                    : "Nothing takes SIP at " + to + " any more: that address" + refused + ". The phone's SIP"
+                            + " application stopped or moved to another port, or, if that address is a NAT, its"
+                            + " mapping for the phone expired; either way calls to the phone fail until it registers"
+                            + " again.";
+            out.add(new Finding("keepalive-unanswered", Severity.ERROR, text, frames));
+            return true;
+        }
+        unanswered += refusedByNat;
         String text = (unanswered == n ? (n == 1 ? "The OPTIONS" : "None of the " + n + " OPTIONS")
                 : unanswered + " of " + n + " OPTIONS") + " from " + s.sender + " to " + s.receiver + " got no answer"
                 + (answered > 0 ? " (the device answered until frame " + lastAnswered + ", then stopped)" : "")
                 + (pending > 0 ? ", and " + (pending == 1 ? "the last one, sent" : "the last " + pending + ", sent")
                         + " less than " + duration(PATIENCE_NANOS) + " before the capture ended, had none yet" : "")
-                + (n > 1 ? "; they were sent every " + duration(interval(s)) : "")
+                + (every.isEmpty() ? "" : "; they were sent " + every)
                 + ": the device does not answer keepalives, so the NAT binding will be lost and calls to it will fail.";
         out.add(new Finding("keepalive-unanswered", Severity.ERROR, text, frames));
         return true;
+    }
+
+    /** An ICMP port unreachable from the very address the request went to. */
+    private static boolean refusedByItsAddress(Transaction tx) {
+        return tx.unreachable != null && tx.unreachable.portUnreachable()
+                && tx.unreachable.reporter().address().equals(tx.request.destination().address());
     }
 
     /** The median time between successive keepalives. */

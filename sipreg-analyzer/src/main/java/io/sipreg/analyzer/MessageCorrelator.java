@@ -186,6 +186,7 @@ final class MessageCorrelator {
         if (a.aor.isEmpty()) {
             a.aor = f.aor();
         }
+        nat.register(f, m.source());
         CseqSeen seen = lastCseq.get(f.callId());
         // A registrar can hold a stale CSeq against a REGISTER only while it keeps the binding (§10.3 step 7),
         // so a Call-ID that comes back after the longest usual binding lifetime starts afresh.

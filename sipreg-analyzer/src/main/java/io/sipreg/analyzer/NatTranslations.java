@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -13,8 +14,51 @@ import java.util.concurrent.ConcurrentHashMap;
  * workers later, when a group concludes.
  */
 final class NatTranslations {
+    /** Enough for the phones of a busy capture; past it no more are noted (memory must not grow with the file). */
+    private static final int MAX_MAPPINGS = 100_000;
+
     /** Each address to the one it is on the other side (a phone has one mapping at a time). */
     private final Map<Endpoint, Endpoint> otherSide = new ConcurrentHashMap<>();
+    /** Addresses a REGISTER came from whose Via named another: a NAT's mapping for a phone behind it. */
+    private final Set<Endpoint> mappings = ConcurrentHashMap.newKeySet();
+
+    /** Notes the REGISTER's source as a NAT's mapping when its top Via names another address or port. */
+    void register(MessageFacts f, Endpoint source) {
+        int viaPort = f.viaPort() >= 0 ? f.viaPort() : 5060;
+        long viaIpv4 = ipv4(f.viaHost());
+        boolean behind = viaPort != source.port() || (viaIpv4 >= 0 && (source.v6() || viaIpv4 != source.lo()));
+        if (behind && mappings.size() < MAX_MAPPINGS) {
+            mappings.add(source);
+        }
+    }
+
+    /** Whether a REGISTER from {@code e} showed it to be a NAT's mapping for a phone behind it. */
+    boolean isMapping(Endpoint e) {
+        return mappings.contains(e);
+    }
+
+    /** A dotted-quad IPv4 address as a number, or -1 for anything else (a name, IPv6). */
+    private static long ipv4(String host) {
+        long address = 0;
+        int octet = -1;
+        int dots = 0;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c >= '0' && c <= '9') {
+                octet = (octet < 0 ? 0 : octet * 10) + (c - '0');
+                if (octet > 255) {
+                    return -1;
+                }
+            } else if (c == '.' && octet >= 0 && dots < 3) {
+                address = address << 8 | octet;
+                octet = -1;
+                dots++;
+            } else {
+                return -1;
+            }
+        }
+        return dots == 3 && octet >= 0 ? address << 8 | octet : -1;
+    }
 
     void add(Endpoint one, Endpoint other) {
         otherSide.put(one, other);

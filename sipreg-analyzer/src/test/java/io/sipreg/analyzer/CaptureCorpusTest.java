@@ -249,6 +249,20 @@ class CaptureCorpusTest {
         assertThat(r.finding("nat-detected").message()).contains("192.168.80.2:5062", "10.23.0.1:4");
     }
 
+    @Test // the NAT forgets an idle mapping after 5 s; sipreg pings every 8 s; the NAT answers ICMP port unreachable
+    void natMappingExpiredBeforeTheKeepalive() {
+        var r = Captures.analyze("nat-mapping-expired.pcap");
+        assertThat(r.outcomes()).containsExactly("registered", "keepalive-unanswered");
+        Finding lost = r.finding("keepalive-unanswered");
+        assertThat(lost.severity()).isEqualTo(Severity.ERROR);
+        assertThat(lost.frames()).startsWith(5L, 7L);
+        assertThat(lost.message()).contains("The NAT at 10.25.0.1 no longer has a mapping for port 43",
+                "ICMP port unreachable", "has expired", "every 8.1 s").doesNotContain("does not answer");
+        // Unanswered OPTIONS to a phone that stopped answering are still said to be that.
+        assertThat(Captures.analyze("keepalive-unanswered.pcap").finding("keepalive-unanswered").message())
+                .contains("does not answer keepalives");
+    }
+
     @Test // the router's SIP ALG rewrites Via and Contact in place (same branch), captured on both sides
     void sipAlgRewritesTheHeaders() {
         var r = Captures.analyze("sip-alg-both-sides.pcap");
