@@ -77,6 +77,21 @@ router() {
     in_ns "$2" sysctl -qw net.ipv4.ip_forward=1
 }
 
+# behind_router NAME N M [PORTS]: namespaces for a phone (192.168.N.2), a router and a server (10.M.0.2), joined
+# by router(), their names in P, R and S; with PORTS, the router masquerades UDP to the server to those ports
+behind_router() {
+    ns "${1}p"; P=$NS; ns "${1}r"; R=$NS; ns "${1}s"; S=$NS
+    router "$P" "$R" "$S" "$2" "$3"
+    [[ -z ${4:-} ]] || in_ns "$R" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports "$4"
+}
+
+# phone_behind_router DIR N M: baresip in P at 192.168.N.2:5062 registering alice with sipreg at 10.M.0.2:5060;
+# its pid in LAST_PID
+phone_behind_router() {
+    baresip_phone "$P" "$1" "192.168.$2.2:5062" \
+        "<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound=\"sip:10.$3.0.2:5060;transport=udp\""
+}
+
 in_ns() { local n="$1"; shift; ip netns exec "$n" "$@"; }
 
 # hosts NS LINE...: /etc/netns/NS/hosts, which `ip netns exec` bind-mounts over /etc/hosts in NS; removed at exit
@@ -430,13 +445,11 @@ rec_nat() {
 # baresip registers with sipreg through a router; tcpdump -i any on the router sees every packet twice, arriving
 # and leaving (Linux cooked v1).
 rec_routed_twice() {
-    local p r s d
-    ns rtp; p=$NS; ns rtr; r=$NS; ns rts; s=$NS; d="$work/rt"; mkdir -p "$d"
-    router "$p" "$r" "$s" 78 21
-    serve "$s" "$d/data" --listen udp:10.21.0.2:5060 >/dev/null
-    capture "$r" "$d/out.pcap" -i any udp; local cap=$LAST_PID
-    baresip_phone "$p" "$d/bs" 192.168.78.2:5062 \
-        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.21.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    local d="$work/rt"; mkdir -p "$d"
+    behind_router rt 78 21
+    serve "$S" "$d/data" --listen udp:10.21.0.2:5060 >/dev/null
+    capture "$R" "$d/out.pcap" -i any udp; local cap=$LAST_PID
+    phone_behind_router "$d/bs" 78 21; local bs=$LAST_PID
     sleep 3
     kill -TERM "$bs"; sleep 2
     stop "$cap"
@@ -446,14 +459,11 @@ rec_routed_twice() {
 # The same through a NAT router (MASQUERADE to ports 40000-40999), captured with tcpdump -i any on the router:
 # each datagram before and after the translation.
 rec_nat_both_sides() {
-    local p r s d
-    ns nbp; p=$NS; ns nbr; r=$NS; ns nbs; s=$NS; d="$work/nb"; mkdir -p "$d"
-    router "$p" "$r" "$s" 79 22
-    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 40000-40999
-    serve "$s" "$d/data" --listen udp:10.22.0.2:5060 >/dev/null
-    capture "$r" "$d/out.pcap" -i any udp; local cap=$LAST_PID
-    baresip_phone "$p" "$d/bs" 192.168.79.2:5062 \
-        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.22.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    local d="$work/nb"; mkdir -p "$d"
+    behind_router nb 79 22 40000-40999
+    serve "$S" "$d/data" --listen udp:10.22.0.2:5060 >/dev/null
+    capture "$R" "$d/out.pcap" -i any udp; local cap=$LAST_PID
+    phone_behind_router "$d/bs" 79 22; local bs=$LAST_PID
     sleep 3
     kill -TERM "$bs"; sleep 2
     stop "$cap"
@@ -465,16 +475,13 @@ rec_nat_both_sides() {
 # comes back to the NAT's port), the OPTIONS go unanswered, and after 3 sipreg drops the binding. Captured at the
 # server.
 rec_nat_keepalive_lost() {
-    local p r s d
-    ns nkp; p=$NS; ns nkr; r=$NS; ns nks; s=$NS; d="$work/nk"; mkdir -p "$d"
-    router "$p" "$r" "$s" 80 23
-    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 41000-41999
-    serve "$s" "$d/data" --listen udp:10.23.0.2:5060 --keepalive-interval 2 --keepalive-failures 3 >/dev/null
-    capture "$s" "$d/out.pcap" -i "s$tag" udp; local cap=$LAST_PID
-    baresip_phone "$p" "$d/bs" 192.168.80.2:5062 \
-        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.23.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    local d="$work/nk"; mkdir -p "$d"
+    behind_router nk 80 23 41000-41999
+    serve "$S" "$d/data" --listen udp:10.23.0.2:5060 --keepalive-interval 2 --keepalive-failures 3 >/dev/null
+    capture "$S" "$d/out.pcap" -i "s$tag" udp; local cap=$LAST_PID
+    phone_behind_router "$d/bs" 80 23; local bs=$LAST_PID
     sleep 7
-    in_ns "$r" iptables -A FORWARD -i "o$tag" -p udp -j DROP
+    in_ns "$R" iptables -A FORWARD -i "o$tag" -p udp -j DROP
     sleep 16
     stop "$cap"
     kill -9 "$bs" 2>/dev/null || true
@@ -486,16 +493,13 @@ rec_nat_keepalive_lost() {
 # the router rewrites the Via and Contact of what passes. Captured on the router (-i any: both sides) and at the
 # server.
 rec_sip_alg() {
-    local p r s d
-    ns algp; p=$NS; ns algr; r=$NS; ns algs; s=$NS; d="$work/alg"; mkdir -p "$d"
-    router "$p" "$r" "$s" 81 24
-    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 42000-42999
-    in_ns "$r" iptables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
-    serve "$s" "$d/data" --listen udp:10.24.0.2:5060 >/dev/null
-    capture "$r" "$d/router.pcap" -i any udp; local cr=$LAST_PID
-    capture "$s" "$d/server.pcap" -i "s$tag" udp; local cs=$LAST_PID
-    baresip_phone "$p" "$d/bs" 192.168.81.2:5062 \
-        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.24.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    local d="$work/alg"; mkdir -p "$d"
+    behind_router alg 81 24 42000-42999
+    in_ns "$R" iptables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
+    serve "$S" "$d/data" --listen udp:10.24.0.2:5060 >/dev/null
+    capture "$R" "$d/router.pcap" -i any udp; local cr=$LAST_PID
+    capture "$S" "$d/server.pcap" -i "s$tag" udp; local cs=$LAST_PID
+    phone_behind_router "$d/bs" 81 24; local bs=$LAST_PID
     sleep 3
     kill -TERM "$bs"; sleep 2
     stop "$cr"; stop "$cs"
@@ -507,15 +511,12 @@ rec_sip_alg() {
 # (nf_conntrack_udp_timeout*), sipreg pinging every 8 s: each OPTIONS finds no mapping, and the router answers it
 # with ICMP port unreachable. Captured at the server.
 rec_nat_mapping_expired() {
-    local p r s d
-    ns nep; p=$NS; ns ner; r=$NS; ns nes; s=$NS; d="$work/ne"; mkdir -p "$d"
-    router "$p" "$r" "$s" 82 25
-    in_ns "$r" iptables -t nat -A POSTROUTING -o "o$tag" -p udp -j MASQUERADE --to-ports 43000-43999
-    in_ns "$r" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=5 net.netfilter.nf_conntrack_udp_timeout_stream=5
-    serve "$s" "$d/data" --listen udp:10.25.0.2:5060 --keepalive-interval 8 --keepalive-failures 2 >/dev/null
-    capture "$s" "$d/out.pcap" -i "s$tag" udp or icmp; local cap=$LAST_PID
-    baresip_phone "$p" "$d/bs" 192.168.82.2:5062 \
-        '<sip:alice@example.com;transport=udp>;auth_pass=s3cret;outbound="sip:10.25.0.2:5060;transport=udp"'; local bs=$LAST_PID
+    local d="$work/ne"; mkdir -p "$d"
+    behind_router ne 82 25 43000-43999
+    in_ns "$R" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=5 net.netfilter.nf_conntrack_udp_timeout_stream=5
+    serve "$S" "$d/data" --listen udp:10.25.0.2:5060 --keepalive-interval 8 --keepalive-failures 2 >/dev/null
+    capture "$S" "$d/out.pcap" -i "s$tag" udp or icmp; local cap=$LAST_PID
+    phone_behind_router "$d/bs" 82 25; local bs=$LAST_PID
     sleep 24
     stop "$cap"
     kill -9 "$bs" 2>/dev/null || true

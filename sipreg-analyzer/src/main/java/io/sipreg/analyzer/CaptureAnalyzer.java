@@ -356,10 +356,24 @@ public final class CaptureAnalyzer {
         /** On a worker: a concluded group becomes a conversation; findings pass as they are. */
         private Object diagnose(Object item) {
             if (item instanceof Concluded c) {
-                return c.group() instanceof RegistrationAttempt a ? diagnosis.registration(a, c.captureNow())
-                        : diagnosis.keepalives((KeepaliveSeries) c.group(), c.captureNow());
+                try {
+                    return c.group() instanceof RegistrationAttempt a ? diagnosis.registration(a, c.captureNow())
+                            : diagnosis.keepalives((KeepaliveSeries) c.group(), c.captureNow());
+                } catch (RuntimeException e) {
+                    // A diagnosis bug must cost this one conversation, not the analysis: its ladder is still shown.
+                    return undiagnosed(c.group(), e);
+                }
             }
             return item;
+        }
+
+        private Conversation undiagnosed(MessageGroup g, RuntimeException e) {
+            boolean registration = g instanceof RegistrationAttempt;
+            var a = registration ? (RegistrationAttempt) g : null;
+            return new Conversation(registration ? Conversation.Kind.REGISTRATION : Conversation.Kind.KEEPALIVE,
+                    registration ? a.aor : "", registration ? a.callId : "", "undiagnosed", 0, -1, g.events,
+                    List.of(new Finding("undiagnosed", Severity.WARNING, "These messages could not be diagnosed ("
+                            + e + "); the ladder shows them as captured.", List.of(g.events.get(0).frame()))));
         }
 
         /** Back on the reading thread, in order. */

@@ -745,6 +745,12 @@ final class Diagnosis {
         return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
+    /** An IPv6 reference without its brackets; a damaged one ("[", "[::1") as it is. */
+    private static String unbracketed(String host) {
+        return host.length() >= 2 && host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1)
+                : host;
+    }
+
     private static boolean isIpLiteral(String host) {
         if (host.startsWith("[")) {
             return true;
@@ -759,8 +765,8 @@ final class Diagnosis {
     }
 
     private static boolean sameIp(String a, String b) {
-        String x = a.startsWith("[") ? a.substring(1, a.length() - 1) : a;
-        String y = b.startsWith("[") ? b.substring(1, b.length() - 1) : b;
+        String x = unbracketed(a);
+        String y = unbracketed(b);
         if (x.equalsIgnoreCase(y)) {
             return true;
         }
