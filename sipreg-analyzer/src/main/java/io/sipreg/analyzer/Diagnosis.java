@@ -495,8 +495,14 @@ final class Diagnosis {
     private static void retransmissions(MessageGroup g, List<Finding> out) {
         var parts = new ArrayList<String>();
         var frames = new ArrayList<Long>();
+        int resent = 0;
+        int resentAfterIcmp = 0;
         for (Transaction tx : g.transactions) {
             if (tx.retransmissions() > 0) {
+                resent++;
+                if (tx.unreachable != null) {
+                    resentAfterIcmp++;
+                }
                 CapturedMessage lastCopy = tx.copies.get(tx.copies.size() - 1);
                 parts.add(tx.request.facts().method() + " CSeq " + tx.request.facts().cseq() + " was sent "
                         + tx.copies.size() + " times over " + duration(lastCopy.timeNanos() - tx.request.timeNanos())
@@ -520,9 +526,11 @@ final class Diagnosis {
         parts.forEach(p -> counted.merge(p, 1, Integer::sum));
         parts.clear();
         counted.forEach((p, n) -> parts.add(n == 1 ? p : p + " (" + n + " such transactions)"));
-        out.add(new Finding("retransmissions", Severity.WARNING, capitalize(String.join("; ", parts))
-                + ": messages are being lost or answered late on the way (UDP retransmits after 0.5 s, 1 s, 2 s, ...).",
-                frames));
+        String why = resent > 0 && resentAfterIcmp == resent
+                ? ": an ICMP error answered each, and the sender re-sent anyway (a fatal ICMP error ends the"
+                        + " transaction as a 503 would, RFC 3261 §8.1.3.1)."
+                : ": messages are being lost or answered late on the way (UDP retransmits after 0.5 s, 1 s, 2 s, ...).";
+        out.add(new Finding("retransmissions", Severity.WARNING, capitalize(String.join("; ", parts)) + why, frames));
     }
 
     private static void malformed(MessageGroup g, List<Finding> out) {
