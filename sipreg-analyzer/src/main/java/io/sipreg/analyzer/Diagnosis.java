@@ -9,24 +9,26 @@ import java.util.List;
  * explains a capture. One method per finding code, each looking at one thing.
  */
 final class Diagnosis {
-    private final NatTranslations nat;
-
-    Diagnosis(NatTranslations nat) {
-        this.nat = nat;
-    }
-
-
     /**
      * A phone whose timer is off refreshes a few seconds late; one that comes back later than this (or than half
      * its binding) after the expiry was away, and its next registration is no refresh.
      */
     private static final long LATE_REFRESH_NANOS = 60_000_000_000L;
 
-    /** Below this, an unanswered REGISTER at the end of the capture may simply not have been answered yet. */
-    private static final long PATIENCE_NANOS = 4_000_000_000L;
+    /**
+     * Below this, a request unanswered at the end of the capture may simply not have been answered yet: a REGISTER,
+     * an OPTIONS, a DNS query, a phone's own keepalive (on a working path any of them is answered in milliseconds).
+     */
+    static final long PATIENCE_NANOS = 4_000_000_000L;
+
+    private final NatTranslations nat;
+
+    Diagnosis(NatTranslations nat) {
+        this.nat = nat;
+    }
 
     Conversation registration(RegistrationAttempt a, long captureNow) {
-        String outcome = outcome(a, captureNow, nat);
+        String outcome = outcome(a, captureNow);
         var findings = new ArrayList<Finding>();
         registered(a, outcome, findings);
         unregistered(a, outcome, findings);
@@ -37,7 +39,7 @@ final class Diagnosis {
         noResponse(a, outcome, findings);
         portUnreachable(a, findings);
         rejected(a, outcome, findings);
-        portMismatch(a, findings, nat);
+        portMismatch(a, findings);
         natDetected(a, findings);
         sipAlg(a, findings);
         cseqNotIncremented(a, findings);
@@ -55,16 +57,17 @@ final class Diagnosis {
         if (!unanswered) {
             keepaliveOk(s, findings);
         }
-        portMismatch(s, findings, nat);
+        portMismatch(s, findings);
         retransmissions(s, findings);
         malformed(s, findings);
         return new Conversation(Conversation.Kind.KEEPALIVE, "", s.transactions.get(0).request.facts().callId(),
-                unanswered ? "keepalive-unanswered" : "keepalive-ok", 0, -1, s.events, findings, nat.sameParty(s.events));
+                unanswered ? "keepalive-unanswered" : "keepalive-ok", 0, -1, s.events, findings,
+                nat.sameParty(s.events));
     }
 
     // ---- outcome -------------------------------------------------------------------------------------------
 
-    private static String outcome(RegistrationAttempt a, long now, NatTranslations nat) {
+    private String outcome(RegistrationAttempt a, long now) {
         if (a.transactions.isEmpty()) {
             return "incomplete";        // only answers: the capture began after the REGISTER
         }
@@ -329,7 +332,7 @@ final class Diagnosis {
                 frames(last.request, last.finalResponse)));
     }
 
-    private static void portMismatch(MessageGroup g, List<Finding> out, NatTranslations nat) {
+    private void portMismatch(MessageGroup g, List<Finding> out) {
         for (Transaction tx : g.transactions) {
             CapturedMessage request = tx.request;
             for (CapturedMessage response : tx.responses) {
@@ -403,9 +406,8 @@ final class Diagnosis {
                 continue;
             }
             Endpoint source = request.source();
-            int viaPort = f.viaPort() >= 0 ? f.viaPort() : 5060;
-            boolean literal = isIpLiteral(f.viaHost());
-            boolean ipDiffers = literal && !sameIp(f.viaHost(), source.address());
+            int viaPort = viaPort(f);
+            boolean ipDiffers = viaIpDiffers(f, source);
             boolean portDiffers = viaPort != source.port();
             CapturedMessage evidence = request;
             if (!ipDiffers && !portDiffers) {
@@ -751,6 +753,53 @@ final class Diagnosis {
 
     private static String capitalize(String s) {
         return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    /** The top Via's sent-by port, or 5060 when it names none (RFC 3261 §18.2.2). */
+    static int viaPort(MessageFacts f) {
+        return f.viaPort() >= 0 ? f.viaPort() : 5060;
+    }
+
+    /**
+     * Whether the top Via names, as an IP literal, another address than the packet came from: with its port, what
+     * tells a NAT. A name in the Via cannot be compared.
+     */
+    static boolean viaIpDiffers(MessageFacts f, Endpoint source) {
+        String host = f.viaHost();
+        long ipv4 = canonicalIpv4(host);
+        if (ipv4 >= 0) {
+            return source.v6() || ipv4 != source.lo();      // as the text comparison below, without making text
+        }
+        return isIpLiteral(host) && !sameIp(host, source.address());
+    }
+
+    /**
+     * A dotted-quad IPv4 address written as {@link Endpoint#address()} writes it (no leading zeros) as a number, or
+     * -1 for anything else.
+     */
+    private static long canonicalIpv4(String host) {
+        long address = 0;
+        int octet = -1;
+        int dots = 0;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (octet == 0) {
+                    return -1;      // a leading zero
+                }
+                octet = (octet < 0 ? 0 : octet * 10) + (c - '0');
+                if (octet > 255) {
+                    return -1;
+                }
+            } else if (c == '.' && octet >= 0 && dots < 3) {
+                address = address << 8 | octet;
+                octet = -1;
+                dots++;
+            } else {
+                return -1;
+            }
+        }
+        return dots == 3 && octet >= 0 ? address << 8 | octet : -1;
     }
 
     /** An IPv6 reference without its brackets; a damaged one ("[", "[::1") as it is. */

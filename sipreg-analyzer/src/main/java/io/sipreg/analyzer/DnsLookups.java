@@ -23,7 +23,8 @@ final class DnsLookups {
     private static final int MAX_PENDING = 10_000;
     private static final int MAX_GROUPS = 1_000;
     private static final int MAX_FRAMES = 16;
-    private static final long PATIENCE_NANOS = 4_000_000_000L;
+    /** A query still unanswered this long before the capture ends got no answer. */
+    private static final long PATIENCE_NANOS = Diagnosis.PATIENCE_NANOS;
 
     private record QueryKey(Endpoint client, Endpoint server, int id) {
     }
@@ -86,11 +87,13 @@ final class DnsLookups {
     }
 
     private void query(long frame, long timeNanos, Endpoint client, Endpoint server, int id, String name, int type) {
+        // A name an earlier answer gave (an SRV target, a NAPTR replacement) continues that lookup's chain.
+        Group chained = named.get(name);
         Group group = switch (type) {
             case NAPTR -> group(client, name);
-            case SRV -> named.containsKey(name) ? named.get(name) : name.startsWith("_sip._") || name.startsWith("_sips._")
+            case SRV -> chained != null ? chained : name.startsWith("_sip._") || name.startsWith("_sips._")
                     ? group(client, name.substring(name.indexOf('.', name.indexOf('.') + 1) + 1)) : null;
-            case A, AAAA -> named.containsKey(name) ? named.get(name) : groups.get(new GroupKey(client.address(), name));
+            case A, AAAA -> chained != null ? chained : groups.get(new GroupKey(client.address(), name));
             default -> null;
         };
         if (group == null || pending.size() >= MAX_PENDING) {

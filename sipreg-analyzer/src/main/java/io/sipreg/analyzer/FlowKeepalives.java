@@ -23,7 +23,7 @@ final class FlowKeepalives {
      * A keepalive still unanswered this long before the capture ends got no answer (RFC 5626 §4.4.2 gives a STUN
      * answer 10 s at most before the flow counts as failed; on a working path it takes milliseconds).
      */
-    private static final long PATIENCE_NANOS = 4_000_000_000L;
+    private static final long PATIENCE_NANOS = Diagnosis.PATIENCE_NANOS;
     private static final int MAX_FLOWS = 10_000;
     private static final int MAX_FRAMES = 12;
 

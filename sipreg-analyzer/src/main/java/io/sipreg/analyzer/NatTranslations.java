@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Addresses the capture showed to be one party on the two sides of a NAT: the same datagram, byte for byte, seen
  * once before the translation and once after (a capture on the NAT's own host with {@code tcpdump -i any}, or
- * captures from both sides merged), or the same REGISTER rewritten by a SIP ALG on its way. Learned on the reading thread as the copies pass, read by the diagnosis on the
+ * captures from both sides merged), or the same REGISTER rewritten by a SIP ALG on its way; and the addresses that
+ * are a NAT's mapping for a phone. Learned on the reading thread as the messages pass, read by the diagnosis on the
  * workers later, when a group concludes.
  */
 final class NatTranslations {
@@ -22,11 +23,13 @@ final class NatTranslations {
     /** Addresses a REGISTER came from whose Via named another: a NAT's mapping for a phone behind it. */
     private final Set<Endpoint> mappings = ConcurrentHashMap.newKeySet();
 
-    /** Notes the REGISTER's source as a NAT's mapping when its top Via names another address or port. */
+    /**
+     * Notes the REGISTER's source as a NAT's mapping when its top Via names another address or port (the test of the
+     * nat-detected finding).
+     */
     void register(MessageFacts f, Endpoint source) {
-        int viaPort = f.viaPort() >= 0 ? f.viaPort() : 5060;
-        long viaIpv4 = ipv4(f.viaHost());
-        boolean behind = viaPort != source.port() || (viaIpv4 >= 0 && (source.v6() || viaIpv4 != source.lo()));
+        boolean behind = !f.viaHost().isEmpty()
+                && (Diagnosis.viaPort(f) != source.port() || Diagnosis.viaIpDiffers(f, source));
         if (behind && mappings.size() < MAX_MAPPINGS) {
             mappings.add(source);
         }
@@ -35,29 +38,6 @@ final class NatTranslations {
     /** Whether a REGISTER from {@code e} showed it to be a NAT's mapping for a phone behind it. */
     boolean isMapping(Endpoint e) {
         return mappings.contains(e);
-    }
-
-    /** A dotted-quad IPv4 address as a number, or -1 for anything else (a name, IPv6). */
-    private static long ipv4(String host) {
-        long address = 0;
-        int octet = -1;
-        int dots = 0;
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c >= '0' && c <= '9') {
-                octet = (octet < 0 ? 0 : octet * 10) + (c - '0');
-                if (octet > 255) {
-                    return -1;
-                }
-            } else if (c == '.' && octet >= 0 && dots < 3) {
-                address = address << 8 | octet;
-                octet = -1;
-                dots++;
-            } else {
-                return -1;
-            }
-        }
-        return dots == 3 && octet >= 0 ? address << 8 | octet : -1;
     }
 
     void add(Endpoint one, Endpoint other) {
