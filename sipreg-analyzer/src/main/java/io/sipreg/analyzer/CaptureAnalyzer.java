@@ -368,12 +368,13 @@ public final class CaptureAnalyzer {
         }
 
         private Conversation undiagnosed(MessageGroup g, RuntimeException e) {
-            boolean registration = g instanceof RegistrationAttempt;
-            var a = registration ? (RegistrationAttempt) g : null;
-            return new Conversation(registration ? Conversation.Kind.REGISTRATION : Conversation.Kind.KEEPALIVE,
-                    registration ? a.aor : "", registration ? a.callId : "", "undiagnosed", 0, -1, g.events,
-                    List.of(new Finding("undiagnosed", Severity.WARNING, "These messages could not be diagnosed ("
-                            + e + "); the ladder shows them as captured.", List.of(g.events.get(0).frame()))));
+            var finding = new Finding("undiagnosed", Severity.WARNING, "These messages could not be diagnosed (" + e
+                    + "); the ladder shows them as captured.", List.of(g.events.get(0).frame()));
+            return g instanceof RegistrationAttempt a
+                    ? new Conversation(Conversation.Kind.REGISTRATION, a.aor, a.callId, "undiagnosed", 0, -1, g.events,
+                            List.of(finding))
+                    : new Conversation(Conversation.Kind.KEEPALIVE, "", "", "undiagnosed", 0, -1, g.events,
+                            List.of(finding));
         }
 
         /** Back on the reading thread, in order. */
@@ -421,7 +422,9 @@ public final class CaptureAnalyzer {
         }
 
         Summary finish(String format) {
-            long end = Math.max(timeNanos, latestNanos);
+            // The capture's span, from its earliest frame to its latest (0 to 0 without frames).
+            long start = frame == 0 ? 0 : earliestNanos;
+            long end = frame == 0 ? 0 : latestNanos;
             dns.conclude(end, parsing::finding);
             flowKeepalives.conclude(end, parsing::finding);
             duplicates.conclude(parsing::finding);
@@ -449,7 +452,7 @@ public final class CaptureAnalyzer {
                 notes.add(correlator.otherMessages() + " other SIP messages (not REGISTER or OPTIONS) were not diagnosed");
             }
             var summary = new Summary(file, format, frame, bytes, sipMessages, correlator.otherMessages(),
-                    frame == 0 ? 0 : earliestNanos, frame == 0 ? timeNanos : latestNanos, outcomes, findingCodes, severities, damage,
+                    start, end, outcomes, findingCodes, severities, damage,
                     tcp.retransmittedSegments(), tcp.outOfOrderSegments(), tcp.gaps(),
                     decoder.fragments().reassembled(), decoder.fragments().incomplete(), notes);
             listener.end(summary);

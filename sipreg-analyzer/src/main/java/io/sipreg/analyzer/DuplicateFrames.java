@@ -112,8 +112,8 @@ final class DuplicateFrames {
         out.accept(new Finding("duplicate-frames", Severity.INFO, copies
                 + (copies == 1 ? " frame carries" : " frames carry") + " a packet the capture had already seen just"
                 + " before: the same datagram between the same addresses, with the same IPv4 Identification (over"
-                + " IPv6: within 1 ms) (the first: frame " + firstCopy + ", " + String.format(Locale.ROOT, "%.3f", firstGapNanos / 1e6)
-                + " ms after frame " + firstOriginal + "). The capture saw each packet twice, as tcpdump -i any does"
+                + " IPv6: within " + WINDOW_V6_NANOS / 1_000_000 + " ms) (the first: frame " + firstCopy + ", "
+                + String.format(Locale.ROOT, "%.3f", firstGapNanos / 1e6) + " ms after frame " + firstOriginal + "). The capture saw each packet twice, as tcpdump -i any does"
                 + " on a host that routes it (arriving and leaving), or a mirror port copying both links. The copies"
                 + " are left out, so they are not taken for retransmissions.", List.of(firstOriginal, firstCopy)));
     }

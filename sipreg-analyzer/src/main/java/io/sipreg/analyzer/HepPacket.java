@@ -171,7 +171,6 @@ final class HepPacket {
         return family == 10 || family == 24 || family == 28 || family == 30;
     }
 
-
     /** How the packet names itself in a finding. */
     String describe() {
         return "HEP version " + version + (agentId >= 0 ? " from capture agent " + agentId : "");

@@ -205,6 +205,7 @@ final class MessageCorrelator {
                             && f.branch().equals(earlier.request.facts().branch())) {
                         a.algBefore = earlier.request;
                         a.algAfter = m;
+                        break;
                     }
                 }
             }

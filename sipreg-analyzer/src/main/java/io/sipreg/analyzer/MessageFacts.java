@@ -285,10 +285,6 @@ public final class MessageFacts {
     }
 
     /**
-     * Reads every part now, on the calling thread, so that the thread grouping and diagnosing the messages only
-     * reads fields; the header values are dropped afterwards. Not to be called while another thread reads.
-     */
-    /**
      * The facts of a message the capture cut short, with its identity completed where the cut took it away:
      * {@code callIdStandIn} for a Call-ID that was not kept, and a request cut before its CSeq is taken to be of
      * its own method (so that its transaction key names it).
@@ -301,6 +297,10 @@ public final class MessageFacts {
                 credentialsRealm, credentialsAlgorithm, userAgent).resolve();
     }
 
+    /**
+     * Reads every part now, on the calling thread, so that the thread grouping and diagnosing the messages only
+     * reads fields; the header values are dropped afterwards. Not to be called while another thread reads.
+     */
     MessageFacts resolve() {
         aor();
         readVia();

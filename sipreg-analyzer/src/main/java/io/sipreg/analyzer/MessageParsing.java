@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -46,9 +47,9 @@ final class MessageParsing {
     }
 
     private final SipParser lenient = SipParser.lenient();
-    /** Messages cut before their Call-ID (counted on the parsing threads). */
-    private final java.util.concurrent.atomic.LongAdder callIdsCut = new java.util.concurrent.atomic.LongAdder();
     private final SipParser strict = SipParser.strict();
+    /** Messages cut before their Call-ID (counted on the parsing threads). */
+    private final LongAdder callIdsCut = new LongAdder();
     private final boolean keepText;
     private final boolean canonicalScan;
     private final OrderedStage<Found, Object> stage;

@@ -47,8 +47,8 @@ final class SnapLength {
                 + (unmatched > 0 ? " " + unmatched + " SIP " + (unmatched == 1 ? "message was" : "messages were")
                 + " cut before the top Via, which tells a request's answers and retransmissions, and "
                 + (unmatched == 1 ? "is" : "are") + " left out." : "")
-                + (callIdsCut > unmatched ? " Where the Call-ID was cut away, a phone's messages are grouped by its address."
-                : "")
+                + (callIdsCut > unmatched
+                        ? " Where the Call-ID was cut away, a phone's messages are grouped by its address." : "")
                 + (tcpHoles ? " Over TCP, the cut segments leave holes in the streams." : "")
                 + " Capture again without a limit (tcpdump -s 0) to see whole messages.", List.copyOf(firstFrames)));
     }
