@@ -113,9 +113,10 @@ final class DuplicateFrames {
                 + (copies == 1 ? " frame carries" : " frames carry") + " a packet the capture had already seen just"
                 + " before: the same datagram between the same addresses, with the same IPv4 Identification (over"
                 + " IPv6: within " + WINDOW_V6_NANOS / 1_000_000 + " ms) (the first: frame " + firstCopy + ", "
-                + String.format(Locale.ROOT, "%.3f", firstGapNanos / 1e6) + " ms after frame " + firstOriginal + "). The capture saw each packet twice, as tcpdump -i any does"
-                + " on a host that routes it (arriving and leaving), or a mirror port copying both links. The copies"
-                + " are left out, so they are not taken for retransmissions.", List.of(firstOriginal, firstCopy)));
+                + String.format(Locale.ROOT, "%.3f", firstGapNanos / 1e6) + " ms after frame " + firstOriginal
+                + "). The capture saw each packet twice, as tcpdump -i any does on a host that routes it (arriving and"
+                + " leaving), or a mirror port copying both links. The copies are left out, so they are not taken for"
+                + " retransmissions.", List.of(firstOriginal, firstCopy)));
     }
 
     private void remember(long frame, long timeNanos, int identification, long hash, Endpoint source,
