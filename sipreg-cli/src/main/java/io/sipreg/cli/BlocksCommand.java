@@ -68,7 +68,7 @@ final class BlocksCommand {
             requireDirectory(data);
             Optional<String> source = SourceKey.parse(target);
             int removed;
-            try (var store = SqliteStore.open(data.directory)) {
+            try (var store = SqliteStore.openBeside(data.directory)) {
                 removed = source.isPresent() ? store.removeBlocksOfSource(source.get())
                         : store.removeBlocksOfUser(target.strip());
             }
@@ -84,7 +84,7 @@ final class BlocksCommand {
 
     private static List<Block> read(DataOption data) {
         requireDirectory(data);
-        try (var store = SqliteStore.open(data.directory)) {
+        try (var store = SqliteStore.openBeside(data.directory)) {
             return store.blocks();
         }
     }

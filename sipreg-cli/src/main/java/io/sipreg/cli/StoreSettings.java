@@ -62,7 +62,7 @@ record StoreSettings(Path dataDirectory, Optional<PostgresSettings> postgres, St
     RegistrationStore open(boolean serving, int storeQueue) {
         try {
             if (postgres.isEmpty()) {
-                return SqliteStore.open(dataDirectory, Clock.systemUTC(), storeQueue);
+                return SqliteStore.open(dataDirectory, Clock.systemUTC(), storeQueue, serving);
             }
             return PostgresStore.open(postgres.get(), serving ? node : "", Clock.systemUTC());
         } catch (StoreException e) {

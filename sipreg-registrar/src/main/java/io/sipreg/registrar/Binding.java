@@ -290,6 +290,17 @@ public final class Binding {
         return true;
     }
 
+    /** The AOR of the binding packed at {@code at}, read without the rest of it. */
+    static String packedAor(byte[] b, int at) {
+        int length = (char) CHARS.get(b, at + PACKED_ENDS);
+        boolean wide = (b[at + PACKED_FLAGS] & WIDE) != 0;
+        char[] chars = new char[length];
+        for (int i = 0; i < length; i++) {
+            chars[i] = textChar(b, at + PACKED_TEXT, i, wide);
+        }
+        return new String(chars);
+    }
+
     /** Char {@code index} of text packed at {@code base}: one byte a char, or two, high byte first, when wide. */
     private static char textChar(byte[] b, int base, int index, boolean wide) {
         return wide ? (char) ((b[base + 2 * index] & 0xFF) << 8 | (b[base + 2 * index + 1] & 0xFF))

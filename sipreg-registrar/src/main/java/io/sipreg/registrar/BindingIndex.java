@@ -81,6 +81,11 @@ final class BindingIndex {
         return byAor.size();
     }
 
+    /** Every AOR holding bindings (expired ones too, until purged), in no particular order. */
+    List<String> aors() {
+        return byAor.aors();
+    }
+
     /** Unexpired bindings now, and how many of them are behind NAT; one pass over the packed records. */
     BindingCount count() {
         return byAor.count(nowMillis.getAsLong());

@@ -98,6 +98,18 @@ final class PackedBindings {
         return result;
     }
 
+    /** Every AOR with bindings stored, in no particular order; reads only the AOR of each record. */
+    synchronized List<String> aors() {
+        var result = new ArrayList<String>(aors);
+        for (int slot = 0; slot < hashes.length; slot++) {
+            if (hashes[slot] != 0) {
+                long position = positions[slot];
+                result.add(Binding.packedAor(segments[segment(position)], offset(position) + RECORD_BINDINGS));
+            }
+        }
+        return result;
+    }
+
     /** Bindings stored, expired ones not yet dropped included. */
     synchronized int size() {
         return bindings;

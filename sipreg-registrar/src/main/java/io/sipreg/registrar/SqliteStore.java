@@ -32,32 +32,45 @@ import org.sqlite.SQLiteConfig;
 /**
  * Bindings, users and the nonce secret in one SQLite file, {@code <data>/sipreg.db}.
  *
- * <p><b>Durability.</b> The database runs in WAL mode with {@code synchronous=FULL}: every commit fsyncs the
- * write-ahead log before it returns. A change that {@link #update} has completed therefore survives both a killed
- * process (kill -9) and a power loss, as far as the disk honours fsync. ({@code NORMAL} would only survive the
- * former, and a 200 OK is a promise that the binding exists.)
+ * <p><b>Durability.</b> A change of bindings that {@link #update} has completed is in a {@link BindingJournal}
+ * file beside the database, fdatasynced: it survives both a killed process (kill -9) and a power loss, as far as
+ * the disk honours fsync, and a 200 OK is a promise that the binding exists. The {@code bindings} table holds the
+ * bindings as of the last snapshot, which {@link BindingSnapshotter} writes from memory once the journal has grown
+ * to a share of the table's size; opening the store reads the table, then replays the journal files the snapshot does
+ * not cover. Users, blocks and the rest run in WAL mode with {@code synchronous=FULL}: every commit fsyncs the
+ * write-ahead log before it returns.
  *
  * <p><b>Speed.</b> Every write goes through one writer thread doing group commit: it takes every change waiting
- * in its queue, writes them in one transaction with prepared statements, commits once, and only then completes
- * their futures. One fsync is shared by everything that arrived while the previous one ran. The log is moved into
- * the database file by a thread of its own ({@link WalCheckpointer}), not by the commit that happens to fill it.
- * REGISTER processing reads the bindings from an in-memory {@link BindingIndex} loaded at open and updated after
- * each commit, never from disk. Other reads use a small pool of reader connections, which WAL lets run beside the writer.
+ * in its queue, appends the bindings' changes to the journal (or writes users and blocks in one transaction),
+ * syncs once, and only then completes their futures. One fdatasync is shared by everything that arrived while the
+ * previous one ran, and costs the disk the changes themselves, not a page of SQLite's table for each. SQLite's log
+ * is moved into the database file by a thread of its own ({@link WalCheckpointer}). REGISTER processing reads the
+ * bindings from an in-memory {@link BindingIndex} loaded at open and updated after each commit, never from disk;
+ * so do {@link #bindings} and {@link #all}. Other reads use a small pool of reader connections, which WAL lets run
+ * beside the writer.
+ *
+ * <p><b>Serving and reading.</b> One process at a time owns the bindings ({@code serving}): it holds a lock on
+ * {@code bindings.lock}, writes the journal and takes the snapshots. Another ({@code sipreg bindings}, {@code
+ * sipreg users} while serve runs) reads the table and the journal as they are when it opens, and may write users
+ * and blocks, never bindings.
  *
  * <p><b>Several processes.</b> The CLI opens the same file while {@code serve} runs, to list bindings and manage
  * users. Write transactions are short (one batch), take the write lock only at their first write, and every
  * connection waits up to {@value #BUSY_TIMEOUT_MILLIS} ms for a lock. Users are cached, but every lookup first asks
  * SQLite whether anyone else has committed since ({@code PRAGMA data_version}), so a user added by another process
  * is usable by the next REGISTER (see {@link #find}). Reads of bindings through {@link #bindings} and {@link #all}
- * query the file, so they show what another process wrote. Blocks ({@link BlockStore}) are written and read the
+ * show what the serving process had written when this one opened. Blocks ({@link BlockStore}) are written and read the
  * same way, so {@code sipreg blocks} lists and removes those of a running server.
  */
 public final class SqliteStore implements RegistrationStore, BlockStore {
     public static final String FILE_NAME = "sipreg.db";
 
     static final int BUSY_TIMEOUT_MILLIS = 5_000;
-    /** 1: the first release; 2: bindings.nat (the device is behind NAT). */
-    private static final int SCHEMA_VERSION = 2;
+    /**
+     * 1: the first release; 2: bindings.nat (the device is behind NAT); 3: the table is a snapshot, the bindings
+     * since are in the journal files beside it (a version before 3 would miss them).
+     */
+    private static final int SCHEMA_VERSION = 3;
     private static final int MAX_BATCH = 2_048;
     /**
      * Beyond this many waiting writes the disk is not keeping up: a write is refused ({@link StoreException#isBusy},
@@ -71,9 +84,9 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
 
     private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
 
-    private static final List<String> SCHEMA = List.of(
-            """
-            CREATE TABLE IF NOT EXISTS bindings (
+    /** The bindings table, named by its one argument: {@code bindings}, or the next snapshot being written. */
+    static final String BINDINGS_TABLE = """
+            CREATE TABLE IF NOT EXISTS %s (
                 aor TEXT NOT NULL,
                 contact_uri TEXT NOT NULL,
                 contact TEXT NOT NULL,
@@ -93,8 +106,12 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 last_updated INTEGER NOT NULL,
                 nat INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (aor, contact_uri)
-            ) WITHOUT ROWID""",
-            "CREATE INDEX IF NOT EXISTS bindings_by_expiry ON bindings (expires_at)",
+            ) WITHOUT ROWID""";
+
+    private static final List<String> SCHEMA = List.of(
+            BINDINGS_TABLE.formatted("bindings"),
+            // Expired bindings are dropped from memory and left out of the next snapshot; no query needs this.
+            "DROP INDEX IF EXISTS bindings_by_expiry",
             """
             CREATE TABLE IF NOT EXISTS users (
                 username TEXT NOT NULL,
@@ -133,7 +150,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 PRIMARY KEY (source, username)
             ) WITHOUT ROWID""");
 
-    private static final String BINDING_COLUMNS = "aor, contact_uri, contact, expires_at, q, call_id, cseq, source, "
+    static final String BINDING_COLUMNS = "aor, contact_uri, contact, expires_at, q, call_id, cseq, source, "
             + "transport, local_socket, connection_id, user_agent, instance_id, reg_id, path, registered_at, "
             + "last_updated, nat";
 
@@ -143,6 +160,10 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     private final byte[] nonceSecret;
     private final Writer writer;
     private final WalCheckpointer checkpointer;
+    /** Null unless serving. */
+    private final BindingSnapshotter snapshotter;
+    /** Null unless serving: held while this process owns the bindings. */
+    private final java.nio.channels.FileChannel bindingsLock;
     private final ArrayBlockingQueue<Reader> readers;
     private final List<Reader> allReaders;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -156,13 +177,16 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     private static final long USERS_CHECK_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     private SqliteStore(Path file, Clock clock, BindingIndex index, byte[] nonceSecret, Writer writer,
-                        WalCheckpointer checkpointer, List<Reader> readers) {
+                        WalCheckpointer checkpointer, BindingSnapshotter snapshotter,
+                        java.nio.channels.FileChannel bindingsLock, List<Reader> readers) {
         this.file = file;
         this.clock = clock;
         this.index = index;
         this.nonceSecret = nonceSecret;
         this.writer = writer;
         this.checkpointer = checkpointer;
+        this.snapshotter = snapshotter;
+        this.bindingsLock = bindingsLock;
         this.allReaders = List.copyOf(readers);
         this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
     }
@@ -170,6 +194,11 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     /** Opens (creating if needed) {@code dataDirectory} and {@code sipreg.db} in it. */
     public static SqliteStore open(Path dataDirectory) {
         return open(dataDirectory, Clock.systemUTC());
+    }
+
+    /** Opens it beside the process that serves it, as the CLI does: see {@link #open(Path, Clock, int, boolean)}. */
+    public static SqliteStore openBeside(Path dataDirectory) {
+        return open(dataDirectory, Clock.systemUTC(), DEFAULT_MAX_PENDING_WRITES, false);
     }
 
     /** As {@link #open(Path)}, with the clock that decides which bindings have expired. */
@@ -182,6 +211,14 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
      * {@link #update} fails at once with a busy {@link StoreException}.
      */
     public static SqliteStore open(Path dataDirectory, Clock clock, int maxPendingWrites) {
+        return open(dataDirectory, clock, maxPendingWrites, true);
+    }
+
+    /**
+     * As {@link #open(Path, Clock, int)}; {@code serving} false opens it beside the process that serves (see
+     * above): bindings as they were at open, and {@link #update} refused.
+     */
+    public static SqliteStore open(Path dataDirectory, Clock clock, int maxPendingWrites, boolean serving) {
         if (maxPendingWrites <= 0) {
             throw new IllegalArgumentException("maxPendingWrites must be > 0, was " + maxPendingWrites);
         }
@@ -190,8 +227,13 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         createPrivateFile(file);
         Connection writeConnection = null;
         WalCheckpointer checkpointer = null;
+        java.nio.channels.FileChannel lock = null;
+        BindingJournal journal = null;
         var readers = new ArrayList<Reader>();
         try {
+            if (serving) {
+                lock = lockBindings(dataDirectory);
+            }
             writeConnection = connect(file);
             migrate(writeConnection, file);
             byte[] secret = nonceSecret(writeConnection);
@@ -200,19 +242,27 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             for (int i = 0; i < readerCount; i++) {
                 readers.add(new Reader(connect(file)));
             }
-            var index = new BindingIndex(clock::millis);
-            for (Binding b : readers.get(0).bindings(clock.millis())) {
-                index.load(b);
-            }
+            var loaded = load(readers.get(0), dataDirectory, clock);
+            var index = loaded.index();
             checkpointer = new WalCheckpointer(connect(file), file, WalCheckpointer.DEFAULT_INTERVAL);
             try (Statement s = writeConnection.createStatement()) {
                 // The writer checkpoints only when asked, between batches; see WalCheckpointer.
                 s.execute("PRAGMA wal_autocheckpoint = 0");
             }
-            var writer = new Writer(writeConnection, file, maxPendingWrites, checkpointer);
+            BindingSnapshotter snapshotter = null;
+            if (serving) {
+                journal = BindingJournal.create(dataDirectory, loaded.nextGeneration());
+                // Files a snapshot covered but a crash left behind go; the others count towards the next one.
+                journal.snapshotTaken(loaded.journalFrom());
+                snapshotter = new BindingSnapshotter(connect(file), file, index, checkpointer);
+            }
+            var writer = new Writer(writeConnection, file, maxPendingWrites, checkpointer, journal);
+            if (snapshotter != null) {
+                snapshotter.start(writer);
+            }
             writer.start();
             checkpointer.start();
-            var store = new SqliteStore(file, clock, index, secret, writer, checkpointer, readers);
+            var store = new SqliteStore(file, clock, index, secret, writer, checkpointer, snapshotter, lock, readers);
             try {
                 store.preloadUsers();
             } catch (RuntimeException e) {
@@ -220,14 +270,101 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 throw e;
             }
             return store;
-        } catch (SQLException | IOException e) {
+        } catch (SQLException | IOException | RuntimeException e) {
             if (checkpointer != null) {
                 checkpointer.close();
             }
             readers.forEach(Reader::closeQuietly);
             closeQuietly(writeConnection);
+            if (journal != null) {
+                try {
+                    journal.close();
+                } catch (IOException ignored) {
+                    // Already failing.
+                }
+            }
+            if (lock != null) {
+                try {
+                    lock.close();
+                } catch (IOException ignored) {
+                    // Already failing.
+                }
+            }
+            if (e instanceof StoreException se) {
+                throw se;
+            }
             throw new StoreException(file + ": cannot open database: " + e.getMessage(), e);
         }
+    }
+
+    /** The bindings as the table and the journal files after it hold them, and where the journal goes on. */
+    private record Loaded(BindingIndex index, long journalFrom, long nextGeneration) {
+    }
+
+    private static Loaded load(Reader reader, Path directory, Clock clock) throws SQLException, IOException {
+        for (int attempt = 0; ; attempt++) {
+            long from = reader.journalFrom();
+            var index = new BindingIndex(clock::millis);
+            for (Binding b : reader.bindings(clock.millis())) {
+                index.load(b);
+            }
+            long[] generations = BindingJournal.generations(directory);
+            long last = from - 1;
+            long[] purged = {Long.MIN_VALUE};
+            try {
+                for (long g : generations) {
+                    last = Math.max(last, g);
+                    if (g < from) {
+                        continue;
+                    }
+                    var replayed = BindingJournal.replay(directory, g, index::apply,
+                            t -> purged[0] = Math.max(purged[0], t));
+                    if (replayed.damage() != null) {
+                        // The tail of the write a crash interrupted: never acknowledged. Anything else is worth a look.
+                        log.info("{} (replayed {} changes before it)", replayed.damage(), replayed.changes());
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // The serving process took a snapshot meanwhile and removed the files it covers: read it.
+                if (attempt < 3) {
+                    continue;
+                }
+                throw e;
+            }
+            // Bindings purged as expired stay purged even if the clock has gone back since.
+            if (purged[0] > clock.millis()) {
+                index.purgeExpired(purged[0]);
+            }
+            return new Loaded(index, from, last + 1);
+        }
+    }
+
+    /** Only one process writes the bindings of a data directory: two journals would each lose the other's. */
+    private static java.nio.channels.FileChannel lockBindings(Path directory) throws IOException {
+        Path lockFile = directory.resolve("bindings.lock");
+        createPrivateFile(lockFile);
+        var channel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        try {
+            if (channel.tryLock() == null) {
+                channel.close();
+                throw new StoreException(directory + " is in use by another sipreg serve (" + lockFile
+                        + " is locked)");
+            }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            channel.close();
+            throw new StoreException(directory + " is already open for serving in this process");
+        }
+        return channel;
+    }
+
+    /** Writes the bindings table from memory now and retires the journal files it holds (see BindingSnapshotter). */
+    void snapshot() throws Exception {
+        snapshotter.snapshot();
+    }
+
+    boolean isClosed() {
+        return closed.get();
     }
 
     /** The database file. */
@@ -253,12 +390,26 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
 
     @Override
     public List<Binding> bindings(String aor) {
-        return read(r -> r.bindingsOf(aor, clock.millis()));
+        return latest().current(aor);
     }
 
     @Override
     public List<Binding> all() {
-        return read(r -> r.bindings(clock.millis()));
+        return latest().all();
+    }
+
+    /** This process's bindings when it serves; when it does not, what the serving process has written by now. */
+    private BindingIndex latest() {
+        if (snapshotter != null) {
+            return index;
+        }
+        return read(r -> {
+            try {
+                return load(r, file.getParent(), clock).index();
+            } catch (IOException e) {
+                throw new StoreException(file.getParent() + ": cannot read the binding journal: " + e.getMessage(), e);
+            }
+        });
     }
 
     @Override
@@ -272,17 +423,30 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             return CompletableFuture.failedFuture(new StoreException("location store is closed"));
         }
         return index.update(aor, decision, (key, change) -> {
+            if (snapshotter == null) {
+                return CompletableFuture.failedFuture(new StoreException(
+                        file + " is open beside the process that serves it: bindings are read only"));
+            }
             var done = new CompletableFuture<Void>();
-            writer.submit(new BindingWrite(change, done));
+            writer.submit(new BindingWrite(key, change, done));
             return done;
         });
     }
 
     @Override
     public int removeExpired(Instant now) {
-        var done = new CompletableFuture<Integer>();
-        writer.submit(new ExpiryWrite(now.toEpochMilli(), index, done));
-        return await(done);
+        long nowMillis = now.toEpochMilli();
+        int removed = index.purgeExpired(nowMillis);
+        if (removed > 0 && snapshotter != null) {
+            // The table's expired rows are left out of the next snapshot, and a replay skips what has expired by
+            // the time it runs; this mark keeps them gone if the clock is set back meanwhile.
+            await(writer.onJournal(journal -> {
+                journal.addPurge(nowMillis);
+                journal.commit();
+                return nowMillis;
+            }));
+        }
+        return removed;
     }
 
     /** The most writes that may wait; one more is refused as busy. */
@@ -504,10 +668,20 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        if (snapshotter != null) {
+            snapshotter.close();
+        }
         checkpointer.close();
         writer.stop();
         for (Reader r : allReaders) {
             r.closeQuietly();
+        }
+        if (bindingsLock != null) {
+            try {
+                bindingsLock.close();
+            } catch (IOException e) {
+                log.debug("{}: {}", file, e.toString());
+            }
         }
     }
 
@@ -579,7 +753,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         } catch (UnsupportedOperationException e) {
             // Not a POSIX file system: SQLite creates the file with what the OS gives.
         } catch (IOException e) {
-            throw new StoreException(file + ": cannot create database: " + e.getMessage(), e);
+            throw new StoreException(file + ": cannot create it: " + e.getMessage(), e);
         }
     }
 
@@ -724,7 +898,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
 
     // ---- rows ----
 
-    private static void bind(PreparedStatement st, Binding b) throws SQLException {
+    static void bind(PreparedStatement st, Binding b) throws SQLException {
         st.setString(1, b.aor());
         st.setString(2, b.contactUri());
         st.setString(3, b.contact());
@@ -762,7 +936,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         private final PreparedStatement findUser;
         private final PreparedStatement listUsers;
         private final PreparedStatement countUsers;
-        private final PreparedStatement bindingsOf;
+        private final PreparedStatement journalFrom;
         private final PreparedStatement allBindings;
         private final PreparedStatement listBlocks;
 
@@ -778,8 +952,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             countUsers = connection.prepareStatement("SELECT count(*) FROM users");
             listUsers = connection.prepareStatement(
                     "SELECT username, domain, ha1_md5, ha1_sha256 FROM users ORDER BY domain, username");
-            bindingsOf = connection.prepareStatement(
-                    "SELECT " + BINDING_COLUMNS + " FROM bindings WHERE aor = ? AND expires_at > ?");
+            journalFrom = connection.prepareStatement("SELECT value FROM meta WHERE key = 'journal-from'");
             allBindings = connection.prepareStatement(
                     "SELECT " + BINDING_COLUMNS + " FROM bindings WHERE expires_at > ? ORDER BY aor");
             listBlocks = connection.prepareStatement("SELECT source, username, started_at, until, offence, failures,"
@@ -838,17 +1011,11 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             return users;
         }
 
-        List<Binding> bindingsOf(String aor, long nowMillis) throws SQLException {
-            bindingsOf.setString(1, aor);
-            bindingsOf.setLong(2, nowMillis);
-            var result = new ArrayList<Binding>();
-            try (ResultSet rs = bindingsOf.executeQuery()) {
-                while (rs.next()) {
-                    result.add(binding(rs));
-                }
+        /** The first journal generation the table does not hold (0: all of them). */
+        long journalFrom() throws SQLException {
+            try (ResultSet rs = journalFrom.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
             }
-            result.sort(Binding.PREFERENCE);
-            return result;
         }
 
         List<Binding> bindings(long nowMillis) throws SQLException {
@@ -879,9 +1046,6 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
 
     /** The writer's connection and prepared statements. Touched by the writer thread only. */
     private static final class Statements {
-        final PreparedStatement upsertBinding;
-        final PreparedStatement deleteBinding;
-        final PreparedStatement deleteExpired;
         final PreparedStatement upsertUser;
         final PreparedStatement deleteUser;
         final PreparedStatement upsertBlock;
@@ -891,10 +1055,6 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         final PreparedStatement deleteBlocksOfUser;
 
         Statements(Connection c) throws SQLException {
-            upsertBinding = c.prepareStatement("INSERT OR REPLACE INTO bindings (" + BINDING_COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            deleteBinding = c.prepareStatement("DELETE FROM bindings WHERE aor = ? AND contact_uri = ?");
-            deleteExpired = c.prepareStatement("DELETE FROM bindings WHERE expires_at <= ?");
             upsertUser = c.prepareStatement(
                     "INSERT OR REPLACE INTO users (username, domain, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?)");
             deleteUser = c.prepareStatement("DELETE FROM users WHERE username = ? AND domain = ?");
@@ -918,18 +1078,11 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         void failed(StoreException error);
     }
 
-    private record BindingWrite(BindingChange<?> change, CompletableFuture<Void> done) implements Task {
+    /** A change of bindings: appended to the journal by the writer, not written as a statement. */
+    private record BindingWrite(String aor, BindingChange<?> change, CompletableFuture<Void> done) implements Task {
         @Override
-        public void write(Statements s) throws SQLException {
-            for (Binding b : change.remove()) {
-                s.deleteBinding.setString(1, b.aor());
-                s.deleteBinding.setString(2, b.contactUri());
-                s.deleteBinding.executeUpdate();
-            }
-            for (Binding b : change.put()) {
-                bind(s.upsertBinding, b);
-                s.upsertBinding.executeUpdate();
-            }
+        public void write(Statements s) {
+            throw new IllegalStateException("a binding change goes to the journal");
         }
 
         @Override
@@ -943,34 +1096,26 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         }
     }
 
-    private static final class ExpiryWrite implements Task {
-        private final long nowMillis;
-        private final BindingIndex index;
-        private final CompletableFuture<Integer> done;
-        private int deleted;
-
-        ExpiryWrite(long nowMillis, BindingIndex index, CompletableFuture<Integer> done) {
-            this.nowMillis = nowMillis;
-            this.index = index;
-            this.done = done;
-        }
-
+    /** Work on the journal that must fall between two of the writer's commits (rotation, retiring old files). */
+    record JournalJob(JournalAction action, CompletableFuture<Long> done) implements Task {
         @Override
-        public void write(Statements s) throws SQLException {
-            s.deleteExpired.setLong(1, nowMillis);
-            deleted = s.deleteExpired.executeUpdate();
+        public void write(Statements s) {
+            throw new IllegalStateException("a journal job runs between commits");
         }
 
         @Override
         public void committed() {
-            index.purgeExpired(nowMillis);
-            done.complete(deleted);
         }
 
         @Override
         public void failed(StoreException error) {
             done.completeExceptionally(error);
         }
+    }
+
+    @FunctionalInterface
+    interface JournalAction {
+        long run(BindingJournal journal) throws IOException;
     }
 
     private static final class UserWrite implements Task {
@@ -1068,7 +1213,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
      * while the previous fsync ran, so under load the cost of one fsync is shared by hundreds of REGISTERs.
      * A LinkedBlockingQueue is enough here: producers only offer, and the one consumer drains in bulk.
      */
-    private static final class Writer implements Runnable {
+    static final class Writer implements Runnable {
         private static final Task STOP = new Task() {
             @Override
             public void write(Statements s) {
@@ -1090,13 +1235,16 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         private final Path file;
         private final Thread thread;
         private final WalCheckpointer checkpointer;
+        /** Null when this process does not own the bindings. */
+        private final BindingJournal journal;
         private volatile boolean stopping;
         private volatile CommitListener listener = CommitListener.NONE;
 
-        Writer(Connection connection, Path file, int capacity, WalCheckpointer checkpointer) throws SQLException {
+        Writer(Connection connection, Path file, int capacity, WalCheckpointer checkpointer, BindingJournal journal)
+                throws SQLException {
             this.capacity = capacity;
-            // One more place than the writes may take, so that STOP always fits.
-            this.queue = new java.util.concurrent.LinkedBlockingQueue<>(capacity + 1);
+            // Places beyond what the writes may take, so that STOP and the snapshot's journal jobs always fit.
+            this.queue = new java.util.concurrent.LinkedBlockingQueue<>(capacity + 8);
             // Explicit transactions: the driver then opens a deferred BEGIN after each commit (it takes no lock
             // until the next batch's first write) and skips its per-statement autocommit check.
             connection.setAutoCommit(false);
@@ -1104,6 +1252,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             this.statements = new Statements(connection);
             this.file = file;
             this.checkpointer = checkpointer;
+            this.journal = journal;
             this.thread = new Thread(this, "sipreg-store-writer");
             this.thread.setDaemon(true);
         }
@@ -1127,6 +1276,23 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             }
         }
 
+        /** Runs {@code action} on the journal between two commits; the future completes with what it returns. */
+        CompletableFuture<Long> onJournal(JournalAction action) {
+            var done = new CompletableFuture<Long>();
+            if (stopping) {
+                done.completeExceptionally(new StoreException("store is closed"));
+                return done;
+            }
+            // Past the bound of ordinary writes: a snapshot must not be refused because REGISTERs fill the queue.
+            try {
+                queue.put(new JournalJob(action, done));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done.completeExceptionally(new StoreException("interrupted", e));
+            }
+            return done;
+        }
+
         void stop() {
             stopping = true;
             queue.offer(STOP);
@@ -1141,6 +1307,13 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 t.failed(new StoreException("store is closed"));
             }
             closeQuietly(connection);
+            if (journal != null) {
+                try {
+                    journal.close();
+                } catch (IOException e) {
+                    log.debug("{}: {}", file, e.toString());
+                }
+            }
         }
 
         @Override
@@ -1166,8 +1339,83 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             }
         }
 
-        /** Writes {@code batch} in one transaction. A task whose statements fail is failed alone; the rest retry. */
+        /**
+         * Appends the batch's binding changes to the journal and syncs it once, completing them; then writes the
+         * rest in one transaction; then runs the journal jobs, which thus fall between commits.
+         */
         private void commit(List<Task> batch) {
+            List<Task> changes = new ArrayList<>();
+            List<Task> statements = new ArrayList<>();
+            List<JournalJob> jobs = new ArrayList<>();
+            for (Task t : batch) {
+                if (t instanceof BindingWrite) {
+                    changes.add(t);
+                } else if (t instanceof JournalJob job) {
+                    jobs.add(job);
+                } else {
+                    statements.add(t);
+                }
+            }
+            if (!changes.isEmpty()) {
+                commitChanges(changes);
+            }
+            if (!statements.isEmpty()) {
+                commitStatements(statements);
+            }
+            for (JournalJob job : jobs) {
+                try {
+                    if (journal == null) {
+                        throw new IOException("this process does not write the bindings");
+                    }
+                    job.done().complete(job.action().run(journal));
+                } catch (IOException | RuntimeException e) {
+                    job.done().completeExceptionally(new StoreException(file + ": journal: " + e.getMessage(), e));
+                }
+            }
+        }
+
+        private void commitChanges(List<Task> changes) {
+            long start = System.nanoTime();
+            try {
+                if (journal == null) {
+                    throw new IOException("this process does not write the bindings");
+                }
+                for (Task t : changes) {
+                    var w = (BindingWrite) t;
+                    journal.add(w.aor(), w.change());
+                }
+                journal.commit();
+            } catch (IOException | RuntimeException e) {
+                if (journal != null) {
+                    journal.discard();
+                }
+                log.warn("{}: journal write of {} changes failed: {}", file, changes.size(), e.toString());
+                failAll(changes, new StoreException(file + ": journal write failed: " + e.getMessage(), e));
+                return;
+            }
+            completeCommitted(changes, System.nanoTime() - start);
+        }
+
+        /** The batch's futures complete, its 200 OKs go to the event loops together (one wake-up, not one each). */
+        private void completeCommitted(List<Task> done, long nanos) {
+            try {
+                listener.committed(done.size(), nanos);
+            } catch (RuntimeException e) {
+                log.warn("commit listener failed: {}", e.toString());
+            }
+            GatheredSends.during(() -> {
+                for (Task t : done) {
+                    try {
+                        t.committed();
+                    } catch (RuntimeException e) {
+                        log.error("{}: completing a committed write failed", file, e);
+                    }
+                }
+            });
+        }
+
+        /** Writes {@code batch} in one transaction. A task whose statements fail is failed alone; the rest retry. */
+        private void commitStatements(List<Task> batch) {
             while (!batch.isEmpty()) {
                 Task culprit = null;
                 long start = System.nanoTime();
@@ -1194,22 +1442,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                     batch.remove(culprit);
                     continue;
                 }
-                try {
-                    listener.committed(batch.size(), System.nanoTime() - start);
-                } catch (RuntimeException e) {
-                    log.warn("commit listener failed: {}", e.toString());
-                }
-                // The 200 OKs of the whole batch go to the event loops together (one wake-up, not one each).
-                List<Task> done = batch;
-                GatheredSends.during(() -> {
-                    for (Task t : done) {
-                        try {
-                            t.committed();
-                        } catch (RuntimeException e) {
-                            log.error("{}: completing a committed write failed", file, e);
-                        }
-                    }
-                });
+                completeCommitted(batch, System.nanoTime() - start);
                 checkpointer.committed();
                 if (checkpointer.finishDue()) {
                     // After the 200 OKs have gone: what this costs falls on the next batch only.

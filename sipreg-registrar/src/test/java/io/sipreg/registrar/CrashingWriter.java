@@ -8,7 +8,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Run in a child JVM by {@link SqliteStoreCrashTest}: writes bindings, says so once every update has completed, then
- * waits to be killed with SIGKILL. Nothing is closed: the process never gets the chance.
+ * waits to be killed with SIGKILL; or writes without end ({@code stream}), while snapshots of the bindings table
+ * are taken one after another ({@code snapshots}). Nothing is closed: the process never gets the chance.
  */
 final class CrashingWriter {
     private CrashingWriter() {
@@ -17,6 +18,21 @@ final class CrashingWriter {
     public static void main(String[] args) throws Exception {
         SqliteStore store = SqliteStore.open(Path.of(args[0]), Clock.systemUTC());
         if (args[1].equals("stream")) {
+            stream(store);
+            return;
+        }
+        if (args[1].equals("snapshots")) {
+            var snapshots = new Thread(() -> {
+                while (true) {
+                    try {
+                        store.snapshot();
+                    } catch (Exception e) {
+                        e.printStackTrace();
+                    }
+                }
+            });
+            snapshots.setDaemon(true);
+            snapshots.start();
             stream(store);
             return;
         }

@@ -17,7 +17,7 @@ class SqliteBlockStoreTest {
 
     @Test
     void anotherProcessSeesTheBlocksAndRemovesThemBySourceOrUser() {
-        try (SqliteStore server = SqliteStore.open(data); SqliteStore cli = SqliteStore.open(data)) {
+        try (SqliteStore server = SqliteStore.open(data); SqliteStore cli = SqliteStore.openBeside(data)) {
             server.saveBlock(ALICE).toCompletableFuture().join();
             server.saveBlock(OFFICE).toCompletableFuture().join();
             server.saveBlock(BOB).toCompletableFuture().join();

@@ -68,6 +68,44 @@ class SqliteStoreCrashTest {
         }
     }
 
+    @Test // the kill falls among group commits and snapshots of the table (BindingSnapshotter), one after another
+    void completedUpdatesSurviveKillMinus9DuringSnapshots() throws Exception {
+        Process child = startWriter("snapshots");
+        int committed = 0;
+        try {
+            var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            for (String line = out.readLine(); line != null && System.nanoTime() < until; line = out.readLine()) {
+                if (line.startsWith("committed ")) {
+                    committed = Integer.parseInt(line.substring("committed ".length()));
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(committed).isGreaterThan(1_000);
+
+        try (SqliteStore store = SqliteStore.open(data)) {
+            assertThat(store.all()).hasSizeGreaterThanOrEqualTo(committed);
+            for (int i = 0; i < committed; i++) {
+                String aor = "sip:user" + i + "@example.com";
+                assertThat(store.bindings(aor)).as(aor).singleElement()
+                        .satisfies(b -> assertThat(b.callId()).isEqualTo("stream-" + b.aor().substring(8,
+                                b.aor().indexOf('@'))));
+            }
+        }
+        // Snapshots were completed, and the files they cover are gone (the last one perhaps half written).
+        try (var c = SqliteStore.connect(data.resolve(SqliteStore.FILE_NAME));
+             var rs = c.createStatement().executeQuery("SELECT value FROM meta WHERE key = 'journal-from'")) {
+            assertThat(rs.next()).isTrue();
+            long from = rs.getLong(1);
+            assertThat(from).isGreaterThan(1);
+            assertThat(java.util.Arrays.stream(BindingJournal.generations(data))).allSatisfy(
+                    g -> assertThat(g).isGreaterThanOrEqualTo(from));
+        }
+    }
+
     /** {@link CrashingWriter} in a JVM of its own, writing into {@link #data}. */
     private Process startWriter(String mode) throws java.io.IOException {
         return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -12,9 +12,16 @@ class SqliteStoreTest extends LocationStoreContract {
     @TempDir
     Path data;
 
+    private SqliteStore serving;
+
+    /** The first instance serves (writes bindings); one opened while it is open is the CLI beside it. */
     @Override
     RegistrationStore newInstance() {
-        return SqliteStore.open(data, clock);
+        if (serving == null || serving.isClosed()) {
+            serving = SqliteStore.open(data, clock);
+            return serving;
+        }
+        return SqliteStore.open(data, clock, SqliteStore.DEFAULT_MAX_PENDING_WRITES, false);
     }
 
     /** It looks at most every 100 ms (SqliteStore.USERS_CHECK_INTERVAL_NANOS). */

@@ -1,0 +1,178 @@
+package io.sipreg.registrar;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the {@code bindings} table afresh from memory once the {@link BindingJournal} has grown to a share of the
+ * table's size ({@link #BYTES_PER_BINDING}), and retires the journal files the new table holds. A snapshot asks the writer to start a new journal
+ * file (between two commits: every change in the older files is then in memory), writes every live binding into
+ * {@code bindings_next} in key order, so its pages fill one after another instead of one page written per binding,
+ * then in one transaction drops {@code bindings}, renames the new table and records the first journal file it does
+ * not hold ({@code meta.journal-from}); only then are the older files deleted.
+ *
+ * <p>A crash anywhere in between loses nothing: before the swap commits, the old table and every journal file since
+ * its snapshot are there (the half-written {@code bindings_next} is dropped by the next snapshot); after it, the new
+ * table and the files from its generation. The new table may hold changes that the files after it hold too, made
+ * while it was written; replaying a change over a state that already has it changes nothing (see
+ * {@link BindingJournal}).
+ *
+ * <p>The rows are written a few thousand per transaction with pauses between them as long as the writing took, so
+ * that a snapshot takes at most about half a core and SQLite's write lock is never held long (users and blocks are
+ * written beside it).
+ */
+final class BindingSnapshotter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BindingSnapshotter.class);
+
+    /**
+     * A snapshot is due when the journal holds this many bytes per binding in memory (a change takes about 300 in
+     * the journal, a binding about 350 in the table): the table is rewritten once per two thirds of its size in
+     * changes, and a start replays at most that much...
+     */
+    static final long BYTES_PER_BINDING = 200;
+    /** ...or at least this many: a small table is not rewritten every few seconds. */
+    static final long MIN_JOURNAL_BYTES = 16L << 20;
+    private static final int ROWS_PER_TRANSACTION = 2_000;
+    private static final long CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Connection connection;
+    private final Path file;
+    private final BindingIndex index;
+    private final WalCheckpointer checkpointer;
+    private final Thread thread;
+    private volatile SqliteStore.Writer writer;
+    private volatile boolean stopping;
+    private volatile long snapshots;
+
+    BindingSnapshotter(Connection connection, Path file, BindingIndex index, WalCheckpointer checkpointer)
+            throws SQLException {
+        this.connection = connection;
+        this.file = file;
+        this.index = index;
+        this.checkpointer = checkpointer;
+        connection.setAutoCommit(false);
+        this.thread = new Thread(this::run, "sipreg-store-snapshot");
+        this.thread.setDaemon(true);
+    }
+
+    void start(SqliteStore.Writer writer) {
+        this.writer = writer;
+        thread.start();
+    }
+
+    /** Snapshots written since start; for tests. */
+    long snapshots() {
+        return snapshots;
+    }
+
+    private void run() {
+        boolean failing = false;
+        while (!stopping) {
+            LockSupport.parkNanos(CHECK_NANOS);
+            if (stopping) {
+                return;
+            }
+            try {
+                long bytes = writer.onJournal(BindingJournal::bytesSinceSnapshot).get();
+                if (bytes >= Math.max(MIN_JOURNAL_BYTES, BYTES_PER_BINDING * index.size())) {
+                    snapshot();
+                }
+                failing = false;
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException ignored) {
+                    // The next attempt starts with a transaction of its own anyway.
+                }
+                if (!stopping && !failing) {
+                    log.warn("{}: snapshot of the bindings failed (the journal keeps them): {}", file, e.toString());
+                }
+                failing = true;
+            }
+        }
+    }
+
+    /** Writes the table from memory and retires the journal files it holds. One at a time (one connection). */
+    synchronized void snapshot() throws Exception {
+        long start = System.nanoTime();
+        long from = writer.onJournal(BindingJournal::rotate).get();
+        try (Statement s = connection.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS bindings_next");
+            s.execute(SqliteStore.BINDINGS_TABLE.formatted("bindings_next"));
+        }
+        connection.commit();
+        List<String> aors = index.aors();
+        aors.sort(null);
+        int rows = 0;
+        try (PreparedStatement insert = connection.prepareStatement("INSERT OR REPLACE INTO bindings_next ("
+                + SqliteStore.BINDING_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            long chunkStart = System.nanoTime();
+            int inChunk = 0;
+            for (String aor : aors) {
+                if (stopping) {
+                    connection.rollback();
+                    return;
+                }
+                for (Binding b : index.current(aor)) {
+                    SqliteStore.bind(insert, b);
+                    insert.executeUpdate();
+                    rows++;
+                    inChunk++;
+                }
+                if (inChunk >= ROWS_PER_TRANSACTION) {
+                    connection.commit();
+                    checkpointer.committed();
+                    long took = System.nanoTime() - chunkStart;
+                    LockSupport.parkNanos(took);
+                    chunkStart = System.nanoTime();
+                    inChunk = 0;
+                }
+            }
+        }
+        try (Statement s = connection.createStatement()) {
+            s.execute("DROP TABLE bindings");
+            s.execute("ALTER TABLE bindings_next RENAME TO bindings");
+            s.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal-from', " + from + ")");
+        }
+        connection.commit();
+        checkpointer.committed();
+        writer.onJournal(journal -> {
+            journal.snapshotTaken(from);
+            return from;
+        }).get();
+        snapshots++;
+        log.info("{}: snapshot of {} bindings in {} ms, journal from generation {}", file, rows,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), from);
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            // Closing anyway.
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.debug("{}: {}", file, e.toString());
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.sipreg.registrar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The binding journal: what is committed is replayed whole, in order; a torn or damaged tail is where it stops. */
+class BindingJournalTest {
+    @TempDir
+    Path dir;
+
+    record Replay(List<String> aors, List<BindingChange<Boolean>> changes, List<Long> purges,
+                  BindingJournal.Replayed result) {
+    }
+
+    static Binding binding(String user, String contactHost, long expiresAt, String... path) {
+        String aor = "sip:" + user + "@example.com";
+        String contactUri = "sip:" + user + "@" + contactHost;
+        return new Binding(aor, contactUri, "<" + contactUri + ">;expires=60", expiresAt, 700, "call-" + user + "@h",
+                42, "198.51.100.7:40211", "TLS", "192.0.2.1:5061", 9, true, "Zoiper ünïcode",
+                "<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>", 2, List.of(path), 1_000, 2_000);
+    }
+
+    Replay replay(long generation) throws IOException {
+        var aors = new ArrayList<String>();
+        var changes = new ArrayList<BindingChange<Boolean>>();
+        var purges = new ArrayList<Long>();
+        var result = BindingJournal.replay(dir, generation, (aor, change) -> {
+            aors.add(aor);
+            changes.add(change);
+        }, purges::add);
+        return new Replay(aors, changes, purges, result);
+    }
+
+    @Test
+    void committedChangesComeBackWholeAndInOrder() throws IOException {
+        Binding alice = binding("alice", "10.0.0.5:5060", 90_000, "<sip:edge.example.com;lr>", "<sip:p2;lr>");
+        Binding alice2 = binding("alice", "10.0.0.6:5060", 95_000);
+        Binding bob = binding("bob", "10.0.0.7:5060", 99_000);
+        try (var journal = BindingJournal.create(dir, 5)) {
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            journal.add(bob.aor(), new BindingChange<>(List.of(bob), List.of(), "x"));
+            journal.commit();
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice2), List.of(alice), "x"));
+            journal.addPurge(91_000);
+            journal.commit();
+            journal.add(bob.aor(), new BindingChange<>(List.of(), List.of(bob), "x"));
+            // never committed: a crash before the fdatasync
+        }
+
+        var replay = replay(5);
+
+        assertThat(replay.aors()).containsExactly(alice.aor(), bob.aor(), alice.aor());
+        assertThat(replay.changes().get(0).put()).containsExactly(alice);
+        assertThat(replay.changes().get(0).put().get(0).path()).containsExactly("<sip:edge.example.com;lr>",
+                "<sip:p2;lr>");
+        assertThat(replay.changes().get(2).put()).containsExactly(alice2);
+        assertThat(replay.changes().get(2).remove()).containsExactly(alice);
+        assertThat(replay.purges()).containsExactly(91_000L);
+        assertThat(replay.result().damage()).isNull();
+        assertThat(replay.result().bytes()).isEqualTo(Files.size(BindingJournal.file(dir, 5)));
+        assertThat(BindingJournal.generations(dir)).containsExactly(5);
+    }
+
+    @Test // a crash in the middle of an append leaves part of a record: replay stops before it and says where
+    void aTornTailIsWhereReplayStops() throws IOException {
+        Binding alice = binding("alice", "10.0.0.5:5060", 90_000);
+        long whole;
+        try (var journal = BindingJournal.create(dir, 1)) {
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            journal.commit();
+            whole = Files.size(BindingJournal.file(dir, 1));
+            journal.add(alice.aor(), new BindingChange<>(List.of(), List.of(alice), "x"));
+            journal.commit();
+        }
+        try (var file = new RandomAccessFile(BindingJournal.file(dir, 1).toFile(), "rw")) {
+            file.setLength(file.length() - 3);
+        }
+
+        var replay = replay(1);
+
+        assertThat(replay.changes()).hasSize(1);
+        assertThat(replay.result().bytes()).isEqualTo(whole);
+        assertThat(replay.result().damage()).contains("offset " + whole).contains("cut short");
+    }
+
+    @Test // a flipped bit fails the checksum: nothing from that record on is believed
+    void aDamagedRecordFailsItsChecksum() throws IOException {
+        Binding alice = binding("alice", "10.0.0.5:5060", 90_000);
+        Binding bob = binding("bob", "10.0.0.7:5060", 99_000);
+        long first;
+        try (var journal = BindingJournal.create(dir, 1)) {
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            journal.commit();
+            first = Files.size(BindingJournal.file(dir, 1));
+            journal.add(bob.aor(), new BindingChange<>(List.of(bob), List.of(), "x"));
+            journal.commit();
+        }
+        try (var file = new RandomAccessFile(BindingJournal.file(dir, 1).toFile(), "rw")) {
+            file.seek(first + 20);
+            int b = file.read();
+            file.seek(first + 20);
+            file.write(b ^ 0x10);
+        }
+
+        var replay = replay(1);
+
+        assertThat(replay.aors()).containsExactly(alice.aor());
+        assertThat(replay.result().damage()).contains("offset " + first).contains("checksum");
+    }
+
+    @Test // a new file per rotation; a snapshot's generation retires the older files and their bytes
+    void rotationStartsANewFileAndASnapshotRetiresTheOldOnes() throws IOException {
+        Binding alice = binding("alice", "10.0.0.5:5060", 90_000);
+        try (var journal = BindingJournal.create(dir, 3)) {
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            journal.commit();
+            long written = journal.bytesSinceSnapshot();
+            assertThat(written).isPositive();
+
+            long next = journal.rotate();
+            assertThat(next).isEqualTo(4);
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            journal.commit();
+            assertThat(BindingJournal.generations(dir)).containsExactly(3, 4);
+            assertThat(journal.bytesSinceSnapshot()).isEqualTo(2 * written);
+
+            journal.snapshotTaken(next);
+            assertThat(BindingJournal.generations(dir)).containsExactly(4);
+            assertThat(journal.bytesSinceSnapshot()).isEqualTo(written);
+        }
+    }
+}
