@@ -218,50 +218,66 @@ final class BindingJournal implements AutoCloseable {
     static Replayed replay(Path directory, long generation, BiConsumer<String, BindingChange<Boolean>> apply,
                            LongConsumer purged) throws IOException {
         Path file = file(directory, generation);
-        byte[] bytes = Files.readAllBytes(file);
-        var crc = new CRC32C();
-        int at = 0;
-        int changes = 0;
-        while (at < bytes.length) {
-            if (bytes.length - at < HEADER) {
-                return new Replayed(changes, at, file + ": " + (bytes.length - at) + " bytes at offset " + at
-                        + " are not a whole record header");
-            }
-            int length = (int) INTS.get(bytes, at);
-            if (length <= 0 || length > MAX_RECORD || length > bytes.length - at - HEADER) {
-                return new Replayed(changes, at, file + ": record at offset " + at + " is cut short (length "
-                        + length + ", " + (bytes.length - at - HEADER) + " bytes left)");
-            }
-            crc.reset();
-            crc.update(bytes, at + HEADER, length);
-            if ((int) crc.getValue() != (int) INTS.get(bytes, at + 4)) {
-                return new Replayed(changes, at, file + ": record at offset " + at + " fails its checksum");
-            }
-            var reader = new RecordReader(bytes, at + HEADER, at + HEADER + length);
-            String aor;
-            BindingChange<Boolean> change;
-            try {
-                int kind = reader.readByte();
-                if (kind == PURGE) {
-                    purged.accept(reader.readLong());
-                    at += HEADER + length;
-                    continue;
+        // Read a record at a time: a whole file read at once would leave the JDK a direct buffer of its size.
+        try (var in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            var crc = new CRC32C();
+            byte[] header = new byte[HEADER];
+            byte[] payload = new byte[4096];
+            long at = 0;
+            int changes = 0;
+            while (true) {
+                int got = in.readNBytes(header, 0, HEADER);
+                if (got == 0) {
+                    return new Replayed(changes, at, null);
                 }
-                if (kind != CHANGE) {
-                    return new Replayed(changes, at, file + ": record at offset " + at + " is of unknown kind " + kind);
+                if (got < HEADER) {
+                    return new Replayed(changes, at, file + ": " + got + " bytes at offset " + at
+                            + " are not a whole record header");
                 }
-                aor = reader.readString();
-                List<Binding> put = reader.readBindings(aor);
-                List<Binding> remove = reader.readBindings(aor);
-                change = new BindingChange<>(put, remove, Boolean.TRUE);
-            } catch (RuntimeException e) {
-                return new Replayed(changes, at, file + ": record at offset " + at + " does not decode: " + e);
+                int length = (int) INTS.get(header, 0);
+                if (length <= 0 || length > MAX_RECORD) {
+                    return new Replayed(changes, at, file + ": record at offset " + at + " is cut short (length "
+                            + length + ")");
+                }
+                if (payload.length < length) {
+                    payload = new byte[Math.max(length, 2 * payload.length)];
+                }
+                int read = in.readNBytes(payload, 0, length);
+                if (read < length) {
+                    return new Replayed(changes, at, file + ": record at offset " + at + " is cut short (length "
+                            + length + ", " + read + " bytes left)");
+                }
+                crc.reset();
+                crc.update(payload, 0, length);
+                if ((int) crc.getValue() != (int) INTS.get(header, 4)) {
+                    return new Replayed(changes, at, file + ": record at offset " + at + " fails its checksum");
+                }
+                var reader = new RecordReader(payload, 0, length);
+                String aor;
+                BindingChange<Boolean> change;
+                try {
+                    int kind = reader.readByte();
+                    if (kind == PURGE) {
+                        purged.accept(reader.readLong());
+                        at += HEADER + length;
+                        continue;
+                    }
+                    if (kind != CHANGE) {
+                        return new Replayed(changes, at, file + ": record at offset " + at + " is of unknown kind "
+                                + kind);
+                    }
+                    aor = reader.readString();
+                    List<Binding> put = reader.readBindings(aor);
+                    List<Binding> remove = reader.readBindings(aor);
+                    change = new BindingChange<>(put, remove, Boolean.TRUE);
+                } catch (RuntimeException e) {
+                    return new Replayed(changes, at, file + ": record at offset " + at + " does not decode: " + e);
+                }
+                apply.accept(aor, change);
+                changes++;
+                at += HEADER + length;
             }
-            apply.accept(aor, change);
-            changes++;
-            at += HEADER + length;
         }
-        return new Replayed(changes, at, null);
     }
 
     // ---- the payload
