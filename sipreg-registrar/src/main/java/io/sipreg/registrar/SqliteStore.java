@@ -51,7 +51,7 @@ import org.sqlite.SQLiteConfig;
  *
  * <p><b>Serving and reading.</b> One process at a time owns the bindings ({@code serving}): it holds a lock on
  * {@code bindings.lock}, writes the journal and takes the snapshots. Another ({@code sipreg bindings}, {@code
- * sipreg users} while serve runs) reads the table and the journal as they are when it opens, and may write users
+ * sipreg users} while serve runs) reads the table and the journal whenever it lists bindings, and may write users
  * and blocks, never bindings.
  *
  * <p><b>Several processes.</b> The CLI opens the same file while {@code serve} runs, to list bindings and manage
@@ -216,7 +216,8 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
 
     /**
      * As {@link #open(Path, Clock, int)}; {@code serving} false opens it beside the process that serves (see
-     * above): bindings as they were at open, and {@link #update} refused.
+     * above): {@link #bindings} and {@link #all} read the table and the journal at each call, and a change of
+     * bindings is refused.
      */
     public static SqliteStore open(Path dataDirectory, Clock clock, int maxPendingWrites, boolean serving) {
         if (maxPendingWrites <= 0) {
