@@ -30,9 +30,10 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * {@code LocationStore.update} of a new binding per operation (a new AOR each time, as in a registration storm
  * after a restart), until the change is durable. {@code outstanding} updates are in flight at once, as when the
- * event loop hands the store many REGISTERs while an fsync runs: with SqliteStore they share one commit (group
- * commit), so ops/s grows with it while a single outstanding update pays a whole fsync. InMemoryLocationStore is
- * the anchor: the same bookkeeping (BindingIndex, per-AOR ordering) without SQLite.
+ * event loop hands the store many REGISTERs while an fsync runs: with SqliteStore they share one append to the
+ * bindings' journal and one fdatasync (group commit), so ops/s grows with it while a single outstanding update
+ * pays a whole fdatasync. InMemoryLocationStore is the anchor: the same bookkeeping (BindingIndex, per-AOR
+ * ordering) without the disk.
  *
  * <p>The SQLite file goes in {@code -Djava.io.tmpdir} (or {@code -p dir=...}): put it on the disk the server would
  * use, since fsync is most of the cost. Scores are per binding written (@OperationsPerInvocation).
