@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,7 +44,7 @@ final class BindingJournal implements AutoCloseable {
     /** A record: every binding that expired by this time (epoch ms) was purged. */
     private static final byte PURGE = 2;
     /** No change of one AOR comes near this; a longer length is a torn or corrupt record. */
-    static final int MAX_RECORD = 16 << 20;
+    private static final int MAX_RECORD = 16 << 20;
     private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -53,8 +52,11 @@ final class BindingJournal implements AutoCloseable {
     private FileChannel channel;
     private long generation;
     private long fileSize;
-    /** Bytes in this and earlier files since the table was last written (what a snapshot would make obsolete). */
-    private long bytesSinceSnapshot;
+    /**
+     * Bytes in this and earlier files since the table was last written (what a snapshot would make obsolete).
+     * Written by the writer thread, read by the snapshot thread.
+     */
+    private volatile long bytesSinceSnapshot;
     private byte[] pending = new byte[64 * 1024];
     private int pendingLength;
     private final CRC32C crc = new CRC32C();
@@ -71,20 +73,12 @@ final class BindingJournal implements AutoCloseable {
 
     private void open(long next) throws IOException {
         Path file = file(directory, next);
-        try {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(file);
-        }
-        channel = FileChannel.open(file, StandardOpenOption.WRITE);
+        SqliteStore.createPrivateFile(file);
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         generation = next;
         fileSize = 0;
         // The new name must survive a power loss before anything in it is relied on.
         syncDirectory(directory);
-    }
-
-    long generation() {
-        return generation;
     }
 
     long bytesSinceSnapshot() {
@@ -93,10 +87,7 @@ final class BindingJournal implements AutoCloseable {
 
     /** Adds {@code change} of {@code aor} to what the next {@link #commit} writes. */
     void add(String aor, BindingChange<?> change) {
-        int start = pendingLength;
-        reserve(HEADER);
-        pendingLength += HEADER;
-        putByte(CHANGE);
+        int start = begin(CHANGE);
         putString(aor);
         putBindings(change.put());
         putBindings(change.remove());
@@ -105,24 +96,27 @@ final class BindingJournal implements AutoCloseable {
 
     /** Adds the mark that bindings expired by {@code nowMillis} were purged. */
     void addPurge(long nowMillis) {
-        int start = pendingLength;
-        reserve(HEADER);
-        pendingLength += HEADER;
-        putByte(PURGE);
+        int start = begin(PURGE);
         putLong(nowMillis);
         seal(start);
     }
 
+    /** Leaves room for a record's header and writes its kind; returns where the record starts. */
+    private int begin(byte kind) {
+        int start = pendingLength;
+        reserve(HEADER);
+        pendingLength += HEADER;
+        putByte(kind);
+        return start;
+    }
+
+    /** Fills in the header of the record that starts at {@code start}: its length and checksum. */
     private void seal(int start) {
         int length = pendingLength - start - HEADER;
         crc.reset();
         crc.update(pending, start + HEADER, length);
         INTS.set(pending, start, length);
         INTS.set(pending, start + 4, (int) crc.getValue());
-    }
-
-    boolean hasPending() {
-        return pendingLength > 0;
     }
 
     /** Writes what was added since the last commit and waits until the disk has it (fdatasync). */

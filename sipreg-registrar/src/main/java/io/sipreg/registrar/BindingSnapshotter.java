@@ -47,17 +47,19 @@ final class BindingSnapshotter implements AutoCloseable {
     private final Path file;
     private final BindingIndex index;
     private final WalCheckpointer checkpointer;
+    /** Appended to by the writer thread; read here only for its size, a volatile field. */
+    private final BindingJournal journal;
     private final Thread thread;
     private volatile SqliteStore.Writer writer;
     private volatile boolean stopping;
-    private volatile long snapshots;
 
-    BindingSnapshotter(Connection connection, Path file, BindingIndex index, WalCheckpointer checkpointer)
-            throws SQLException {
+    BindingSnapshotter(Connection connection, Path file, BindingIndex index, WalCheckpointer checkpointer,
+                       BindingJournal journal) throws SQLException {
         this.connection = connection;
         this.file = file;
         this.index = index;
         this.checkpointer = checkpointer;
+        this.journal = journal;
         connection.setAutoCommit(false);
         this.thread = new Thread(this::run, "sipreg-store-snapshot");
         this.thread.setDaemon(true);
@@ -68,11 +70,6 @@ final class BindingSnapshotter implements AutoCloseable {
         thread.start();
     }
 
-    /** Snapshots written since start; for tests. */
-    long snapshots() {
-        return snapshots;
-    }
-
     private void run() {
         boolean failing = false;
         while (!stopping) {
@@ -81,7 +78,7 @@ final class BindingSnapshotter implements AutoCloseable {
                 return;
             }
             try {
-                long bytes = writer.onJournal(BindingJournal::bytesSinceSnapshot).get();
+                long bytes = journal.bytesSinceSnapshot();
                 if (bytes >= Math.max(MIN_JOURNAL_BYTES, BYTES_PER_BINDING * index.size())) {
                     snapshot();
                 }
@@ -150,7 +147,6 @@ final class BindingSnapshotter implements AutoCloseable {
             journal.snapshotTaken(from);
             return from;
         }).get();
-        snapshots++;
         log.info("{}: snapshot of {} bindings in {} ms, journal from generation {}", file, rows,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), from);
     }

@@ -103,8 +103,7 @@ final class PackedBindings {
         var result = new ArrayList<String>(aors);
         for (int slot = 0; slot < hashes.length; slot++) {
             if (hashes[slot] != 0) {
-                long position = positions[slot];
-                result.add(Binding.packedAor(segments[segment(position)], offset(position) + RECORD_BINDINGS));
+                result.add(aorAt(positions[slot]));
             }
         }
         return result;
@@ -153,7 +152,7 @@ final class PackedBindings {
                     continue;
                 }
                 if (earliest[slot] <= nowMillis) {
-                    expiring.add(read(positions[slot]).get(0).aor());
+                    expiring.add(aorAt(positions[slot]));
                 } else {
                     remainingExpiry.accept(earliest[slot]);
                 }
@@ -205,6 +204,11 @@ final class PackedBindings {
 
     private static int offset(long position) {
         return (int) position;
+    }
+
+    /** The AOR of the record at {@code position}, read from its first binding without the rest of it. */
+    private String aorAt(long position) {
+        return Binding.packedAor(segments[segment(position)], offset(position) + RECORD_BINDINGS);
     }
 
     private List<Binding> read(long position) {

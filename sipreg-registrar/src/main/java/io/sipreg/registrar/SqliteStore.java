@@ -255,7 +255,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 journal = BindingJournal.create(dataDirectory, loaded.nextGeneration());
                 // Files a snapshot covered but a crash left behind go; the others count towards the next one.
                 journal.snapshotTaken(loaded.journalFrom());
-                snapshotter = new BindingSnapshotter(connect(file), file, index, checkpointer);
+                snapshotter = new BindingSnapshotter(connect(file), file, index, checkpointer, journal);
             }
             var writer = new Writer(writeConnection, file, maxPendingWrites, checkpointer, journal);
             if (snapshotter != null) {
@@ -743,7 +743,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
      * The database file is created readable and writable by its owner only (0600) before SQLite opens it: it holds
      * HA1 digests and the nonce secret, and SQLite gives its -wal and -shm files the mode of the database file.
      */
-    private static void createPrivateFile(Path file) {
+    static void createPrivateFile(Path file) {
         if (Files.exists(file)) {
             return;
         }
@@ -752,7 +752,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         } catch (FileAlreadyExistsException e) {
             // Another process created it first; it made it the same way.
         } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system: SQLite creates the file with what the OS gives.
+            // Not a POSIX file system: whoever opens the file creates it with what the OS gives.
         } catch (IOException e) {
             throw new StoreException(file + ": cannot create it: " + e.getMessage(), e);
         }
