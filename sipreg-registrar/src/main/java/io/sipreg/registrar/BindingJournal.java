@@ -153,14 +153,21 @@ final class BindingJournal implements AutoCloseable {
         return generation;
     }
 
-    /** A snapshot covering everything before generation {@code from} is durable: older files go. */
+    /**
+     * A snapshot covering everything before generation {@code from} is durable: older files go, and so do empty
+     * ones (each start begins a file, and a server restarted often between snapshots would gather them).
+     */
     void snapshotTaken(long from) {
         long kept = 0;
         for (long g : generations(directory)) {
-            if (g < from) {
+            if (g == generation) {
+                continue;
+            }
+            long size = sizeOf(file(directory, g));
+            if (g < from || size == 0) {
                 deleteQuietly(file(directory, g));
-            } else if (g != generation) {
-                kept += sizeOf(file(directory, g));
+            } else {
+                kept += size;
             }
         }
         bytesSinceSnapshot = kept + fileSize;

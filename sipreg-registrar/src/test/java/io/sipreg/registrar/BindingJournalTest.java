@@ -137,4 +137,19 @@ class BindingJournalTest {
             assertThat(journal.bytesSinceSnapshot()).isEqualTo(written);
         }
     }
+
+    @Test // every start begins a file; the empty ones a restart left behind go at the next start
+    void emptyFilesOfEarlierStartsGo() throws IOException {
+        Binding alice = binding("alice", "10.0.0.5:5060", 90_000);
+        try (var first = BindingJournal.create(dir, 1)) {
+            first.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            first.commit();
+        }
+        BindingJournal.create(dir, 2).close();   // started and stopped, nothing written
+        try (var third = BindingJournal.create(dir, 3)) {
+            third.snapshotTaken(0);
+            assertThat(BindingJournal.generations(dir)).containsExactly(1, 3);
+            assertThat(third.bytesSinceSnapshot()).isEqualTo(Files.size(BindingJournal.file(dir, 1)));
+        }
+    }
 }
