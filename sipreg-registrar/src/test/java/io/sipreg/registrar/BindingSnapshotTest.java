@@ -111,4 +111,22 @@ class BindingSnapshotTest {
             }
         }
     }
+
+    @Test // a storm is no time for compaction; a steady load, or a storm that lasts too long, gets its snapshot
+    void aSnapshotWaitsForABurstOfRegistrationsToPass() {
+        long mb = 1L << 20;
+        long bindings = 100_000;   // due at 20,000,000 bytes of journal (19.07 MB)
+        assertThat(BindingSnapshotter.snapshotNow(19 * mb, mb, 19, bindings)).isFalse();   // not due
+        assertThat(BindingSnapshotter.snapshotNow(21 * mb, mb, 21, bindings)).isTrue();    // steady: 1 MB/s for 21 s
+        // quiet for a minute, then a storm of 4 MB/s: it waits...
+        assertThat(BindingSnapshotter.snapshotNow(21 * mb, 4 * mb, 65, bindings)).isFalse();
+        // ...until the storm passes...
+        assertThat(BindingSnapshotter.snapshotNow(25 * mb, mb / 10, 66, bindings)).isTrue();
+        // ...or the journal reaches four times its due size, storm or not
+        assertThat(BindingSnapshotter.snapshotNow(76 * mb, 4 * mb, 80, bindings)).isFalse();
+        assertThat(BindingSnapshotter.snapshotNow(77 * mb, 4 * mb, 81, bindings)).isTrue();
+        // a small table waits for 16 MB
+        assertThat(BindingSnapshotter.snapshotNow(15 * mb, 0, 100, 10)).isFalse();
+        assertThat(BindingSnapshotter.snapshotNow(16 * mb, 0, 100, 10)).isTrue();
+    }
 }
