@@ -412,6 +412,23 @@ def cmd_report(result_json):
     for name, g in regs.items():
         for note in g.get("notes", []):
             print(f"{name}: {note}")
+    disk = r.get("disk_fdatasync")
+    if disk:
+        print(f"disk under the data directory, fdatasync of 8 KB appends, one a millisecond for {disk['seconds']} s"
+              f" after the load phases: p50 {disk['p50_ms']} ms, p99 {disk['p99_ms']} ms, p99.9 {disk['p999_ms']} ms,"
+              f" max {disk['max_ms']} ms, {disk['stalls_over_50ms']} calls over 50 ms (sipreg's 200 OKs wait for"
+              " one such call per group commit; Kamailio's bindings are in memory only)")
+
+
+def cmd_disk(probe_json, out_json):
+    """Record the fdatasync probe (bench/lib/FsyncProbe.java) in the run's JSON."""
+    r = json.load(open(out_json))
+    try:
+        r["disk_fdatasync"] = json.load(open(probe_json))
+    except (OSError, ValueError):
+        return
+    with open(out_json, "w") as f:
+        json.dump(r, f, indent=1)
 
 
 def _growth_per_binding(m0, m1, n, suffix):
@@ -517,7 +534,7 @@ def cmd_get(json_file, key):
 
 COMMANDS = {"users": cmd_users, "inj": cmd_inj, "split": cmd_split, "share": cmd_share, "sum-times": cmd_sum_times,
             "step": cmd_step, "proc-mem": cmd_proc_mem, "heap": cmd_heap,
-            "udp-drops": cmd_udp_drops, "latency": cmd_latency, "report": cmd_report, "summarize": cmd_summarize,
+            "udp-drops": cmd_udp_drops, "latency": cmd_latency, "disk": cmd_disk, "report": cmd_report, "summarize": cmd_summarize,
             "merge": cmd_merge, "get": cmd_get, "java-opts": cmd_java_opts}
 
 if __name__ == "__main__":
