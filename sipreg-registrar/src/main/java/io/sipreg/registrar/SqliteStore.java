@@ -1071,21 +1071,20 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     }
 
     /** One unit of work for the writer: its statements, then what to do once committed or failed. */
+    /** What the writer's queue holds: each is completed once its commit is durable, or failed. */
     private interface Task {
-        void write(Statements s) throws SQLException;
-
         void committed();
 
         void failed(StoreException error);
     }
 
+    /** A write of users, blocks or other rows, made as statements in the writer's transaction. */
+    private interface StatementTask extends Task {
+        void write(Statements s) throws SQLException;
+    }
+
     /** A change of bindings: appended to the journal by the writer, not written as a statement. */
     private record BindingWrite(String aor, BindingChange<?> change, CompletableFuture<Void> done) implements Task {
-        @Override
-        public void write(Statements s) {
-            throw new IllegalStateException("a binding change goes to the journal");
-        }
-
         @Override
         public void committed() {
             done.complete(null);
@@ -1099,11 +1098,6 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
 
     /** Work on the journal that must fall between two of the writer's commits (rotation, retiring old files). */
     record JournalJob(JournalAction action, CompletableFuture<Long> done) implements Task {
-        @Override
-        public void write(Statements s) {
-            throw new IllegalStateException("a journal job runs between commits");
-        }
-
         @Override
         public void committed() {
         }
@@ -1119,7 +1113,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         long run(BindingJournal journal) throws IOException;
     }
 
-    private static final class UserWrite implements Task {
+    private static final class UserWrite implements StatementTask {
         private final User user;
         private final CompletableFuture<Boolean> done;
 
@@ -1153,7 +1147,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
     }
 
     /** One statement (or a few), completing with what it returned once committed. */
-    private static final class ActionWrite implements Task {
+    private static final class ActionWrite implements StatementTask {
         private final SqlAction action;
         private final CompletableFuture<Integer> done;
         private int result;
@@ -1179,7 +1173,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         }
     }
 
-    private static final class UserDelete implements Task {
+    private static final class UserDelete implements StatementTask {
         private final String username;
         private final String domain;
         private final CompletableFuture<Boolean> done;
@@ -1216,10 +1210,6 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
      */
     static final class Writer implements Runnable {
         private static final Task STOP = new Task() {
-            @Override
-            public void write(Statements s) {
-            }
-
             @Override
             public void committed() {
             }
@@ -1345,16 +1335,16 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
          * rest in one transaction; then runs the journal jobs, which thus fall between commits.
          */
         private void commit(List<Task> batch) {
-            List<Task> changes = new ArrayList<>();
-            List<Task> statements = new ArrayList<>();
+            List<BindingWrite> changes = new ArrayList<>();
+            List<StatementTask> statements = new ArrayList<>();
             List<JournalJob> jobs = new ArrayList<>();
             for (Task t : batch) {
-                if (t instanceof BindingWrite) {
-                    changes.add(t);
+                if (t instanceof BindingWrite change) {
+                    changes.add(change);
                 } else if (t instanceof JournalJob job) {
                     jobs.add(job);
                 } else {
-                    statements.add(t);
+                    statements.add((StatementTask) t);
                 }
             }
             if (!changes.isEmpty()) {
@@ -1375,14 +1365,13 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             }
         }
 
-        private void commitChanges(List<Task> changes) {
+        private void commitChanges(List<BindingWrite> changes) {
             long start = System.nanoTime();
             try {
                 if (journal == null) {
                     throw new IOException("this process does not write the bindings");
                 }
-                for (Task t : changes) {
-                    var w = (BindingWrite) t;
+                for (BindingWrite w : changes) {
                     journal.add(w.aor(), w.change());
                 }
                 journal.commit();
@@ -1398,7 +1387,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         }
 
         /** The batch's futures complete, its 200 OKs go to the event loops together (one wake-up, not one each). */
-        private void completeCommitted(List<Task> done, long nanos) {
+        private void completeCommitted(List<? extends Task> done, long nanos) {
             try {
                 listener.committed(done.size(), nanos);
             } catch (RuntimeException e) {
@@ -1416,12 +1405,12 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         }
 
         /** Writes {@code batch} in one transaction. A task whose statements fail is failed alone; the rest retry. */
-        private void commitStatements(List<Task> batch) {
+        private void commitStatements(List<StatementTask> batch) {
             while (!batch.isEmpty()) {
-                Task culprit = null;
+                StatementTask culprit = null;
                 long start = System.nanoTime();
                 try {
-                    for (Task t : batch) {
+                    for (StatementTask t : batch) {
                         culprit = t;
                         t.write(statements);
                     }
@@ -1463,7 +1452,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                     || primary == 25 /* RANGE */;
         }
 
-        private static void failAll(List<Task> batch, StoreException error) {
+        private static void failAll(List<? extends Task> batch, StoreException error) {
             for (Task t : batch) {
                 try {
                     t.failed(error);
