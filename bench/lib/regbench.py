@@ -534,7 +534,8 @@ def cmd_get(json_file, key):
 
 COMMANDS = {"users": cmd_users, "inj": cmd_inj, "split": cmd_split, "share": cmd_share, "sum-times": cmd_sum_times,
             "step": cmd_step, "proc-mem": cmd_proc_mem, "heap": cmd_heap,
-            "udp-drops": cmd_udp_drops, "latency": cmd_latency, "disk": cmd_disk, "report": cmd_report, "summarize": cmd_summarize,
+            "udp-drops": cmd_udp_drops, "latency": cmd_latency, "disk": cmd_disk, "report": cmd_report,
+            "summarize": cmd_summarize,
             "merge": cmd_merge, "get": cmd_get, "java-opts": cmd_java_opts}
 
 if __name__ == "__main__":

@@ -1070,7 +1070,6 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         }
     }
 
-    /** One unit of work for the writer: its statements, then what to do once committed or failed. */
     /** What the writer's queue holds: each is completed once its commit is durable, or failed. */
     private interface Task {
         void committed();
