@@ -46,6 +46,7 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
     private final Counter[] outcomes = new Counter[RegisterOutcome.values().length];
     private final Counter[] authFailures = new Counter[RegisterOutcome.values().length];
     private final Timer storeCommit;
+    private final Timer journalFlush;
     private final DistributionSummary storeBatch;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final Object countLock = new Object();
@@ -68,7 +69,11 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
             }
         }
         storeCommit = Timer.builder("sipreg.store.commit")
-                .description("one group commit of the store's writer, fsync included").register(registry);
+                .description("one group commit of the store's writer, fsync included with durability fsync")
+                .register(registry);
+        journalFlush = Timer.builder("sipreg.store.journal.flush")
+                .description("one fdatasync of the bindings' journal beside the writer (durability write): what a "
+                        + "power loss could take").register(registry);
         storeBatch = DistributionSummary.builder("sipreg.store.commit.writes")
                 .description("changes made durable together in one commit").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -127,6 +132,11 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
     public void storeCommitted(int writes, long nanos) {
         storeCommit.record(nanos, TimeUnit.NANOSECONDS);
         storeBatch.record(writes);
+    }
+
+    /** For the embedded store's commit listener, with {@code durability = "write"}. */
+    public void journalFlushed(long nanos) {
+        journalFlush.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Adds the metrics read from the running registrar when scraped. */

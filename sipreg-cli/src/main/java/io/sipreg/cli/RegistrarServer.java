@@ -214,7 +214,18 @@ final class RegistrarServer implements AutoCloseable {
                 registrarNow.setActivity(activity);
                 keepalives.setActivity(activity);
                 if (store instanceof SqliteStore embedded) {
-                    embedded.setCommitListener(metrics.get()::storeCommitted);
+                    RegistrarMetrics m = metrics.get();
+                    embedded.setCommitListener(new SqliteStore.CommitListener() {
+                        @Override
+                        public void committed(int writes, long nanos) {
+                            m.storeCommitted(writes, nanos);
+                        }
+
+                        @Override
+                        public void flushed(long nanos) {
+                            m.journalFlushed(nanos);
+                        }
+                    });
                 }
             }
             registrarNow.setGuard(guard);

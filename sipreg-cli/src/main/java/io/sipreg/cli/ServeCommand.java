@@ -150,6 +150,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "This node's name among the nodes sharing a PostgreSQL store (default: the host name).")
     String node;
 
+    @Option(names = "--durability", paramLabel = "fsync|write",
+            description = "When a 200 OK leaves (embedded store): fsync (default) once the binding is on the disk,"
+                    + " surviving a power loss; write once it is written to the journal file, surviving a crash of"
+                    + " sipreg but not a power loss.")
+    String durability;
+
     @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS",
             description = "A TCP connection with no traffic either way for this long is closed (default 600).")
     Integer tcpIdleTimeout;
@@ -202,7 +208,7 @@ final class ServeCommand implements Callable<Integer> {
                 tlsCertificate, tlsKey, security, tcpIdleTimeout, partialMessageTimeout, maxConnections,
                 maxConnectionsPerAddress, storeQueue, shedNewAt, retryAfter, maxTransactions, udpBurst, maxMessageSize);
         Optional<ConfigFile> file = Optional.ofNullable(config).map(ConfigFile::read);
-        var settings = ServeSettings.resolve(file, flags, new StoreSettings.Flags(store, storePasswordFile, node));
+        var settings = ServeSettings.resolve(file, flags, new StoreSettings.Flags(store, storePasswordFile, node, durability));
         var operations = OperationsSettings.resolve(file, new OperationsSettings.Flags(admin, adminToken, logFormat));
         operations.logFormat().apply();
         try (var server = RegistrarServer.start(settings, operations)) {

@@ -2,6 +2,7 @@ package io.sipreg.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sipreg.registrar.ClusterNode;
+import io.sipreg.registrar.Durability;
 import io.sipreg.registrar.PostgresSettings;
 import io.sipreg.registrar.PostgresStore;
 import io.sipreg.registrar.RegistrationStore;
@@ -32,21 +33,28 @@ import java.util.regex.Pattern;
  * @param postgres      the shared database, when {@code kind = "postgres"}
  * @param node          this node's name among those sharing the database (default: the host name)
  * @param lease         how long a node that stops renewing its lease keeps its flows before another takes them
+ * @param durability    when the embedded store lets a 200 OK leave ({@code store.durability}, {@code --durability})
  */
-record StoreSettings(Path dataDirectory, Optional<PostgresSettings> postgres, String node, Duration lease) {
+record StoreSettings(Path dataDirectory, Optional<PostgresSettings> postgres, String node, Duration lease,
+                     Durability durability) {
 
     /** The file keys of the {@code [store]} table. */
     static final String PREFIX = "store.";
     private static final java.util.Set<String> KEYS =
-            java.util.Set.of("kind", "url", "user", "password", "password-file", "pool-size", "node", "lease");
+            java.util.Set.of("kind", "url", "user", "password", "password-file", "pool-size", "node", "lease",
+                    "durability");
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern LIBPQ_URL = Pattern.compile(
             "(?i)postgres(?:ql)?://(?:(?<user>[^:@/]*)(?::(?<password>[^@/]*))?@)?(?<hostport>[^/?]*)"
                     + "(?:/(?<database>[^?]*))?(?:\\?(?<query>.*))?");
 
     /** The command-line flags, null when not given. */
-    record Flags(String store, Path passwordFile, String node) {
-        static final Flags NONE = new Flags(null, null, null);
+    record Flags(String store, Path passwordFile, String node, String durability) {
+        static final Flags NONE = new Flags(null, null, null, null);
+
+        Flags(String store, Path passwordFile, String node) {
+            this(store, passwordFile, node, null);
+        }
     }
 
     boolean isShared() {
@@ -62,7 +70,7 @@ record StoreSettings(Path dataDirectory, Optional<PostgresSettings> postgres, St
     RegistrationStore open(boolean serving, int storeQueue) {
         try {
             if (postgres.isEmpty()) {
-                return SqliteStore.open(dataDirectory, Clock.systemUTC(), storeQueue, serving);
+                return SqliteStore.open(dataDirectory, Clock.systemUTC(), storeQueue, serving, durability);
             }
             return PostgresStore.open(postgres.get(), serving ? node : "", Clock.systemUTC());
         } catch (StoreException e) {
@@ -73,7 +81,8 @@ record StoreSettings(Path dataDirectory, Optional<PostgresSettings> postgres, St
     /** For log lines: {@code sqlite /var/lib/sipreg/sipreg.db} or the database URL without its password. */
     String describe() {
         return postgres.map(p -> "postgres " + p.redacted() + " as node " + node)
-                .orElse("sqlite " + dataDirectory.resolve(SqliteStore.FILE_NAME));
+                .orElse("sqlite " + dataDirectory.resolve(SqliteStore.FILE_NAME) + ", durability "
+                        + durability.configName());
     }
 
     static StoreSettings resolve(Optional<ConfigFile> file, Flags flags, Path dataDirectory) {
@@ -120,17 +129,32 @@ record StoreSettings(Path dataDirectory, Optional<PostgresSettings> postgres, St
             throw new UserError(origins.get("lease") + "must be >= " + ClusterNode.MIN_LEASE.toSeconds() + ", was "
                     + leaseSeconds);
         }
+        String durabilityName = flags.durability() != null ? flags.durability()
+                : text(values, origins, "durability").orElse(null);
+        String durabilityOrigin = flags.durability() != null ? "--durability "
+                : origins.getOrDefault("durability", "");
+        Durability durability = Durability.FSYNC;
+        if (durabilityName != null) {
+            durability = Durability.fromConfigName(durabilityName).orElseThrow(() -> new UserError(durabilityOrigin
+                    + "must be fsync or write, was " + durabilityName));
+        }
         switch (kind.toLowerCase(Locale.ROOT)) {
             case "sqlite" -> {
-                return new StoreSettings(dataDirectory, Optional.empty(), node, Duration.ofSeconds(leaseSeconds));
+                return new StoreSettings(dataDirectory, Optional.empty(), node, Duration.ofSeconds(leaseSeconds),
+                        durability);
             }
             case "postgres", "postgresql" -> {
                 if (url == null) {
                     throw new UserError(origins.getOrDefault("kind", "store.kind ")
                             + "is postgres: store.url (or --store postgresql://HOST/DATABASE) must name the database");
                 }
+                if (durability != Durability.FSYNC) {
+                    // PostgreSQL decides that itself (synchronous_commit); a 200 waits for its commit.
+                    throw new UserError(durabilityOrigin + "applies to the embedded store only; with PostgreSQL "
+                            + "set synchronous_commit in the database");
+                }
                 return new StoreSettings(dataDirectory, Optional.of(postgres(url, urlOrigin, values, origins, flags)),
-                        node, Duration.ofSeconds(leaseSeconds));
+                        node, Duration.ofSeconds(leaseSeconds), durability);
             }
             default -> throw new UserError(origins.getOrDefault("kind", "store.kind ")
                     + "must be sqlite or postgres, was " + kind);

@@ -3,6 +3,7 @@ package io.sipreg.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sipreg.registrar.Durability;
 import io.sipreg.registrar.PostgresSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -114,5 +115,32 @@ class StoreSettingsTest {
         assertThat(settings.domain()).isEqualTo("example.com");
         assertThat(settings.store().postgres()).map(PostgresSettings::url).contains("jdbc:postgresql://db/sipreg");
         assertThat(settings.store().node()).isEqualTo("sip7");
+    }
+
+    @Test // fsync unless told; the flag beats the file; a wrong value names where it came from
+    void durabilityIsFsyncUnlessTheFileOrTheFlagSaysWrite() throws IOException {
+        assertThat(resolve(Optional.empty(), NO_FLAGS).durability()).isEqualTo(Durability.FSYNC);
+        var file = file("""
+                [store]
+                durability = "write"
+                """);
+        assertThat(resolve(file, NO_FLAGS).durability()).isEqualTo(Durability.WRITE);
+        assertThat(resolve(file, new StoreSettings.Flags(null, null, null, "fsync")).durability())
+                .isEqualTo(Durability.FSYNC);
+
+        var wrong = file("""
+                [store]
+                durability = "lazy"
+                """);
+        assertThatThrownBy(() -> resolve(wrong, NO_FLAGS)).isInstanceOf(UserError.class)
+                .hasMessageContaining("sipreg.toml:2")
+                .hasMessageContaining("store.durability must be fsync or write, was lazy");
+        var shared = file("""
+                [store]
+                url = "postgresql://db/sipreg"
+                durability = "write"
+                """);
+        assertThatThrownBy(() -> resolve(shared, NO_FLAGS)).isInstanceOf(UserError.class)
+                .hasMessageContaining("applies to the embedded store only");
     }
 }

@@ -21,10 +21,11 @@ import java.util.zip.CRC32C;
 
 /**
  * The log of binding changes that makes a 200 OK durable in {@link SqliteStore}: each group commit appends its
- * changes here and fdatasyncs once. A binding costs the log its own few hundred bytes; written into SQLite's table
- * at each commit it cost a whole page, twice (log and checkpoint), since with devices coming back in any order
- * nearly every new binding falls on a page of its own: 12-19 KB written per registration at 8,000/s, which took
- * the kernel's CPU and the disk's queue and made the 200s' tail. The table is rewritten from memory now and then
+ * changes here and fdatasyncs once (in {@link Durability#WRITE} a {@link JournalFlusher} does, beside the
+ * writer). A binding costs the log its own few hundred bytes; written into SQLite's table at each commit it cost a
+ * whole page, twice (log and checkpoint), since with devices coming back in any order nearly every new binding
+ * falls on a page of its own: 12-19 KB written per registration at 8,000/s, which took the kernel's CPU and the
+ * disk's queue and made the 200s' tail. The table is rewritten from memory now and then
  * ({@link SqliteStore}'s snapshot), in key order, and the log files it covers are deleted.
  *
  * <p>Files are {@code bindings-<generation>.journal}, generations counting up; a process that writes starts a new
@@ -60,15 +61,32 @@ final class BindingJournal implements AutoCloseable {
     private byte[] pending = new byte[64 * 1024];
     private int pendingLength;
     private final CRC32C crc = new CRC32C();
+    private final JournalFlusher.Flush flush;
+    /** Null in {@link Durability#FSYNC}, where {@link #commit} flushes itself. */
+    private final JournalFlusher flusher;
 
-    private BindingJournal(Path directory, long generation) throws IOException {
+    private BindingJournal(Path directory, long generation, Durability durability, JournalFlusher.Flush flush)
+            throws IOException {
         this.directory = directory;
+        this.flush = flush;
         open(generation);
+        this.flusher = durability == Durability.WRITE ? new JournalFlusher(directory.toString(), channel, flush) : null;
     }
 
     /** Starts generation {@code generation} for writing; then {@link #snapshotTaken} counts what older files hold. */
     static BindingJournal create(Path directory, long generation) throws IOException {
-        return new BindingJournal(directory, generation);
+        return create(directory, generation, Durability.FSYNC);
+    }
+
+    /** As {@link #create(Path, long)}; {@code durability} says whether {@link #commit} waits for the disk. */
+    static BindingJournal create(Path directory, long generation, Durability durability) throws IOException {
+        return create(directory, generation, durability, JournalFlusher.Flush.FDATASYNC);
+    }
+
+    /** As {@link #create(Path, long, Durability)}, flushing with {@code flush} (tests: a disk that stalls). */
+    static BindingJournal create(Path directory, long generation, Durability durability, JournalFlusher.Flush flush)
+            throws IOException {
+        return new BindingJournal(directory, generation, durability, flush);
     }
 
     private void open(long next) throws IOException {
@@ -119,7 +137,10 @@ final class BindingJournal implements AutoCloseable {
         INTS.set(pending, start + 4, (int) crc.getValue());
     }
 
-    /** Writes what was added since the last commit and waits until the disk has it (fdatasync). */
+    /**
+     * Writes what was added since the last commit and, in {@link Durability#FSYNC}, waits until the disk has it
+     * (fdatasync); in {@link Durability#WRITE} the {@link JournalFlusher} flushes it soon after.
+     */
     void commit() throws IOException {
         if (pendingLength == 0) {
             return;
@@ -129,13 +150,29 @@ final class BindingJournal implements AutoCloseable {
         while (buffer.hasRemaining()) {
             at += channel.write(buffer, at);
         }
-        channel.force(false);
+        if (flusher == null) {
+            flush.flush(channel);
+        } else {
+            flusher.appended();
+        }
         fileSize += pendingLength;
         bytesSinceSnapshot += pendingLength;
         pendingLength = 0;
         if (pending.length > 1 << 20) {
             pending = new byte[64 * 1024];
         }
+    }
+
+    /** In {@link Durability#WRITE}: told how long each fdatasync of the {@link JournalFlusher} took. */
+    void onFlush(java.util.function.LongConsumer listener) {
+        if (flusher != null) {
+            flusher.onFlush(listener);
+        }
+    }
+
+    /** Whether everything committed is on the disk (always so in {@link Durability#FSYNC}). */
+    boolean flushedAll() {
+        return flusher == null || flusher.caughtUp();
     }
 
     /** Drops what was added since the last commit (its transaction failed). */
@@ -148,8 +185,13 @@ final class BindingJournal implements AutoCloseable {
      * holds everything in the older files. Called between two commits.
      */
     long rotate() throws IOException {
-        channel.close();
+        FileChannel old = channel;
         open(generation + 1);
+        if (flusher != null) {
+            // What was answered from the old file must be on the disk before a snapshot may retire it.
+            flusher.moveTo(channel);
+        }
+        old.close();
         return generation;
     }
 
@@ -175,7 +217,13 @@ final class BindingJournal implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try {
+            if (flusher != null) {
+                flusher.close();
+            }
+        } finally {
+            channel.close();
+        }
     }
 
     // ---- reading

@@ -34,8 +34,10 @@ import org.sqlite.SQLiteConfig;
  *
  * <p><b>Durability.</b> A change of bindings that {@link #update} has completed is in a {@link BindingJournal}
  * file beside the database, fdatasynced: it survives both a killed process (kill -9) and a power loss, as far as
- * the disk honours fsync, and a 200 OK is a promise that the binding exists. The {@code bindings} table holds the
- * bindings as of the last snapshot, which {@link BindingSnapshotter} writes from memory once the journal has grown
+ * the disk honours fsync, and a 200 OK is a promise that the binding exists. Opened with {@link Durability#WRITE}
+ * it completes once written to that file, before the fdatasync: it then survives a killed process, and a power
+ * loss may take the last few milliseconds of changes (the journal's order is kept either way). The
+ * {@code bindings} table holds the bindings as of the last snapshot, which {@link BindingSnapshotter} writes from memory once the journal has grown
  * to a share of the table's size; opening the store reads the table, then replays the journal files the snapshot does
  * not cover. Users, blocks and the rest run in WAL mode with {@code synchronous=FULL}: every commit fsyncs the
  * write-ahead log before it returns.
@@ -220,6 +222,15 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
      * bindings is refused.
      */
     public static SqliteStore open(Path dataDirectory, Clock clock, int maxPendingWrites, boolean serving) {
+        return open(dataDirectory, clock, maxPendingWrites, serving, Durability.FSYNC);
+    }
+
+    /**
+     * As {@link #open(Path, Clock, int, boolean)}; {@code durability} says when a change of bindings completes:
+     * once its journal record is on the disk, or once it is written to the journal file (see {@link Durability}).
+     */
+    public static SqliteStore open(Path dataDirectory, Clock clock, int maxPendingWrites, boolean serving,
+                                   Durability durability) {
         if (maxPendingWrites <= 0) {
             throw new IllegalArgumentException("maxPendingWrites must be > 0, was " + maxPendingWrites);
         }
@@ -252,7 +263,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
             }
             BindingSnapshotter snapshotter = null;
             if (serving) {
-                journal = BindingJournal.create(dataDirectory, loaded.nextGeneration());
+                journal = BindingJournal.create(dataDirectory, loaded.nextGeneration(), durability);
                 // Files a snapshot covered but a crash left behind go; the others count towards the next one.
                 journal.snapshotTaken(loaded.journalFrom());
                 snapshotter = new BindingSnapshotter(connect(file), file, index, checkpointer, journal);
@@ -478,9 +489,15 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         return writer.queue.size();
     }
 
-    /** Hears of every commit of the writer thread: for a latency metric. Called on that thread; must be quick. */
+    /**
+     * Hears of every commit of the writer thread, and in {@link Durability#WRITE} of every fdatasync of the journal
+     * beside it: for latency metrics. Called on those threads; must be quick.
+     */
     public void setCommitListener(CommitListener listener) {
         writer.listener = java.util.Objects.requireNonNull(listener, "listener");
+        if (writer.journal != null) {
+            writer.journal.onFlush(listener::flushed);
+        }
     }
 
     /** One committed transaction of the writer thread. */
@@ -490,9 +507,13 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
 
         /**
          * @param writes the changes committed together (group commit)
-         * @param nanos  from the first statement to the end of the commit, fsync included
+         * @param nanos  from the first statement to the end of the commit, fsync included in {@link Durability#FSYNC}
          */
         void committed(int writes, long nanos);
+
+        /** In {@link Durability#WRITE}: one fdatasync of the journal took {@code nanos}, on its own thread. */
+        default void flushed(long nanos) {
+        }
     }
 
     // ---- UserStore ----

@@ -1,13 +1,20 @@
 package io.sipreg.registrar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.channels.FileChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -151,5 +158,93 @@ class BindingJournalTest {
             assertThat(BindingJournal.generations(dir)).containsExactly(1, 3);
             assertThat(third.bytesSinceSnapshot()).isEqualTo(Files.size(BindingJournal.file(dir, 1)));
         }
+    }
+
+    /** A disk whose flushes stall until {@link #recover}, remembering the file size each finished flush covered. */
+    static final class StalledDisk implements JournalFlusher.Flush {
+        final CountDownLatch recovered = new CountDownLatch(1);
+        final AtomicLong flushedSize = new AtomicLong(-1);
+
+        @Override
+        public void flush(FileChannel channel) throws IOException {
+            try {
+                recovered.await();
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
+            channel.force(false);
+            flushedSize.set(channel.size());
+        }
+
+        void recover() {
+            recovered.countDown();
+        }
+    }
+
+    @Test // Durability.WRITE: the commit (and so the 200 OK) does not wait for a stalled disk; the flush follows
+    void inWriteDurabilityACommitReturnsWhileTheDiskStalls() throws Exception {
+        Binding alice = binding("alice", "10.0.0.5:5060", 90_000);
+        var disk = new StalledDisk();
+        try (var journal = BindingJournal.create(dir, 1, Durability.WRITE, disk)) {
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            assertTimeoutPreemptively(Duration.ofSeconds(5), journal::commit);
+
+            // In the file already (the kernel's page cache): what a killed process leaves behind.
+            assertThat(replay(1).aors()).containsExactly(alice.aor());
+            assertThat(journal.flushedAll()).isFalse();
+            assertThat(disk.flushedSize).hasValue(-1);
+
+            disk.recover();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!journal.flushedAll() && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertThat(journal.flushedAll()).isTrue();
+            assertThat(disk.flushedSize).hasValue(Files.size(BindingJournal.file(dir, 1)));
+        }
+    }
+
+    @Test // Durability.WRITE: a rotation (before a snapshot retires the file) waits until the old file is flushed
+    void inWriteDurabilityARotationWaitsForTheOldFileToBeFlushed() throws Exception {
+        Binding alice = binding("alice", "10.0.0.5:5060", 90_000);
+        var disk = new StalledDisk();
+        try (var journal = BindingJournal.create(dir, 1, Durability.WRITE, disk)) {
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            journal.commit();
+            var rotated = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return journal.rotate();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(200);
+            assertThat(rotated).isNotDone();
+
+            disk.recover();
+            assertThat(rotated.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+            assertThat(disk.flushedSize).hasValue(Files.size(BindingJournal.file(dir, 1)));
+        }
+    }
+
+    @Test // Durability.WRITE: a clean stop flushes what the flusher had not reached yet
+    void inWriteDurabilityCloseFlushesWhatIsLeft() throws Exception {
+        Binding alice = binding("alice", "10.0.0.5:5060", 90_000);
+        Binding bob = binding("bob", "10.0.0.6:5060", 90_000);
+        var flushedSize = new AtomicLong();
+        JournalFlusher.Flush recording = channel -> {
+            // Only the flush of close() itself counts: the flusher's thread may or may not get there first.
+            if (!Thread.currentThread().getName().equals("sipreg-journal-flush")) {
+                channel.force(false);
+                flushedSize.set(channel.size());
+            }
+        };
+        try (var journal = BindingJournal.create(dir, 1, Durability.WRITE, recording)) {
+            journal.add(alice.aor(), new BindingChange<>(List.of(alice), List.of(), "x"));
+            journal.add(bob.aor(), new BindingChange<>(List.of(bob), List.of(), "x"));
+            journal.commit();
+        }
+        assertThat(flushedSize).hasValue(Files.size(BindingJournal.file(dir, 1)));
+        assertThat(replay(1).aors()).containsExactly(alice.aor(), bob.aor());
     }
 }

@@ -9,14 +9,17 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Run in a child JVM by {@link SqliteStoreCrashTest}: writes bindings, says so once every update has completed, then
  * waits to be killed with SIGKILL; or writes without end ({@code stream}), while snapshots of the bindings table
- * are taken one after another ({@code snapshots}). Nothing is closed: the process never gets the chance.
+ * are taken one after another ({@code snapshots}); a third argument names the {@link Durability} (default fsync).
+ * Nothing is closed: the process never gets the chance.
  */
 final class CrashingWriter {
     private CrashingWriter() {
     }
 
     public static void main(String[] args) throws Exception {
-        SqliteStore store = SqliteStore.open(Path.of(args[0]), Clock.systemUTC());
+        Durability durability = args.length > 2 ? Durability.fromConfigName(args[2]).orElseThrow() : Durability.FSYNC;
+        SqliteStore store = SqliteStore.open(Path.of(args[0]), Clock.systemUTC(),
+                SqliteStore.DEFAULT_MAX_PENDING_WRITES, true, durability);
         if (args[1].equals("stream")) {
             stream(store);
             return;

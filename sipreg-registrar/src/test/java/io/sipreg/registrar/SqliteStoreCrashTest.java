@@ -79,12 +79,32 @@ class SqliteStoreCrashTest {
         }
     }
 
+    @Test // Durability.WRITE: answered before the fdatasync, still in the kernel's hands when the process dies
+    void inWriteDurabilityCompletedUpdatesSurviveKillMinus9DuringSnapshots() throws Exception {
+        int committed = committedBeforeKill("snapshots", 3_000, "write");
+        assertThat(committed).isGreaterThan(1_000);
+
+        try (SqliteStore store = SqliteStore.open(data)) {
+            assertThat(store.all()).hasSizeGreaterThanOrEqualTo(committed);
+            for (int i = 0; i < committed; i++) {
+                String aor = "sip:user" + i + "@example.com";
+                String callId = "stream-" + i;
+                assertThat(store.bindings(aor)).as(aor).singleElement()
+                        .satisfies(b -> assertThat(b.callId()).isEqualTo(callId));
+            }
+        }
+    }
+
+    private int committedBeforeKill(String mode, long millis) throws Exception {
+        return committedBeforeKill(mode, millis, "fsync");
+    }
+
     /**
-     * Runs {@link CrashingWriter} in {@code mode} for {@code millis}, then kills it with SIGKILL; returns how many
+     * Runs {@link CrashingWriter} in {@code mode} with {@code durability} for {@code millis}, then kills it with SIGKILL; returns how many
      * updates it had reported complete (what the registrar would have answered 200 for).
      */
-    private int committedBeforeKill(String mode, long millis) throws Exception {
-        Process child = startWriter(mode);
+    private int committedBeforeKill(String mode, long millis, String durability) throws Exception {
+        Process child = startWriter(mode, durability);
         int committed = 0;
         try {
             var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
@@ -103,8 +123,13 @@ class SqliteStoreCrashTest {
 
     /** {@link CrashingWriter} in a JVM of its own, writing into {@link #data}. */
     private Process startWriter(String mode) throws java.io.IOException {
+        return startWriter(mode, "fsync");
+    }
+
+    private Process startWriter(String mode, String durability) throws java.io.IOException {
         return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CrashingWriter.class.getName(), data.toString(), mode)
+                "-cp", System.getProperty("java.class.path"), CrashingWriter.class.getName(), data.toString(), mode,
+                durability)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
     }
