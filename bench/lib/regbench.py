@@ -368,7 +368,7 @@ def cmd_report(result_json):
     cols = ["max auth-reg/s", "limited by", "401 p50/p99 ms", "200 p50/p99 ms", "CPU us/reg",
             "RSS B/binding", "PSS B/binding", "heap B/binding", "heap B/binding at rest"]
     rows = []
-    for name in ("sipreg", "kamailio"):
+    for name in ("sipreg", "sipreg-write", "kamailio"):
         if name not in regs:
             continue
         g = regs[name]
@@ -381,15 +381,17 @@ def cmd_report(result_json):
                      _fmt(g.get("cpu_us_per_reg"), 0),
                      _fmt(mem.get("rss_bytes_per_binding")), _fmt(mem.get("pss_bytes_per_binding")),
                      _fmt(mem.get("heap_bytes_per_binding")), _fmt(mem.get("heap_bytes_per_binding_at_rest"))])
-    if "sipreg" in regs and "kamailio" in regs:
-        s, k = regs["sipreg"], regs["kamailio"]
+    for mine in ("sipreg", "sipreg-write"):
+        if mine not in regs or "kamailio" not in regs:
+            continue
+        s, k = regs[mine], regs["kamailio"]
         sl, kl = s.get("latency") or {}, k.get("latency") or {}
         sm, km = s.get("memory") or {}, k.get("memory") or {}
 
         def lat_ratio(leg):
             a, b = sl.get(leg) or {}, kl.get(leg) or {}
             return f"{_ratio(a.get('p50_ms'), b.get('p50_ms'), 1)}/{_ratio(a.get('p99_ms'), b.get('p99_ms'), 1)}"
-        rows.append(["sipreg/kamailio", _ratio(s.get("max_rate"), k.get("max_rate")), "",
+        rows.append([f"{mine}/kamailio", _ratio(s.get("max_rate"), k.get("max_rate")), "",
                      lat_ratio("cseq1"), lat_ratio("cseq2"),
                      _ratio(s.get("cpu_us_per_reg"), k.get("cpu_us_per_reg"), 1),
                      _ratio(sm.get("rss_bytes_per_binding"), km.get("rss_bytes_per_binding"), 1),
@@ -416,8 +418,9 @@ def cmd_report(result_json):
     if disk:
         print(f"disk under the data directory, fdatasync of 8 KB appends, one a millisecond for {disk['seconds']} s"
               f" after the load phases: p50 {disk['p50_ms']} ms, p99 {disk['p99_ms']} ms, p99.9 {disk['p999_ms']} ms,"
-              f" max {disk['max_ms']} ms, {disk['stalls_over_50ms']} calls over 50 ms (sipreg's 200 OKs wait for"
-              " one such call per group commit; Kamailio's bindings are in memory only)")
+              f" max {disk['max_ms']} ms, {disk['stalls_over_50ms']} calls over 50 ms,"
+              f" {disk.get('cpu_us_per_call', '?')} us of CPU per call (sipreg's 200 OKs wait for"
+              " one such call per group commit, sipreg-write's do not; Kamailio's bindings are in memory only)")
 
 
 def cmd_disk(probe_json, out_json):
