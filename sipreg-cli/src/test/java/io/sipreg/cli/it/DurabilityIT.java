@@ -17,11 +17,22 @@ class DurabilityIT {
 
     @Test
     void bindingsAnsweredWith200SurviveKill9() throws Exception {
-        Path data = WorkDirectory.create("durability");
+        answeredBindingsSurviveKill9("durability");
+    }
+
+    @Test // a 200 OK before the fdatasync: the kernel holds the journal record when the process dies
+    void withDurabilityWriteBindingsAnsweredWith200SurviveKill9() throws Exception {
+        answeredBindingsSurviveKill9("durability-write", "--durability", "write");
+    }
+
+    private static void answeredBindingsSurviveKill9(String name, String... serveArgs) throws Exception {
+        Path data = WorkDirectory.create(name);
         List<SipUser> users = IntStream.rangeClosed(1, 20)
                 .mapToObj(n -> new SipUser("phone%02d".formatted(n), DOMAIN, "pw-%02d".formatted(n))).toList();
         RegistrarIT.importUsers(data, users);
-        try (ServerProcess server = ServerProcess.serve(data, DOMAIN)) {
+        try (ServerProcess server = ServerProcess.serve(data, DOMAIN, serveArgs)) {
+            // The store says at start what its 200 OKs promise.
+            assertThat(server.output()).contains("durability " + (serveArgs.length == 0 ? "fsync" : serveArgs[1]));
             assertPasses(Sipp.scenario("register-401.xml").target(server.udpPort()).transport(Transport.UDP)
                     .users(users).calls(users.size()).rate(200).run(), users.size());
             // SIGKILL at once, the moment the last 200 has been received: no shutdown hook, no flush.
