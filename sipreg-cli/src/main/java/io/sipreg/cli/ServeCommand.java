@@ -208,7 +208,8 @@ final class ServeCommand implements Callable<Integer> {
                 tlsCertificate, tlsKey, security, tcpIdleTimeout, partialMessageTimeout, maxConnections,
                 maxConnectionsPerAddress, storeQueue, shedNewAt, retryAfter, maxTransactions, udpBurst, maxMessageSize);
         Optional<ConfigFile> file = Optional.ofNullable(config).map(ConfigFile::read);
-        var settings = ServeSettings.resolve(file, flags, new StoreSettings.Flags(store, storePasswordFile, node, durability));
+        var settings = ServeSettings.resolve(file, flags,
+                new StoreSettings.Flags(store, storePasswordFile, node, durability));
         var operations = OperationsSettings.resolve(file, new OperationsSettings.Flags(admin, adminToken, logFormat));
         operations.logFormat().apply();
         try (var server = RegistrarServer.start(settings, operations)) {

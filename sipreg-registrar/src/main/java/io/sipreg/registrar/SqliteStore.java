@@ -37,9 +37,9 @@ import org.sqlite.SQLiteConfig;
  * the disk honours fsync, and a 200 OK is a promise that the binding exists. Opened with {@link Durability#WRITE}
  * it completes once written to that file, before the fdatasync: it then survives a killed process, and a power
  * loss may take the last few milliseconds of changes (the journal's order is kept either way). The
- * {@code bindings} table holds the bindings as of the last snapshot, which {@link BindingSnapshotter} writes from memory once the journal has grown
- * to a share of the table's size; opening the store reads the table, then replays the journal files the snapshot does
- * not cover. Users, blocks and the rest run in WAL mode with {@code synchronous=FULL}: every commit fsyncs the
+ * {@code bindings} table holds the bindings as of the last snapshot, which {@link BindingSnapshotter} writes from
+ * memory once the journal has grown to a share of the table's size; opening the store reads the table, then replays
+ * the journal files the snapshot does not cover. Users, blocks and the rest run in WAL mode with {@code synchronous=FULL}: every commit fsyncs the
  * write-ahead log before it returns.
  *
  * <p><b>Speed.</b> Every write goes through one writer thread doing group commit: it takes every change waiting
