@@ -39,8 +39,8 @@ import org.sqlite.SQLiteConfig;
  * loss may take the last few milliseconds of changes (the journal's order is kept either way). The
  * {@code bindings} table holds the bindings as of the last snapshot, which {@link BindingSnapshotter} writes from
  * memory once the journal has grown to a share of the table's size; opening the store reads the table, then replays
- * the journal files the snapshot does not cover. Users, blocks and the rest run in WAL mode with {@code synchronous=FULL}: every commit fsyncs the
- * write-ahead log before it returns.
+ * the journal files the snapshot does not cover. Users, blocks and the rest run in WAL mode with
+ * {@code synchronous=FULL}: every commit fsyncs the write-ahead log before it returns.
  *
  * <p><b>Speed.</b> Every write goes through one writer thread doing group commit: it takes every change waiting
  * in its queue, appends the bindings' changes to the journal (or writes users and blocks in one transaction),
@@ -268,8 +268,7 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
                 journal.snapshotTaken(loaded.journalFrom());
                 snapshotter = new BindingSnapshotter(connect(file), file, index, checkpointer, journal);
             }
-            var writer = new Writer(writeConnection, file, maxPendingWrites, checkpointer, journal,
-                    Writer.BATCH_CADENCE_NANOS);
+            var writer = new Writer(writeConnection, file, maxPendingWrites, checkpointer, journal);
             if (snapshotter != null) {
                 snapshotter.start(writer);
             }
@@ -1262,13 +1261,11 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
          * waits for the disk, each REGISTER would otherwise be a batch of its own: a write() and a wake-up of the
          * event loops each (84 us of CPU per registration against 73). It adds at most this much to a 200 OK.
          */
-        static final long BATCH_CADENCE_NANOS = 1_000_000;
-        private final long cadenceNanos;
+        private static final long BATCH_CADENCE_NANOS = 1_000_000;
 
-        Writer(Connection connection, Path file, int capacity, WalCheckpointer checkpointer, BindingJournal journal,
-               long cadenceNanos) throws SQLException {
+        Writer(Connection connection, Path file, int capacity, WalCheckpointer checkpointer, BindingJournal journal)
+                throws SQLException {
             this.capacity = capacity;
-            this.cadenceNanos = cadenceNanos;
             // Places beyond what the writes may take, so that STOP and the snapshot's journal jobs always fit.
             this.queue = new java.util.concurrent.LinkedBlockingQueue<>(capacity + 8);
             // Explicit transactions: the driver then opens a deferred BEGIN after each commit (it takes no lock
@@ -1345,20 +1342,18 @@ public final class SqliteStore implements RegistrationStore, BlockStore {
         @Override
         public void run() {
             var batch = new ArrayList<Task>(MAX_BATCH);
-            long batchStarted = System.nanoTime() - cadenceNanos;
+            long batchStarted = System.nanoTime() - BATCH_CADENCE_NANOS;
             while (true) {
                 try {
                     batch.add(queue.take());
                 } catch (InterruptedException e) {
                     return;
                 }
-                if (cadenceNanos > 0) {
-                    long wait = batchStarted + cadenceNanos - System.nanoTime();
-                    if (wait > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-                    }
-                    batchStarted = System.nanoTime();
+                long wait = batchStarted + BATCH_CADENCE_NANOS - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
                 }
+                batchStarted = System.nanoTime();
                 queue.drainTo(batch, MAX_BATCH - 1);
                 int stop = batch.indexOf(STOP);
                 if (stop >= 0) {
