@@ -170,6 +170,8 @@ public final class RegistrarMetrics implements RegistrarActivity, AutoCloseable 
         transportCounter("sipreg.transport.keepalives", view, TransportCounters::keepalives,
                 "CRLF and STUN keepalives received (RFC 5626)");
         transportCounter("sipreg.transport.send.failures", view, TransportCounters::sendFailures, "failed sends");
+        transportCounter("sipreg.transport.shed", view, TransportCounters::shed,
+                "UDP datagrams dropped unparsed: their socket was far behind (overload.udp-burst)");
     }
 
     private void keepaliveCounter(String name, KeepaliveScheduler k, ToDoubleFunction<KeepaliveScheduler> f,

@@ -23,10 +23,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A socket is read {@link #READS_PER_WAKEUP} datagrams at a time. A read that fills that many leaves more behind;
  * the datagrams of such reads in a row are the socket's backlog, and a read that ends short (the socket is empty)
- * clears it. When the backlog passes {@code burstShedding} datagrams the socket is far behind: answering each request
- * (even with a 503) costs more than its retransmission. Requests without credentials (new registrations, whose
- * challenge is the first thing to give up) are then dropped before they are parsed; beyond four times the threshold
- * every request is.
+ * clears it. When the backlog passes {@code burstShedding} datagrams and the kernel's receive buffer of the socket is
+ * at least half full ({@link ReceiveQueue}, looked at every {@link #QUEUE_CHECK_NANOS}; where the system does not
+ * tell, the backlog alone decides) the socket is far behind: answering each request (even with a 503) costs more
+ * than its retransmission, and what the kernel cannot hold it drops unread, whatever it is. Requests without
+ * credentials (new registrations, whose challenge is the first thing to give up) are then dropped before they are
+ * parsed; beyond four times the threshold every request is. The buffer's fill is asked because the backlog alone
+ * misleads near capacity: a socket served at 90 % of its arrival rate goes thousands of datagrams without running
+ * empty with only a few waiting (at 15,000 registrations/s it shed hundreds of new registrations, which came back as
+ * retransmissions, while 99 % of the answers left within 60 ms).
  * Responses (answers to our keepalive OPTIONS) and keepalives are always read, so bindings are not lost to the flood.
  */
 @ChannelHandler.Sharable
@@ -36,8 +41,10 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
     /** Datagrams read from one socket per wake-up of its event loop, before the loop's queued tasks run. */
     static final int READS_PER_WAKEUP = 64;
 
-    /** Per socket: [0] datagrams of the current read, [1] of the full reads just before it (the backlog). */
-    private static final AttributeKey<int[]> BURST = AttributeKey.valueOf(SipDatagramDecoder.class, "burst");
+    /** How long an answer about the kernel's receive buffer holds: reading it costs tens of microseconds. */
+    static final long QUEUE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    private static final AttributeKey<Backlog> BACKLOG = AttributeKey.valueOf(SipDatagramDecoder.class, "backlog");
     private static final long SHED_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final byte[] AUTHORIZATION = "authorization".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PROXY_AUTHORIZATION = "proxy-authorization".getBytes(StandardCharsets.US_ASCII);
@@ -45,6 +52,7 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
     private final SipParser parser;
     private final Counters counters;
     private final int burstShedding;
+    private final ReceiveQueue receiveQueue;
     private final AtomicLong lastShedLog = new AtomicLong(System.nanoTime() - SHED_LOG_INTERVAL_NANOS);
 
     SipDatagramDecoder(SipParser parser, Counters counters) {
@@ -53,19 +61,41 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
 
     /** @param burstShedding backlog of datagrams after which requests are shed (see above); 0 never sheds */
     SipDatagramDecoder(SipParser parser, Counters counters, int burstShedding) {
+        this(parser, counters, burstShedding, ReceiveQueue.system());
+    }
+
+    SipDatagramDecoder(SipParser parser, Counters counters, int burstShedding, ReceiveQueue receiveQueue) {
         super(DatagramPacket.class);
         this.parser = parser;
         this.counters = counters;
         this.burstShedding = burstShedding;
+        this.receiveQueue = receiveQueue;
+    }
+
+    /** One socket's reads, touched only by its event loop. */
+    private static final class Backlog {
+        /** Datagrams of the current read. */
+        int read;
+        /** Datagrams of the full reads just before it. */
+        int before;
+        /** When the kernel's buffer was last looked at (0: not in this backlog), and whether it was half full. */
+        long checkedAtNanos;
+        boolean bufferHalfFull;
+        double fill = Double.NaN;
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
         // A read that stopped short of the limit emptied the socket: the backlog is gone.
-        int[] burst = ctx.channel().attr(BURST).get();
-        if (burst != null) {
-            burst[1] = burst[0] >= READS_PER_WAKEUP ? burst[1] + burst[0] : 0;
-            burst[0] = 0;
+        Backlog backlog = ctx.channel().attr(BACKLOG).get();
+        if (backlog != null) {
+            if (backlog.read >= READS_PER_WAKEUP) {
+                backlog.before += backlog.read;
+            } else {
+                backlog.before = 0;
+                backlog.checkedAtNanos = 0;
+            }
+            backlog.read = 0;
         }
         super.channelReadComplete(ctx);
     }
@@ -76,7 +106,7 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         Flow flow = null;
         try {
             // Every datagram counts towards the read, keepalives too: a read filled with them still left more behind.
-            int backlog = countRead(ctx);
+            Backlog backlog = countRead(ctx);
             if (isCrlfOnly(content)) {
                 // RFC 5626 §3.5.1 defines CRLF keepalives for streams, but many devices also send them over
                 // UDP to hold their NAT binding open. Nothing to answer.
@@ -105,36 +135,57 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         }
     }
 
-    /** Counts this datagram in its socket's current read; returns the socket's backlog with it (0: not counted). */
-    private int countRead(ChannelHandlerContext ctx) {
+    /** Counts this datagram in its socket's current read; null when nothing is ever shed. */
+    private Backlog countRead(ChannelHandlerContext ctx) {
         if (burstShedding <= 0) {
-            return 0;
+            return null;
         }
-        int[] burst = ctx.channel().attr(BURST).get();
-        if (burst == null) {
-            burst = new int[2];
-            ctx.channel().attr(BURST).set(burst);
+        Backlog backlog = ctx.channel().attr(BACKLOG).get();
+        if (backlog == null) {
+            backlog = new Backlog();
+            ctx.channel().attr(BACKLOG).set(backlog);
         }
-        return ++burst[0] + burst[1];
+        backlog.read++;
+        return backlog;
     }
 
     /** Whether to drop this datagram unparsed: its socket is far behind and it is a request that can wait. */
-    private boolean shed(ChannelHandlerContext ctx, int read, ByteBuf content, InetSocketAddress sender) {
+    private boolean shed(ChannelHandlerContext ctx, Backlog backlog, ByteBuf content, InetSocketAddress sender) {
+        if (backlog == null) {
+            return false;
+        }
+        int read = backlog.read + backlog.before;
         if (read <= burstShedding || isResponse(content)
-                || read <= 4 * burstShedding && hasCredentials(content)) {
+                || read <= 4 * burstShedding && hasCredentials(content)
+                || !bufferHalfFull(ctx, backlog)) {
             return false;
         }
         counters.shed.increment();
         long now = System.nanoTime();
         long last = lastShedLog.get();
         if (now - last >= SHED_LOG_INTERVAL_NANOS && lastShedLog.compareAndSet(last, now)) {
-            log.warn("udp {}: {} datagrams read without emptying the socket, far behind; dropping {} unparsed until "
-                            + "it catches up ({} dropped so far)", ctx.channel().localAddress(), read,
+            log.warn("udp {}: {} datagrams read without emptying the socket{}, far behind; dropping {} unparsed "
+                            + "until it catches up ({} dropped so far)", ctx.channel().localAddress(), read,
+                    Double.isNaN(backlog.fill) ? ""
+                            : String.format(java.util.Locale.ROOT, ", its receive buffer %.0f %% full",
+                            100 * backlog.fill),
                     read <= 4 * burstShedding ? "requests without credentials" : "all requests",
                     counters.shed.sum());
         }
         log.debug("{} datagram dropped unparsed: socket far behind", sender);
         return true;
+    }
+
+    /** Whether the kernel's buffer of the socket is at least half full, as last looked at; true when it cannot tell. */
+    private boolean bufferHalfFull(ChannelHandlerContext ctx, Backlog backlog) {
+        long now = System.nanoTime();
+        if (backlog.checkedAtNanos == 0 || now - backlog.checkedAtNanos >= QUEUE_CHECK_NANOS) {
+            var fill = receiveQueue.fill(ctx.channel());
+            backlog.fill = fill.isPresent() ? fill.getAsDouble() : Double.NaN;
+            backlog.bufferHalfFull = fill.isEmpty() || fill.getAsDouble() >= 0.5;
+            backlog.checkedAtNanos = now == 0 ? 1 : now;
+        }
+        return backlog.bufferHalfFull;
     }
 
     /** A Status-Line starts with the SIP version (RFC 3261 §7.2). */

@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param partialMessageTimeoutSeconds a TCP connection whose pending message has not arrived whole this long after
  *     its first byte is closed (a client sending byte by byte keeps the idle timeout from firing)
  * @param maxConnectionsPerAddress accepted TCP connections from one source IP address beyond this are closed at once
- * @param udpBurstShedding datagrams read from one UDP socket without it running empty (its backlog) beyond which
- *     requests without credentials are dropped before they are parsed, and beyond four times this every request:
- *     the socket is far behind, and answering costs more than the client's retransmission; 0 never drops
+ * @param udpBurstShedding datagrams read from one UDP socket without it running empty (its backlog) beyond which,
+ *     while the kernel's receive buffer of the socket is at least half full (where the system tells), requests
+ *     without credentials are dropped before they are parsed, and beyond four times this every request: the socket
+ *     is far behind, and answering costs more than the client's retransmission; 0 never drops
  * @param maxPendingTasks tasks queued on one event loop (responses handed over from other threads, mostly) beyond
  *     which a hand-over fails instead of waiting in memory
  */

@@ -196,6 +196,31 @@ class SipDatagramDecoderTest {
         assertThat(counters.shed.sum()).isEqualTo(2L * SipDatagramDecoder.READS_PER_WAKEUP - 100 + 2);
     }
 
+    @Test // near capacity a socket goes long without running empty while few datagrams wait: nothing is shed
+    void shedsOnlyWhileTheKernelsReceiveBufferIsAtLeastHalfFull() throws InterruptedException {
+        double[] fill = {0.1};
+        int[] asked = {0};
+        ReceiveQueue queue = ch -> {
+            asked[0]++;
+            return java.util.OptionalDouble.of(fill[0]);
+        };
+        var channel = new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters, 100, queue));
+        byte[] fresh = bytes(SipText.register("UDP", "z9hG4bKnew"));
+
+        for (int read = 0; read < 4; read++) {
+            channel.writeInbound(fullRead(fresh, fresh));
+        }
+        assertThat(counters.shed.sum()).isZero();
+        // Asked again only after QUEUE_CHECK_NANOS: not once for each of the 156 datagrams past the threshold.
+        assertThat(asked[0]).isBetween(1, 20);
+
+        fill[0] = 0.6;
+        Thread.sleep(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(SipDatagramDecoder.QUEUE_CHECK_NANOS) + 1);
+        channel.writeInbound(fullRead(fresh, fresh));
+        assertThat(counters.shed.sum()).isEqualTo(SipDatagramDecoder.READS_PER_WAKEUP);
+        channel.releaseInbound();
+    }
+
     @Test // a keepalive is a datagram of the read like any other: a read it helps fill was not the socket emptying
     void keepalivesCountTowardsAFullRead() {
         var channel = new EmbeddedChannel(new SipDatagramDecoder(SipParser.strict(), counters, 100));
