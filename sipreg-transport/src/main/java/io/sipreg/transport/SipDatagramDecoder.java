@@ -78,9 +78,8 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
         int read;
         /** Datagrams of the full reads just before it. */
         int before;
-        /** When the kernel's buffer was last looked at (0: not in this backlog), and whether it was half full. */
+        /** When the kernel's buffer was last looked at (0: not in this backlog), and its fill then (NaN: unknown). */
         long checkedAtNanos;
-        boolean bufferHalfFull;
         double fill = Double.NaN;
     }
 
@@ -180,12 +179,10 @@ final class SipDatagramDecoder extends MessageToMessageDecoder<DatagramPacket> {
     private boolean bufferHalfFull(ChannelHandlerContext ctx, Backlog backlog) {
         long now = System.nanoTime();
         if (backlog.checkedAtNanos == 0 || now - backlog.checkedAtNanos >= QUEUE_CHECK_NANOS) {
-            var fill = receiveQueue.fill(ctx.channel());
-            backlog.fill = fill.isPresent() ? fill.getAsDouble() : Double.NaN;
-            backlog.bufferHalfFull = fill.isEmpty() || fill.getAsDouble() >= 0.5;
+            backlog.fill = receiveQueue.fill(ctx.channel()).orElse(Double.NaN);
             backlog.checkedAtNanos = now == 0 ? 1 : now;
         }
-        return backlog.bufferHalfFull;
+        return Double.isNaN(backlog.fill) || backlog.fill >= 0.5;
     }
 
     /** A Status-Line starts with the SIP version (RFC 3261 §7.2). */
