@@ -152,6 +152,7 @@ final class RegistrarServer implements AutoCloseable {
                     .withParseLimits(limits.parseLimits())
                     .withTcpIdleTimeoutSeconds(limits.tcpIdleTimeoutSeconds())
                     .withMaxTcpConnections(limits.maxConnections())
+                    .withUdpReceiveBufferBytes(overload.udpReceiveBufferBytes())
                     .withAbuseLimits(limits.partialMessageTimeoutSeconds(), limits.maxConnectionsPerAddress(),
                             overload.udpBurst(), overload.eventLoopQueue()));
             // Every live transaction holds its request's state and, over UDP, its response for Timer J: bounded so

@@ -194,6 +194,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " (default 10000; 0 never).")
     Integer udpBurst;
 
+    @Option(names = "--udp-receive-buffer", paramLabel = "BYTES",
+            description = "SO_RCVBUF of each UDP socket (default 1048576; the kernel doubles it and caps it at"
+                    + " net.core.rmem_max).")
+    Integer udpReceiveBuffer;
+
     @Option(names = "--max-message-size", paramLabel = "BYTES",
             description = "Largest SIP message accepted, UDP or TCP (default 65535); larger gets 400 Message too large.")
     Integer maxMessageSize;
@@ -206,7 +211,8 @@ final class ServeCommand implements Callable<Integer> {
         var flags = new ServeSettings.Flags(data, domain, listen, challenge, minExpires, maxExpires,
                 defaultExpires, algorithms, nonceLifetime, keepalive, keepaliveInterval, keepaliveFailures,
                 tlsCertificate, tlsKey, security, tcpIdleTimeout, partialMessageTimeout, maxConnections,
-                maxConnectionsPerAddress, storeQueue, shedNewAt, retryAfter, maxTransactions, udpBurst, maxMessageSize);
+                maxConnectionsPerAddress, storeQueue, shedNewAt, retryAfter, maxTransactions, udpBurst, maxMessageSize,
+                udpReceiveBuffer);
         Optional<ConfigFile> file = Optional.ofNullable(config).map(ConfigFile::read);
         var settings = ServeSettings.resolve(file, flags,
                 new StoreSettings.Flags(store, storePasswordFile, node, durability));

@@ -48,10 +48,11 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
     /**
      * When load is shed ({@code [overload]}): the store's queue of binding writes and the fill at which new
      * registrations get 503, the Retry-After, the server transactions kept at once (0: from the heap size), the
-     * UDP read burst after which requests are dropped unparsed, and the tasks one event loop may queue.
+     * UDP read burst after which requests are dropped unparsed, the tasks one event loop may queue, and the receive
+     * buffer of each UDP socket.
      */
     record Overload(int storeQueue, int shedNewAtPercent, int retryAfterSeconds, int maxTransactions, int udpBurst,
-                    int eventLoopQueue) {
+                    int eventLoopQueue, int udpReceiveBufferBytes) {
         /** The store fill from which new registrations are answered 503. */
         int shedNewAt() {
             return Math.max(1, (int) ((long) storeQueue * shedNewAtPercent / 100));
@@ -75,14 +76,16 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
                  String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
                  Path tlsKey, SecurityFlags security, Integer tcpIdleTimeout, Integer partialMessageTimeout,
                  Integer maxConnections, Integer maxConnectionsPerAddress, Integer storeQueue, Integer shedNewAt,
-                 Integer retryAfter, Integer maxTransactions, Integer udpBurst, Integer maxMessageSize) {
+                 Integer retryAfter, Integer maxTransactions, Integer udpBurst, Integer maxMessageSize,
+                 Integer udpReceiveBuffer) {
         /** The registrar, keepalive, TLS and security flags, no limits or overload flags. */
         Flags(Path data, String domain, List<String> listen, Integer challenge, Integer minExpires,
               Integer maxExpires, Integer defaultExpires, List<String> algorithms, Integer nonceLifetime,
               String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
               Path tlsKey, SecurityFlags security) {
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
-                    keepalive, keepaliveInterval, keepaliveFailures, tlsCertificate, tlsKey, security, null, null, null, null, null, null, null, null, null, null);
+                    keepalive, keepaliveInterval, keepaliveFailures, tlsCertificate, tlsKey, security, null, null, null, null, null, null, null, null, null, null,
+                    null);
         }
 
         /** The registrar, keepalive, limits and overload flags, no TLS or security flags. */
@@ -95,7 +98,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
                     keepalive, keepaliveInterval, keepaliveFailures, null, null, SecurityFlags.NONE, tcpIdleTimeout,
                     partialMessageTimeout, maxConnections, maxConnectionsPerAddress, storeQueue, shedNewAt,
-                    retryAfter, maxTransactions, udpBurst, maxMessageSize);
+                    retryAfter, maxTransactions, udpBurst, maxMessageSize, null);
         }
 
         /** The registrar, keepalive and TLS flags. */
@@ -176,6 +179,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         RETRY_AFTER("overload.retry-after", "--retry-after"),
         MAX_TRANSACTIONS("overload.max-transactions", "--max-transactions"),
         UDP_BURST("overload.udp-burst", "--udp-burst"),
+        UDP_RECEIVE_BUFFER("overload.udp-receive-buffer", "--udp-receive-buffer"),
         EVENT_LOOP_QUEUE("overload.event-loop-queue", "--event-loop-queue"),
         MAX_MESSAGE_SIZE("limits.max-message-size", "--max-message-size"),
         MAX_HEADERS("limits.max-headers", "--max-headers"),
@@ -229,6 +233,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         values.put(Key.RETRY_AFTER, 5);
         values.put(Key.MAX_TRANSACTIONS, 0);
         values.put(Key.UDP_BURST, TransportConfig.DEFAULT_UDP_BURST_SHEDDING);
+        values.put(Key.UDP_RECEIVE_BUFFER, TransportConfig.DEFAULT_UDP_RECEIVE_BUFFER_BYTES);
         values.put(Key.EVENT_LOOP_QUEUE, TransportConfig.DEFAULT_MAX_PENDING_TASKS);
         values.put(Key.MAX_MESSAGE_SIZE, ParseLimits.DEFAULT.maxMessageBytes());
         values.put(Key.MAX_HEADERS, ParseLimits.DEFAULT.maxHeaders());
@@ -291,6 +296,7 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         putFlag(values, origins, Key.RETRY_AFTER, flags.retryAfter());
         putFlag(values, origins, Key.MAX_TRANSACTIONS, flags.maxTransactions());
         putFlag(values, origins, Key.UDP_BURST, flags.udpBurst());
+        putFlag(values, origins, Key.UDP_RECEIVE_BUFFER, flags.udpReceiveBuffer());
         putFlag(values, origins, Key.MAX_MESSAGE_SIZE, flags.maxMessageSize());
     }
 
@@ -478,7 +484,8 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
         }
         return new Overload(atLeast(values, origins, Key.STORE_QUEUE, 1), shedNewAt,
                 atLeast(values, origins, Key.RETRY_AFTER, 1), atLeast(values, origins, Key.MAX_TRANSACTIONS, 0),
-                atLeast(values, origins, Key.UDP_BURST, 0), atLeast(values, origins, Key.EVENT_LOOP_QUEUE, 1));
+                atLeast(values, origins, Key.UDP_BURST, 0), atLeast(values, origins, Key.EVENT_LOOP_QUEUE, 1),
+                atMost(values, origins, Key.UDP_RECEIVE_BUFFER, 4096, Integer.MAX_VALUE / 2));
     }
 
     private static KeepalivePolicy keepalive(Map<Key, Object> values, Map<Key, String> origins) {

@@ -324,6 +324,7 @@ class ServeSettingsTest {
                 shed-new-at = 30
                 retry-after = 10
                 udp-burst = 0
+                udp-receive-buffer = 262144
                 """);
         var flags = new ServeSettings.Flags(null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, 500, null, null, null, null, 4_000, null, null);
@@ -331,8 +332,23 @@ class ServeSettingsTest {
         var settings = ServeSettings.resolve(Optional.of(ConfigFile.read(file)), flags);
 
         assertThat(settings.limits()).isEqualTo(new ServeSettings.Limits(120, 5, 500, 20, 65_535, 128, 8_192));
-        assertThat(settings.overload()).isEqualTo(new ServeSettings.Overload(1000, 30, 10, 4_000, 0, 100_000));
+        assertThat(settings.overload()).isEqualTo(new ServeSettings.Overload(1000, 30, 10, 4_000, 0, 100_000,
+                262_144));
         assertThat(settings.overload().shedNewAt()).isEqualTo(300);
+    }
+
+    @Test // a receive buffer too small for one large datagram is a mistake, named with its line
+    void refusesAUdpReceiveBufferSmallerThanOnePage() throws IOException {
+        Path file = write("sipreg.toml", """
+                [overload]
+                udp-receive-buffer = 1024
+                """);
+
+        assertThatThrownBy(() -> ServeSettings.resolve(Optional.of(ConfigFile.read(file)), NO_FLAGS))
+                .isInstanceOf(UserError.class)
+                .hasMessage(file + ":2: overload.udp-receive-buffer must be >= 4096, was 1024");
+        assertThat(ServeSettings.resolve(Optional.empty(), NO_FLAGS).overload().udpReceiveBufferBytes())
+                .isEqualTo(1024 * 1024);
     }
 
     @Test // without a bound of its own, a transaction per 2 KiB of heap: -Xmx256m keeps 131,072

@@ -32,6 +32,14 @@ public record TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 100;
     public static final int DEFAULT_UDP_BURST_SHEDDING = 10_000;
     public static final int DEFAULT_MAX_PENDING_TASKS = 100_000;
+    /**
+     * SO_RCVBUF of a UDP socket: what waits in it must be answered before the client retransmits (RFC 3261 §17.1.1.2,
+     * T1 = 500 ms), or every request in it is worked twice. 1 MiB (2 MiB as the kernel counts it) holds about 1,600
+     * REGISTERs, tens of milliseconds of work for one event loop; beyond, the kernel drops and the device
+     * retransmits. With 4 MiB (8 MiB, 6,500 datagrams per socket) a registrar a little past its capacity queued close
+     * to T1, every request came twice, and it never caught up while the load lasted.
+     */
+    public static final int DEFAULT_UDP_RECEIVE_BUFFER_BYTES = 1024 * 1024;
 
     /** The settings before the hostile-input limits, which take their defaults. */
     public TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int tcpIdleTimeoutSeconds,
@@ -62,7 +70,8 @@ public record TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int
      */
     public static TransportConfig defaults() {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new TransportConfig(ParseLimits.DEFAULT, 4 * 1024 * 1024, 600, 10_000, cores, cores, true);
+        return new TransportConfig(ParseLimits.DEFAULT, DEFAULT_UDP_RECEIVE_BUFFER_BYTES, 600, 10_000, cores, cores,
+                true);
     }
 
     public TransportConfig withIoThreads(int threads) {
@@ -97,6 +106,12 @@ public record TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int
     }
 
     /** The limits against hostile or overloading clients: see the record's parameters. */
+    public TransportConfig withUdpReceiveBufferBytes(int bytes) {
+        return new TransportConfig(limits, bytes, tcpIdleTimeoutSeconds, maxTcpConnections, ioThreads,
+                udpSocketsPerListener, nativeTransport, partialMessageTimeoutSeconds, maxConnectionsPerAddress,
+                udpBurstShedding, maxPendingTasks);
+    }
+
     public TransportConfig withAbuseLimits(int partialMessageTimeoutSeconds, int maxConnectionsPerAddress,
                                            int udpBurstShedding, int maxPendingTasks) {
         return new TransportConfig(limits, udpReceiveBufferBytes, tcpIdleTimeoutSeconds, maxTcpConnections, ioThreads,
