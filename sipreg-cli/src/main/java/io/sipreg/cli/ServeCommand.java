@@ -195,7 +195,7 @@ final class ServeCommand implements Callable<Integer> {
     Integer udpBurst;
 
     @Option(names = "--udp-receive-buffer", paramLabel = "BYTES",
-            description = "SO_RCVBUF of each UDP socket (default 1048576; the kernel doubles it and caps it at"
+            description = "SO_RCVBUF of each UDP socket (default 4194304; the kernel doubles it and caps it at"
                     + " net.core.rmem_max).")
     Integer udpReceiveBuffer;
 

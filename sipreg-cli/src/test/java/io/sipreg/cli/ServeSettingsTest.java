@@ -348,7 +348,7 @@ class ServeSettingsTest {
                 .isInstanceOf(UserError.class)
                 .hasMessage(file + ":2: overload.udp-receive-buffer must be >= 4096, was 1024");
         assertThat(ServeSettings.resolve(Optional.empty(), NO_FLAGS).overload().udpReceiveBufferBytes())
-                .isEqualTo(1024 * 1024);
+                .isEqualTo(4 * 1024 * 1024);
     }
 
     @Test // without a bound of its own, a transaction per 2 KiB of heap: -Xmx256m keeps 131,072

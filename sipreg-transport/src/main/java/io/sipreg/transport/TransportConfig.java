@@ -33,13 +33,13 @@ public record TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int
     public static final int DEFAULT_UDP_BURST_SHEDDING = 10_000;
     public static final int DEFAULT_MAX_PENDING_TASKS = 100_000;
     /**
-     * SO_RCVBUF of a UDP socket: what waits in it must be answered before the client retransmits (RFC 3261 §17.1.1.2,
-     * T1 = 500 ms), or every request in it is worked twice. 1 MiB (2 MiB as the kernel counts it) holds about 1,600
-     * REGISTERs, tens of milliseconds of work for one event loop; beyond, the kernel drops and the device
-     * retransmits. With 4 MiB (8 MiB, 6,500 datagrams per socket) a registrar a little past its capacity queued close
-     * to T1, every request came twice, and it never caught up while the load lasted.
+     * SO_RCVBUF of a UDP socket. 4 MiB (8 MiB as the kernel counts it, about 6,500 REGISTERs) rides out a stall of
+     * a few hundred milliseconds without a drop; but what waits longer than the client's retransmission timer
+     * (RFC 3261 §17.1.1.2, T1 = 500 ms) is worked twice, and a registrar past its capacity can then stay behind while
+     * the load lasts. 1 MiB turns that into drops at the socket, and drops after shorter stalls too: measured both
+     * ways on the benchmark machine, neither won (see README, Performance).
      */
-    public static final int DEFAULT_UDP_RECEIVE_BUFFER_BYTES = 1024 * 1024;
+    public static final int DEFAULT_UDP_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
     /** The settings before the hostile-input limits, which take their defaults. */
     public TransportConfig(ParseLimits limits, int udpReceiveBufferBytes, int tcpIdleTimeoutSeconds,
