@@ -84,8 +84,8 @@ record ServeSettings(Path dataDirectory, String domain, List<ListenAddress> list
               String keepalive, Integer keepaliveInterval, Integer keepaliveFailures, Path tlsCertificate,
               Path tlsKey, SecurityFlags security) {
             this(data, domain, listen, challenge, minExpires, maxExpires, defaultExpires, algorithms, nonceLifetime,
-                    keepalive, keepaliveInterval, keepaliveFailures, tlsCertificate, tlsKey, security, null, null, null, null, null, null, null, null, null, null,
-                    null);
+                    keepalive, keepaliveInterval, keepaliveFailures, tlsCertificate, tlsKey, security, null, null, null, null,
+                    null, null, null, null, null, null, null);
         }
 
         /** The registrar, keepalive, limits and overload flags, no TLS or security flags. */
