@@ -185,8 +185,8 @@ final class ServeCommand implements Callable<Integer> {
     Integer retryAfter;
 
     @Option(names = "--max-transactions", paramLabel = "N",
-            description = "Server transactions kept at once; beyond, 503 (default 0: one per 2 KiB of heap, at most"
-                    + " 1000000).")
+            description = "Server transactions waiting for their answer at once; beyond, 503 (default 0: one per"
+                    + " 2 KiB of heap, at most 1000000). Completed ones are kept as bytes, up to 1 KiB each of as many.")
     Integer maxTransactions;
 
     @Option(names = "--udp-burst", paramLabel = "N",

@@ -7,8 +7,10 @@ import java.util.Objects;
  * Server transaction settings.
  *
  * @param t1 RFC 3261 §17.1.1.1 T1, the RTT estimate; Timer J is 64*T1
- * @param maxTransactions transactions kept at once (Trying and Completed); a new request beyond it is answered
- *     503 without creating one. At 20,000 UDP requests/s each stays 32 s (Timer J), so about 640,000 are live
+ * @param maxTransactions transactions waiting for their answer (Trying, and Completed until the response is sent)
+ *     at once; a new request beyond it is answered 503 without creating one. It also sizes the room of Completed
+ *     transactions over UDP, kept as bytes until Timer J ({@link #maxCompletedBytes}): at 20,000 registrations/s
+ *     (each with a 200 OK to keep) 32 s of them are about 640,000
  * @param retryAfterSeconds the Retry-After of that 503 (RFC 3261 §21.5.4)
  */
 public record TransactionConfig(Duration t1, int maxTransactions, int retryAfterSeconds) {

@@ -215,6 +215,23 @@ class ServerTransactionsTest {
         assertThat(busy.topVia().branch()).contains("z9hG4bKsecond");
     }
 
+    @Test // the bound is on transactions waiting for an answer; Completed ones live in a room of bytes of their own
+    void completedTransactionsDoNotCountTowardsTheBound() {
+        transactions = new ServerTransactions(sender, tu, timers, TransactionConfig.defaults().withMaxTransactions(1));
+        SipRequest first = SipText.register(VIA);
+        transactions.onRequest(first, UDP);
+        answerWith(0, SipResponse.to(first, 200, "OK"));
+        SipRequest second = SipText.register(VIA.replace("z9hG4bK776asdhds", "z9hG4bKsecond"));
+        transactions.onRequest(second, UDP);
+
+        assertThat(seen).hasSize(2);
+        answerWith(1, SipResponse.to(second, 200, "OK"));
+        transactions.onRequest(first, UDP);
+        assertThat(sender.sent).hasSize(3);
+        assertThat(sender.sent.get(2).wire()).isEqualTo(sender.sent.get(0).wire());
+        assertThat(sender.sent).extracting(sent -> sent.response().status()).containsOnly(200);
+    }
+
     @Test // RFC 3261 §21.4.1, the reason phrase names the violation
     void answersAMalformedRequestWith400AndItsReason() {
         ParseResult.Failed failure = SipText.failed("""
