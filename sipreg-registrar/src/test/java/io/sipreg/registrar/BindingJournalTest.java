@@ -227,6 +227,35 @@ class BindingJournalTest {
         }
     }
 
+    @Test // Durability.WRITE: a storm of commits gets a flush at most every FLUSH_INTERVAL_NANOS, not one per commit
+    void inWriteDurabilityFlushesArePaced() throws Exception {
+        var flushes = new java.util.concurrent.atomic.AtomicInteger();
+        JournalFlusher.Flush counting = channel -> {
+            if (Thread.currentThread().getName().equals("sipreg-journal-flush")) {
+                flushes.incrementAndGet();
+            }
+        };
+        long millis;
+        try (var journal = BindingJournal.create(dir, 1, Durability.WRITE, counting)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 1_000; i++) {
+                Binding binding = binding("u" + i, "10.0.0.5:5060", 90_000);
+                journal.add(binding.aor(), new BindingChange<>(List.of(binding), List.of(), "x"));
+                journal.commit();
+                Thread.sleep(0, 200_000);
+            }
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!journal.flushedAll() && System.nanoTime() < until) {
+                Thread.sleep(1);
+            }
+            millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(journal.flushedAll()).isTrue();
+        }
+        // A commit every 0.2-0.3 ms; unpaced, a flush would follow nearly each of them.
+        long interval = TimeUnit.NANOSECONDS.toMillis(JournalFlusher.FLUSH_INTERVAL_NANOS);
+        assertThat(flushes.get()).isPositive().isLessThanOrEqualTo((int) (millis / interval) + 1);
+    }
+
     @Test // Durability.WRITE: a clean stop flushes what the flusher had not reached yet
     void inWriteDurabilityCloseFlushesWhatIsLeft() throws Exception {
         Binding alice = binding("alice", "10.0.0.5:5060", 90_000);
