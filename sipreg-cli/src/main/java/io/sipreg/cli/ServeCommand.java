@@ -153,7 +153,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--durability", paramLabel = "fsync|write",
             description = "When a 200 OK leaves (embedded store): fsync (default) once the binding is on the disk,"
                     + " surviving a power loss; write once it is written to the journal file, surviving a crash of"
-                    + " sipreg but not a power loss.")
+                    + " sipreg; a power loss takes about the last 5 ms of answers (the journal is fdatasynced"
+                    + " beside, every 5 ms while it grows).")
     String durability;
 
     @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS",
