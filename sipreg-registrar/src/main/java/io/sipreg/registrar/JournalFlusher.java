@@ -2,6 +2,7 @@ package io.sipreg.registrar;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,7 @@ final class JournalFlusher implements AutoCloseable {
     /** After a failed flush, so that a failing disk does not fill the log. */
     private static final long PAUSE_AFTER_FAILURE_MILLIS = 1_000;
     /** The least time from the start of one flush to the start of the next. */
-    static final long FLUSH_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
+    static final long FLUSH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** What a flush does; the default is {@code force(false)}, fdatasync. Tests hold it to play a stalled disk. */
     @FunctionalInterface
@@ -59,11 +60,16 @@ final class JournalFlusher implements AutoCloseable {
         this.flushListener = listener;
     }
 
-    /** The writer appended to the current file: a flush is due. */
+    /**
+     * The writer appended to the current file: a flush is due. Only a flusher with nothing left to flush is woken;
+     * one that is flushing or waiting out its interval takes this append with the next flush anyway, and waking it
+     * at every group commit would cost a context switch each.
+     */
     void appended() {
         synchronized (signal) {
-            appends++;
-            signal.notify();
+            if (appends++ == flushedAppends) {
+                signal.notify();
+            }
         }
     }
 
@@ -101,7 +107,7 @@ final class JournalFlusher implements AutoCloseable {
                 long wait;
                 while (!stopping && (wait = lastStart + FLUSH_INTERVAL_NANOS - System.nanoTime()) > 0) {
                     try {
-                        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(signal, wait);
+                        TimeUnit.NANOSECONDS.timedWait(signal, wait);
                     } catch (InterruptedException e) {
                         return;
                     }
